@@ -1,0 +1,11 @@
+//! Checked domain values: ids and user input parsed once at the edge.
+//!
+//! A value of one of these types has passed its rules, so every later layer
+//! can trust it without checking again ("parse, don't validate").
+
+pub mod ids;
+pub mod text;
+pub mod user;
+
+pub use ids::*;
+pub use user::*;

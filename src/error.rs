@@ -1,0 +1,141 @@
+//! One error type for the whole server and its mapping to GraphQL errors.
+//!
+//! Every error a client sees carries `extensions.code`, one of the stable
+//! [`ErrorCode`]s. Internal failures are logged (inside the request's span, so
+//! with its request id) and reach the client only as `INTERNAL`.
+//!
+//! [`AppError`] deliberately does not implement `Display`: async-graphql
+//! converts any `Display` type into an error *without* a code, so leaving it
+//! out makes `?` in a resolver always go through [`From<AppError>`] below.
+
+use async_graphql::ErrorExtensions;
+
+/// The machine-readable codes clients can rely on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    RateLimited,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// Everything that can go wrong in a request.
+#[derive(Debug)]
+pub enum AppError {
+    /// No valid credentials (missing, malformed, expired token; bad login).
+    Unauthenticated(String),
+    /// Authenticated, but this user may not do this.
+    Forbidden(String),
+    /// The thing does not exist, or the user may not know it exists.
+    NotFound(String),
+    /// A client-supplied value is invalid; `field` names the input field.
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
+    /// The request conflicts with existing state (duplicates, races lost).
+    Conflict(String),
+    /// Too many requests; retry after the given number of milliseconds.
+    RateLimited { retry_after_ms: u64 },
+    /// A bug or an infrastructure failure; details are logged, never sent.
+    Internal(anyhow::Error),
+}
+
+/// Shorthand for results in services and storage.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadInput {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        AppError::Internal(error.into())
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::BadInput { .. } => ErrorCode::BadUserInput,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The message a client may see.
+    pub fn client_message(&self) -> String {
+        match self {
+            AppError::Unauthenticated(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::Conflict(m) => m.clone(),
+            AppError::BadInput { field, message } => format!("{field}: {message}"),
+            AppError::RateLimited { retry_after_ms } => {
+                format!("too many requests; retry after {retry_after_ms} ms")
+            }
+            AppError::Internal(_) => "internal server error".into(),
+        }
+    }
+}
+
+impl From<mongodb::error::Error> for AppError {
+    fn from(error: mongodb::error::Error) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl From<bson::ser::Error> for AppError {
+    fn from(error: bson::ser::Error) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        AppError::Internal(error)
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(error: AppError) -> Self {
+        if let AppError::Internal(inner) = &error {
+            // The span of the request carries its id, tying this line to it.
+            tracing::error!(error = ?inner, "internal error");
+        }
+        let code = error.code();
+        let base = async_graphql::Error::new(error.client_message());
+        base.extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            match &error {
+                AppError::BadInput { field, .. } => ext.set("field", *field),
+                AppError::RateLimited { retry_after_ms } => {
+                    ext.set("retryAfterMs", *retry_after_ms)
+                }
+                _ => {}
+            }
+        })
+    }
+}

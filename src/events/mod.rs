@@ -1,0 +1,82 @@
+//! Broadcasts between the code that changes state and the subscriptions that
+//! report it.
+//!
+//! Events are published to a [`Topic`] (one chat, one user) and reach only
+//! the subscribers of that topic, so a publish costs the topic's subscribers,
+//! never the whole server's. [`EventBus`] is the seam: [`LocalBus`] delivers
+//! inside one process; a Redis-backed bus carries the same topics between
+//! instances.
+//!
+//! Overflow policy: each subscriber has a bounded buffer
+//! ([`SUBSCRIBER_BUFFER`] events). A subscriber that falls further behind is
+//! not allowed to grow memory: its stream yields [`Lagged`] and the
+//! subscription ends; over WebSocket the socket is closed as a slow consumer
+//! and the client resumes from its last cursor.
+
+mod local;
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_util::Stream;
+
+use crate::domain::{ChatId, User, UserId};
+
+pub use local::LocalBus;
+
+/// Events a subscriber may hold before it counts as too slow.
+pub const SUBSCRIBER_BUFFER: usize = 256;
+
+/// Where an event is delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Everyone following one chat (its members' open streams).
+    Chat(ChatId),
+    /// One user's own streams (all of their devices).
+    User(UserId),
+}
+
+/// Something that happened, with the data subscribers need to report it
+/// without reading the database again.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A user's public profile changed.
+    ProfileUpdated(User),
+}
+
+/// The subscriber fell more than [`SUBSCRIBER_BUFFER`] events behind and
+/// missed `0` events; the subscription must end (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lagged(pub u64);
+
+/// Publishes events to topics and hands out subscriptions to them.
+pub trait EventBus: Send + Sync + 'static {
+    /// Delivers `event` to the current subscribers of `topic`. Never blocks:
+    /// a subscriber that is too slow is cut off, not waited for.
+    fn publish(&self, topic: Topic, event: Event);
+
+    /// A stream of the events published to `topic` from now on.
+    fn subscribe(&self, topic: Topic) -> EventStream;
+}
+
+/// The events of one topic for one subscriber. Dropping it unsubscribes.
+pub struct EventStream {
+    inner: Pin<Box<dyn Stream<Item = Result<Arc<Event>, Lagged>> + Send>>,
+}
+
+impl EventStream {
+    pub fn new(inner: impl Stream<Item = Result<Arc<Event>, Lagged>> + Send + 'static) -> Self {
+        Self {
+            inner: Box::pin(inner),
+        }
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Result<Arc<Event>, Lagged>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}

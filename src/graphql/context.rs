@@ -1,0 +1,51 @@
+//! Typed access to what the transport put in the request, and the guard for
+//! the first permission layer (signed in).
+
+use async_graphql::{Context, Guard};
+
+use crate::auth::{CurrentUser, Viewer};
+use crate::error::AppError;
+use crate::services::Services;
+
+use super::loaders::Loaders;
+
+pub trait ContextExt {
+    fn services(&self) -> Result<&Services, AppError>;
+    fn loaders(&self) -> Result<&Loaders, AppError>;
+    /// The signed-in user, or `UNAUTHENTICATED` saying why not.
+    fn current_user(&self) -> Result<CurrentUser, AppError>;
+    /// The viewer: signed in or not (for fields whose answer depends on it).
+    fn viewer(&self) -> &Viewer;
+}
+
+fn missing(what: &str) -> AppError {
+    AppError::internal(anyhow::anyhow!("{what} missing from the request context"))
+}
+
+impl ContextExt for Context<'_> {
+    fn services(&self) -> Result<&Services, AppError> {
+        self.data::<Services>().map_err(|_| missing("Services"))
+    }
+
+    fn loaders(&self) -> Result<&Loaders, AppError> {
+        self.data::<Loaders>().map_err(|_| missing("Loaders"))
+    }
+
+    fn current_user(&self) -> Result<CurrentUser, AppError> {
+        self.viewer().require()
+    }
+
+    fn viewer(&self) -> &Viewer {
+        self.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+    }
+}
+
+/// Refuses the field unless the request carries a valid token.
+pub struct Authenticated;
+
+impl Guard for Authenticated {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        ctx.current_user()?;
+        Ok(())
+    }
+}

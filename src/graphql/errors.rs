@@ -1,0 +1,36 @@
+//! Gives every error in a response a stable `extensions.code`.
+//!
+//! Errors from our resolvers already carry one (see [`crate::error`]). The
+//! ones async-graphql raises itself before execution — syntax, validation,
+//! depth and complexity limits, bad variables — are the client's doing and
+//! become `BAD_USER_INPUT`.
+
+use async_graphql::{Response, ServerError, Value};
+
+use crate::error::ErrorCode;
+
+/// True when the operation produced no data at all: a parse, validation or
+/// limit error, or a root field that failed (such as a refused
+/// subscription). Over WebSocket this is answered with one `error` message.
+pub fn is_failed_operation(response: &Response) -> bool {
+    !response.errors.is_empty() && matches!(response.data, Value::Null)
+}
+
+/// True when the request failed before execution (its errors point at no
+/// field): the GraphQL-over-HTTP spec answers these with 400.
+pub fn failed_before_execution(response: &Response) -> bool {
+    is_failed_operation(response) && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+pub fn ensure_codes(response: &mut Response) {
+    for error in &mut response.errors {
+        ensure_code(error);
+    }
+}
+
+pub fn ensure_code(error: &mut ServerError) {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", ErrorCode::BadUserInput.as_str());
+    }
+}

@@ -1,0 +1,245 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP spec) and the WebSocket upgrade.
+//!
+//! - `POST /graphql` with `application/json`: any operation.
+//! - `GET /graphql?query=…`: queries only; a mutation is 405 with `Allow: POST`.
+//! - `GET /graphql` with `Upgrade: websocket`: graphql-ws.
+//!
+//! Responses are `application/graphql-response+json` when the client accepts
+//! it (then a request that fails before execution is 400), otherwise
+//! `application/json` with 200, as the spec requires for legacy clients.
+
+use std::sync::Arc;
+
+use async_graphql::parser::types::OperationType;
+use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::ws::{self, SUBPROTOCOL};
+use crate::auth::{Viewer, bearer_token};
+use crate::error::AppError;
+use crate::graphql::errors::{ensure_codes, failed_before_execution};
+use crate::graphql::prepare_request;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
+/// Largest graphql-ws message accepted; a larger one closes the socket.
+const MAX_WS_MESSAGE_BYTES: usize = 64 * 1024;
+/// Small socket buffers keep idle connections cheap.
+const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let media = ResponseMedia::negotiate(&headers);
+    if !is_json_content_type(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            AppError::bad_input("body", "send the request as application/json"),
+        );
+    }
+    let request = match parse_body(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(StatusCode::BAD_REQUEST, media, error),
+    };
+    execute(state, &headers, request, media).await
+}
+
+pub async fn get(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    if is_websocket_upgrade(&parts.headers) {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => upgrade_socket(state, upgrade),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let media = ResponseMedia::negotiate(&parts.headers);
+    let query = parts.uri.query().unwrap_or_default();
+    let request = match async_graphql::http::parse_query_string(query) {
+        Ok(request) => request,
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                AppError::bad_input("query", "the query string is not a GraphQL request"),
+            );
+        }
+    };
+    if is_mutation(&request) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            AppError::bad_input("query", "mutations must be sent with POST"),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(state, &parts.headers, request, media).await
+}
+
+async fn execute(
+    state: AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    media: ResponseMedia,
+) -> Response {
+    let viewer = match viewer_from_headers(&state, headers).await {
+        Ok(viewer) => viewer,
+        Err(error) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, error),
+    };
+    let request = prepare_request(request, &state.services, viewer);
+    let mut response = state.schema.execute(request).await;
+    ensure_codes(&mut response);
+    let status =
+        if media == ResponseMedia::GraphqlResponseJson && failed_before_execution(&response) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+    json_response(status, media, &response)
+}
+
+/// The caller named by the `Authorization` header. A refused token does not
+/// fail the request here: guarded fields report it, public ones still work.
+async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Viewer, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
+    let Some(token) = value.to_str().ok().and_then(bearer_token) else {
+        return Ok(Viewer::Refused(
+            "the Authorization header must be 'Bearer <token>'".into(),
+        ));
+    };
+    match state.services.accounts.authenticate(token).await {
+        Ok(user) => Ok(Viewer::User(user)),
+        Err(AppError::Unauthenticated(reason)) => Ok(Viewer::Refused(reason)),
+        Err(other) => Err(other),
+    }
+}
+
+fn upgrade_socket(state: AppState, upgrade: WebSocketUpgrade) -> Response {
+    let upgrade = upgrade
+        .protocols([SUBPROTOCOL])
+        .read_buffer_size(WS_READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .max_message_size(MAX_WS_MESSAGE_BYTES)
+        .max_frame_size(MAX_WS_MESSAGE_BYTES);
+    let accepted = upgrade.selected_protocol().is_some();
+    let shared: Arc<ws::WsShared> = state.ws.clone();
+    let sockets = state.sockets.clone();
+    upgrade.on_upgrade(move |socket| sockets.track_future(ws::serve(socket, shared, accepted)))
+}
+
+fn parse_body(body: &[u8]) -> Result<async_graphql::Request, AppError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| AppError::bad_input("body", "the body is not valid JSON"))?;
+    if value.is_array() {
+        return Err(AppError::bad_input(
+            "body",
+            "batched requests are not supported",
+        ));
+    }
+    // async-graphql would default a missing query to "", hiding the mistake.
+    if !value.get("query").is_some_and(serde_json::Value::is_string) {
+        return Err(AppError::bad_input(
+            "query",
+            "the body must have a string `query`",
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|_| AppError::bad_input("body", "the body is not a GraphQL request"))
+}
+
+/// True when the operation that would run is a mutation. A query that does
+/// not parse is left to execution, which reports the syntax error.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation_type = match (&request.operation_name, &document.operations) {
+        (_, async_graphql::parser::types::DocumentOperations::Single(op)) => op.node.ty,
+        (Some(name), async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
+            match ops.iter().find(|(n, _)| n.as_str() == name) {
+                Some((_, op)) => op.node.ty,
+                None => return false,
+            }
+        }
+        (None, _) => return false,
+    };
+    operation_type == OperationType::Mutation
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(APPLICATION_JSON))
+}
+
+/// The response media type the client asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ResponseMedia {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl ResponseMedia {
+    fn negotiate(headers: &HeaderMap) -> Self {
+        let accepts_graphql_response = headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains(GRAPHQL_RESPONSE_JSON));
+        if accepts_graphql_response {
+            ResponseMedia::GraphqlResponseJson
+        } else {
+            ResponseMedia::Json
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            ResponseMedia::GraphqlResponseJson => {
+                "application/graphql-response+json; charset=utf-8"
+            }
+            ResponseMedia::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+fn json_response(
+    status: StatusCode,
+    media: ResponseMedia,
+    body: &impl serde::Serialize,
+) -> Response {
+    let body = serde_json::to_vec(body).unwrap_or_default();
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, media.content_type()),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A response for a request refused before execution (no `data`).
+fn error_response(status: StatusCode, media: ResponseMedia, error: AppError) -> Response {
+    let error: async_graphql::Error = error.into();
+    let response =
+        async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]);
+    json_response(status, media, &response)
+}

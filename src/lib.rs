@@ -1,0 +1,28 @@
+//! A real-time chat server: a GraphQL API (queries, mutations, and
+//! subscriptions over graphql-ws) on MongoDB, with an event bus that can span
+//! several instances.
+//!
+//! Layers, each using only the ones below it:
+//!
+//! - [`startup`]: builds and runs the [`startup::Application`]
+//! - [`http`]: the axum router, GraphQL over HTTP, the graphql-ws protocol
+//! - [`graphql`]: the schema (per-domain roots), guards, DataLoaders
+//! - [`services`]: the rules of each domain and what gets broadcast
+//! - [`events`]: the topic-routed event bus
+//! - [`storage`]: MongoDB collections, documents, indexes, queries
+//! - [`auth`]: tokens, password hashing, the caller ([`auth::Viewer`])
+//! - [`domain`]: ids and checked input types
+//! - [`error`]: the one error type and its stable codes
+//! - [`config`], [`telemetry`]: settings from the environment, logging
+
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod services;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

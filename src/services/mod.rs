@@ -1,0 +1,40 @@
+//! The rules of each domain: who may do what, what is stored, what is
+//! broadcast. Services speak domain types and [`AppError`]; they know nothing
+//! of GraphQL or HTTP, so every transport shares one set of rules.
+//!
+//! [`AppError`]: crate::error::AppError
+
+pub mod users;
+
+use std::sync::Arc;
+
+use crate::auth::{PasswordHasher, TokenService};
+use crate::config::Settings;
+use crate::error::AppResult;
+use crate::events::EventBus;
+use crate::storage::Database;
+
+pub use users::AccountService;
+
+/// Every service, built once at startup and shared by all requests.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Database,
+    pub bus: Arc<dyn EventBus>,
+    pub accounts: AccountService,
+}
+
+impl Services {
+    pub fn new(settings: &Settings, db: Database, bus: Arc<dyn EventBus>) -> AppResult<Self> {
+        let hasher = PasswordHasher::new(
+            settings.password_hash_memory_kib,
+            settings.password_hash_iterations,
+        )?;
+        let tokens = TokenService::new(settings);
+        Ok(Self {
+            accounts: AccountService::new(db.clone(), tokens, hasher),
+            db,
+            bus,
+        })
+    }
+}

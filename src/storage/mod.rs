@@ -1,0 +1,101 @@
+//! MongoDB access: the only layer that talks to the driver.
+//!
+//! [`Database`] owns the client (a pooled, cheaply clonable handle), creates
+//! the indexes at startup, and counts every command sent, so tests can assert
+//! that a page costs a constant number of round trips.
+
+pub mod users;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use mongodb::bson::doc;
+use mongodb::error::{ErrorKind, WriteFailure};
+use mongodb::event::EventHandler;
+use mongodb::event::command::CommandEvent;
+use mongodb::options::ClientOptions;
+use secrecy::ExposeSecret;
+
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+
+pub use users::UserStore;
+
+/// How long `/ready` waits for a ping before calling the database down.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A connected database with its collections.
+#[derive(Clone)]
+pub struct Database {
+    db: mongodb::Database,
+    commands_started: Arc<AtomicU64>,
+}
+
+impl Database {
+    /// Builds the client. The driver connects lazily, so this fails only on a
+    /// malformed URI; [`Database::ensure_indexes`] is the first real round trip.
+    pub async fn connect(settings: &Settings) -> AppResult<Self> {
+        let mut options = ClientOptions::parse(settings.mongodb_uri.expose_secret())
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!("MONGODB_URI: {e}")))?;
+        options.max_pool_size = Some(settings.mongodb_pool_size);
+        options.app_name = Some("chat-server".into());
+        let commands_started = Arc::new(AtomicU64::new(0));
+        let counter = commands_started.clone();
+        options.command_event_handler = Some(EventHandler::callback(move |event| {
+            if let CommandEvent::Started(_) = event {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+        let client = mongodb::Client::with_options(options)?;
+        Ok(Self {
+            db: client.database(&settings.mongodb_database),
+            commands_started,
+        })
+    }
+
+    /// Creates every index the server relies on; safe to run on every start.
+    pub async fn ensure_indexes(&self) -> AppResult<()> {
+        self.users().ensure_indexes().await?;
+        Ok(())
+    }
+
+    /// True when the server answers a ping within a short deadline.
+    pub async fn ping(&self) -> bool {
+        let ping = self.db.run_command(doc! { "ping": 1 });
+        matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(_)))
+    }
+
+    /// Commands sent to MongoDB since start (each is one round trip).
+    pub fn commands_started(&self) -> u64 {
+        self.commands_started.load(Ordering::Relaxed)
+    }
+
+    pub fn users(&self) -> UserStore {
+        UserStore::new(&self.db)
+    }
+
+    /// Drops the whole database; for tests that use a throwaway one.
+    pub async fn drop_database(&self) -> AppResult<()> {
+        self.db.drop().await?;
+        Ok(())
+    }
+}
+
+/// The duplicate-key message when `error` is a unique-index violation.
+pub(crate) fn duplicate_key_message(error: &mongodb::error::Error) -> Option<&str> {
+    const DUPLICATE_KEY: i32 = 11000;
+    match error.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) if e.code == DUPLICATE_KEY => {
+            Some(&e.message)
+        }
+        ErrorKind::Command(e) if e.code == DUPLICATE_KEY => Some(&e.message),
+        _ => None,
+    }
+}
+
+/// Converts between the driver's and chrono's timestamps.
+pub(crate) fn to_chrono(time: bson::DateTime) -> chrono::DateTime<chrono::Utc> {
+    time.to_chrono()
+}

@@ -1,0 +1,179 @@
+//! The `users` collection: accounts and profiles.
+//!
+//! Handles are unique regardless of case through a lower-cased copy
+//! (`handleKey`) under a unique index; emails are stored lower-cased.
+
+use bson::oid::ObjectId;
+use bson::{Document, doc};
+use futures_util::TryStreamExt;
+use mongodb::options::IndexOptions;
+use mongodb::{Collection, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use super::{duplicate_key_message, to_chrono};
+use crate::domain::{DisplayName, Email, Handle, User, UserId};
+use crate::error::{AppError, AppResult};
+
+const EMAIL_INDEX: &str = "email_unique";
+const HANDLE_INDEX: &str = "handle_key_unique";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    email: String,
+    handle: String,
+    handle_key: String,
+    name: String,
+    /// Lower-cased name, for case-insensitive prefix search.
+    name_key: String,
+    password_hash: String,
+    image: Option<String>,
+    bio: Option<String>,
+    last_seen: Option<bson::DateTime>,
+    created_at: bson::DateTime,
+}
+
+impl From<UserDoc> for User {
+    fn from(doc: UserDoc) -> Self {
+        User {
+            id: UserId(doc.id),
+            email: doc.email,
+            handle: doc.handle,
+            name: doc.name,
+            image: doc.image,
+            bio: doc.bio,
+            last_seen: doc.last_seen.map(to_chrono),
+            created_at: to_chrono(doc.created_at),
+        }
+    }
+}
+
+/// What sign-up stores.
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub handle: &'a Handle,
+    pub name: &'a DisplayName,
+    pub password_hash: String,
+}
+
+#[derive(Clone)]
+pub struct UserStore {
+    users: Collection<UserDoc>,
+}
+
+impl UserStore {
+    pub(super) fn new(db: &mongodb::Database) -> Self {
+        Self {
+            users: db.collection("users"),
+        }
+    }
+
+    pub(super) async fn ensure_indexes(&self) -> AppResult<()> {
+        let unique = |name: &str| {
+            IndexOptions::builder()
+                .unique(true)
+                .name(name.to_owned())
+                .build()
+        };
+        self.users
+            .create_indexes([
+                IndexModel::builder()
+                    .keys(doc! { "email": 1 })
+                    .options(unique(EMAIL_INDEX))
+                    .build(),
+                IndexModel::builder()
+                    .keys(doc! { "handleKey": 1 })
+                    .options(unique(HANDLE_INDEX))
+                    .build(),
+                IndexModel::builder().keys(doc! { "nameKey": 1 }).build(),
+            ])
+            .await?;
+        Ok(())
+    }
+
+    /// Inserts a new account; a taken email or handle is `CONFLICT`.
+    pub async fn insert(&self, new: NewUser<'_>) -> AppResult<User> {
+        let doc = UserDoc {
+            id: ObjectId::new(),
+            email: new.email.as_str().to_owned(),
+            handle: new.handle.as_str().to_owned(),
+            handle_key: new.handle.key(),
+            name: new.name.as_str().to_owned(),
+            name_key: new.name.as_str().to_lowercase(),
+            password_hash: new.password_hash,
+            image: None,
+            bio: None,
+            last_seen: None,
+            created_at: bson::DateTime::now(),
+        };
+        match self.users.insert_one(&doc).await {
+            Ok(_) => Ok(doc.into()),
+            Err(e) => Err(conflict_or_internal(e)),
+        }
+    }
+
+    pub async fn find(&self, id: UserId) -> AppResult<Option<User>> {
+        Ok(self
+            .users
+            .find_one(doc! { "_id": id.oid() })
+            .await?
+            .map(User::from))
+    }
+
+    /// True when an account with this id exists (a cheap, covered lookup).
+    pub async fn exists(&self, id: UserId) -> AppResult<bool> {
+        let found = self
+            .users
+            .clone_with_type::<Document>()
+            .find_one(doc! { "_id": id.oid() })
+            .projection(doc! { "_id": 1 })
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Loads many users in one query (for DataLoaders); missing ids are absent.
+    pub async fn find_many(&self, ids: &[UserId]) -> AppResult<Vec<User>> {
+        let oids: Vec<ObjectId> = ids.iter().map(UserId::oid).collect();
+        let cursor = self.users.find(doc! { "_id": { "$in": oids } }).await?;
+        let docs: Vec<UserDoc> = cursor.try_collect().await?;
+        Ok(docs.into_iter().map(User::from).collect())
+    }
+
+    pub async fn find_by_handle(&self, handle: &Handle) -> AppResult<Option<User>> {
+        Ok(self
+            .users
+            .find_one(doc! { "handleKey": handle.key() })
+            .await?
+            .map(User::from))
+    }
+
+    /// The user and stored password hash for a login that is an email (when
+    /// it contains `@`) or a handle. Values are matched as plain strings.
+    pub async fn find_credentials(&self, login: &str) -> AppResult<Option<(User, String)>> {
+        let filter = if login.contains('@') {
+            doc! { "email": login.trim().to_lowercase() }
+        } else {
+            doc! { "handleKey": login.trim().to_ascii_lowercase() }
+        };
+        Ok(self.users.find_one(filter).await?.map(|doc| {
+            let hash = doc.password_hash.clone();
+            (User::from(doc), hash)
+        }))
+    }
+}
+
+/// Maps a unique-index violation on users to a `CONFLICT` naming the field.
+fn conflict_or_internal(error: mongodb::error::Error) -> AppError {
+    match duplicate_key_message(&error) {
+        Some(message) if message.contains(EMAIL_INDEX) => {
+            AppError::Conflict("email is already registered".into())
+        }
+        Some(message) if message.contains(HANDLE_INDEX) => {
+            AppError::Conflict("handle is already taken".into())
+        }
+        Some(_) => AppError::Conflict("already exists".into()),
+        None => error.into(),
+    }
+}

@@ -1,0 +1,175 @@
+use std::sync::Once;
+
+use chat_server::config::Settings;
+use chat_server::services::Services;
+use chat_server::startup::Application;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use super::WsClient;
+
+static TELEMETRY: Once = Once::new();
+
+/// Logs go nowhere unless `TEST_LOG` is set (then to stdout).
+fn init_telemetry() {
+    TELEMETRY.call_once(|| {
+        let level = std::env::var("TEST_LOG").unwrap_or_default();
+        if level.is_empty() {
+            chat_server::telemetry::init(Default::default(), "off", std::io::sink);
+        } else {
+            chat_server::telemetry::init(Default::default(), &level, std::io::stdout);
+        }
+    });
+}
+
+/// Settings for a test: a random database, a free port, cheap hashing.
+pub fn test_settings() -> Settings {
+    let mut settings = Settings::from_env().expect("settings from the environment");
+    settings.app_host = "127.0.0.1".into();
+    settings.app_port = 0;
+    settings.mongodb_database = format!("test_{}", uuid::Uuid::new_v4().simple());
+    // The minimum argon2 cost: tests exercise hashing, not its strength.
+    settings.password_hash_memory_kib = 64;
+    settings.password_hash_iterations = 1;
+    settings.shutdown_drain_ms = 2_000;
+    settings
+}
+
+/// A running application and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub ws_url: String,
+    pub settings: Settings,
+    pub services: Services,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    stopped: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A signed-up user.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: String,
+    pub handle: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        init_telemetry();
+        let mut settings = test_settings();
+        configure(&mut settings);
+        let application = Application::build(settings.clone())
+            .await
+            .expect("the application builds");
+        let port = application.port();
+        let services = application.services().clone();
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let stopped = tokio::spawn(async move {
+            let signal = async move {
+                let _ = stop_rx.await;
+            };
+            application
+                .run_until_stopped(signal)
+                .await
+                .expect("the server runs");
+        });
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            ws_url: format!("ws://127.0.0.1:{port}/graphql"),
+            settings,
+            services,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            stopped: Some(stopped),
+        }
+    }
+
+    /// Triggers a graceful shutdown and waits for the server to finish.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(stopped) = self.stopped.take() {
+            tokio::time::timeout(super::EVENT_TIMEOUT, stopped)
+                .await
+                .expect("the server stops within the timeout")
+                .expect("the server task does not panic");
+        }
+    }
+
+    /// POSTs a GraphQL operation; returns the whole response body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the request is sent");
+        assert!(
+            response.status().is_success(),
+            "status {}",
+            response.status()
+        );
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Runs an operation that must succeed; returns its `data`.
+    pub async fn gql_ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Runs an operation that must fail; returns its first error's code.
+    pub async fn gql_err(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let body = self.gql(token, query, variables).await;
+        error_code(&body)
+    }
+
+    pub async fn sign_up(&self, handle: &str) -> TestUser {
+        let email = format!("{}@example.com", handle.to_lowercase());
+        let password = "correct horse battery".to_owned();
+        let data = self
+            .gql_ok(
+                None,
+                "mutation($input: SignUpInput!) { signUp(input: $input) { token user { id handle } } }",
+                json!({ "input": { "email": email, "handle": handle, "name": handle, "password": password } }),
+            )
+            .await;
+        TestUser {
+            id: data["signUp"]["user"]["id"].as_str().unwrap().to_owned(),
+            handle: handle.to_owned(),
+            email,
+            password,
+            token: data["signUp"]["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A socket that has completed `connection_init` for `token`.
+    pub async fn ws(&self, token: &str) -> WsClient {
+        let mut client = WsClient::connect(&self.ws_url).await;
+        client
+            .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))
+            .await;
+        let ack = client.recv().await;
+        assert_eq!(ack["type"], "connection_ack", "got {ack}");
+        client
+    }
+}
+
+/// The `extensions.code` of a response's first error.
+pub fn error_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {body:#}"))
+        .to_owned()
+}

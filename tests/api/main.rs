@@ -1,0 +1,11 @@
+//! End-to-end tests: each boots the real application on port 0 against a
+//! fresh database and talks to it over HTTP and WebSocket.
+#![allow(non_snake_case)]
+
+mod helpers;
+
+mod accounts;
+mod graphql_ws;
+mod health;
+mod http;
+mod schema_file;
