@@ -87,6 +87,10 @@ pub struct Settings {
     /// `SHUTDOWN_DRAIN_MS`: how long a shutdown waits for requests and sockets.
     #[serde(default = "defaults::shutdown_drain_ms")]
     pub shutdown_drain_ms: u64,
+    /// `NOTIFICATION_RETENTION_DAYS`: notifications are deleted this long
+    /// after they were created (a TTL index).
+    #[serde(default = "defaults::notification_retention_days")]
+    pub notification_retention_days: u64,
     /// `PLAYGROUND_ENABLED`: serve GraphiQL at `/playground`; defaults to on
     /// in development and off in production.
     #[serde(default)]
@@ -181,6 +185,10 @@ impl Settings {
         Duration::from_millis(self.ws_init_timeout_ms)
     }
 
+    pub fn notification_retention(&self) -> Duration {
+        Duration::from_secs(self.notification_retention_days * 24 * 60 * 60)
+    }
+
     pub fn shutdown_drain(&self) -> Duration {
         Duration::from_millis(self.shutdown_drain_ms)
     }
@@ -224,6 +232,9 @@ mod defaults {
     }
     pub fn ws_init_timeout_ms() -> u64 {
         3_000
+    }
+    pub fn notification_retention_days() -> u64 {
+        30
     }
     pub fn shutdown_drain_ms() -> u64 {
         10_000

@@ -4,8 +4,10 @@
 //! can trust it without checking again ("parse, don't validate").
 
 pub mod ids;
+pub mod social;
 pub mod text;
 pub mod user;
 
 pub use ids::*;
+pub use social::*;
 pub use user::*;

@@ -2,6 +2,7 @@
 //! the `User` read model the storage layer returns.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{UserId, text};
 use crate::error::{AppError, AppResult};
@@ -152,7 +153,7 @@ impl std::fmt::Debug for NewPassword {
 }
 
 /// A user as the rest of the server sees it (never the password hash).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
     pub email: String,

@@ -119,6 +119,7 @@ mod tests {
     fn handle_of(event: &Event) -> &str {
         match event {
             Event::ProfileUpdated(user) => &user.handle,
+            other => panic!("unexpected {other:?}"),
         }
     }
 

@@ -20,8 +20,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::Stream;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::{ChatId, User, UserId};
+use crate::domain::{ChatId, FriendRequest, Notification, User, UserId};
 
 pub use local::LocalBus;
 
@@ -39,10 +40,34 @@ pub enum Topic {
 
 /// Something that happened, with the data subscribers need to report it
 /// without reading the database again.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Event {
     /// A user's public profile changed.
     ProfileUpdated(User),
+    /// A friend request or friendship changed; sent to each person concerned
+    /// with the other person as `counterpart`.
+    Friend(FriendEvent),
+    /// A notification was created for the topic's user.
+    NotificationCreated(Notification),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FriendEventKind {
+    /// The subscriber sent a request (seen by their other devices).
+    RequestSent,
+    RequestReceived,
+    RequestAccepted,
+    RequestDeclined,
+    RequestCancelled,
+    FriendRemoved,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FriendEvent {
+    pub kind: FriendEventKind,
+    pub request: Option<FriendRequest>,
+    /// The other person, from the receiving user's point of view.
+    pub counterpart: User,
 }
 
 /// The subscriber fell more than [`SUBSCRIBER_BUFFER`] events behind and

@@ -4,8 +4,11 @@
 
 pub mod context;
 pub mod errors;
+pub mod friends;
 pub mod live;
 pub mod loaders;
+pub mod notifications;
+pub mod pagination;
 pub mod users;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -23,13 +26,25 @@ const MAX_DEPTH: usize = 12;
 const MAX_COMPLEXITY: usize = 5_000;
 
 #[derive(MergedObject, Default)]
-pub struct Query(users::UserQuery);
+pub struct Query(
+    users::UserQuery,
+    friends::FriendQuery,
+    notifications::NotificationQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(users::UserMutation);
+pub struct Mutation(
+    users::UserMutation,
+    friends::FriendMutation,
+    notifications::NotificationMutation,
+);
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(users::UserSubscription);
+pub struct Subscription(
+    users::UserSubscription,
+    friends::FriendSubscription,
+    notifications::NotificationSubscription,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

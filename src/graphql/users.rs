@@ -1,16 +1,36 @@
 //! Accounts and profiles: `signUp`, `signIn`, `me`, `user`, `userByHandle`,
 //! and the `userEvents` subscription.
 
+use std::collections::HashMap;
+
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use super::context::{Authenticated, ContextExt};
 use super::live::topic_stream;
+use super::pagination::{self, connection};
 use crate::auth::Viewer;
 use crate::domain::{User, UserId};
+use crate::error::AppError;
 use crate::events::{Event, Topic};
-use crate::services::users::{Session, SignUp};
+use crate::services::users::{ProfileUpdate, Session, SignUp};
+
+/// One user through the request's DataLoader (batched with its siblings).
+pub async fn load_user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<UserObject> {
+    let user = ctx.loaders()?.users.load_one(id).await?;
+    user.map(UserObject::new)
+        .ok_or_else(|| AppError::NotFound("user not found".into()).into())
+}
+
+/// Many users in one batch; ids of deleted users are absent from the map.
+pub async fn load_users(
+    ctx: &Context<'_>,
+    ids: impl IntoIterator<Item = UserId>,
+) -> async_graphql::Result<HashMap<UserId, User>> {
+    ctx.loaders()?.users.load_many(ids).await
+}
 
 /// A person with an account. `email` is visible to its owner only.
 pub struct UserObject {
@@ -116,6 +136,18 @@ pub struct SignInInput {
     password: String,
 }
 
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    /// 1–80 characters.
+    name: Option<String>,
+    /// Same rules as at sign-up; must still be unique.
+    handle: Option<String>,
+    /// At most 500 characters; empty clears it.
+    bio: Option<String>,
+    /// An http(s) URL of at most 2,048 characters; empty clears it.
+    image: Option<String>,
+}
+
 #[derive(Default)]
 pub struct UserQuery;
 
@@ -125,28 +157,53 @@ impl UserQuery {
     #[graphql(guard = "Authenticated")]
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
         let me = ctx.current_user()?;
-        Ok(UserObject::owned(
-            ctx.services()?.accounts.user(me.id).await?,
+        Ok(UserObject::owned(ctx.services()?.accounts.me(me.id).await?))
+    }
+
+    /// A user by id. Someone who blocked you is `NOT_FOUND`.
+    #[graphql(guard = "Authenticated")]
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<UserObject> {
+        let me = ctx.current_user()?;
+        let id = UserId::parse("id", &id)?;
+        Ok(UserObject::new(
+            ctx.services()?.accounts.user(me.id, id).await?,
         ))
     }
 
-    /// A user by id.
-    #[graphql(guard = "Authenticated")]
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<UserObject> {
-        let id = UserId::parse("id", &id)?;
-        Ok(UserObject::new(ctx.services()?.accounts.user(id).await?))
-    }
-
-    /// A user by handle (any case).
+    /// A user by handle (any case). Someone who blocked you is `NOT_FOUND`.
     #[graphql(guard = "Authenticated")]
     async fn user_by_handle(
         &self,
         ctx: &Context<'_>,
         handle: String,
     ) -> async_graphql::Result<UserObject> {
+        let me = ctx.current_user()?;
         Ok(UserObject::new(
-            ctx.services()?.accounts.user_by_handle(&handle).await?,
+            ctx.services()?
+                .accounts
+                .user_by_handle(me.id, &handle)
+                .await?,
         ))
+    }
+
+    /// Users whose handle or name starts with `query` (any case), newest
+    /// accounts first. Never returns someone who has blocked you.
+    #[graphql(guard = "Authenticated")]
+    async fn search_users(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, UserObject>> {
+        let me = ctx.current_user()?;
+        let request = pagination::forward(first, after.as_deref())?;
+        let page = ctx
+            .services()?
+            .accounts
+            .search(me.id, &query, request)
+            .await?;
+        Ok(connection(&request, page, |u| u.id.oid(), UserObject::new))
     }
 }
 
@@ -173,6 +230,33 @@ impl UserMutation {
             })
             .await?;
         Ok(session.into())
+    }
+
+    /// Changes the signed-in user's profile. Absent fields stay as they are;
+    /// an empty `bio` or `image` clears it. Any invalid field refuses the
+    /// whole change (`BAD_USER_INPUT`); a taken handle is `CONFLICT`. The new
+    /// profile reaches friends and chat partners through `userEvents`.
+    #[graphql(guard = "Authenticated")]
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> async_graphql::Result<UserObject> {
+        let me = ctx.current_user()?;
+        let user = ctx
+            .services()?
+            .accounts
+            .update_profile(
+                me.id,
+                ProfileUpdate {
+                    name: input.name,
+                    handle: input.handle,
+                    bio: input.bio,
+                    image: input.image,
+                },
+            )
+            .await?;
+        Ok(UserObject::owned(user))
     }
 
     /// Signs in with email or handle. Any failure is the same
@@ -208,7 +292,9 @@ pub struct UserSubscription;
 
 #[Subscription]
 impl UserSubscription {
-    /// Profile changes of the people the signed-in user can see.
+    /// Profile changes of the signed-in user (from other devices) and of the
+    /// people they may watch: friends and members of shared chats, never
+    /// across a block.
     #[graphql(guard = "Authenticated")]
     async fn user_events(
         &self,
@@ -223,6 +309,7 @@ impl UserSubscription {
                         kind: UserEventKind::ProfileUpdated,
                         user: UserObject::new(user.clone()),
                     }),
+                    _ => None,
                 }
             }),
         )

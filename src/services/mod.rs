@@ -4,6 +4,10 @@
 //!
 //! [`AppError`]: crate::error::AppError
 
+pub mod audience;
+pub mod blocks;
+pub mod friends;
+pub mod notifications;
 pub mod users;
 
 use std::sync::Arc;
@@ -14,6 +18,10 @@ use crate::error::AppResult;
 use crate::events::EventBus;
 use crate::storage::Database;
 
+pub use audience::Audience;
+pub use blocks::BlockRules;
+pub use friends::FriendService;
+pub use notifications::NotificationService;
 pub use users::AccountService;
 
 /// Every service, built once at startup and shared by all requests.
@@ -22,6 +30,10 @@ pub struct Services {
     pub db: Database,
     pub bus: Arc<dyn EventBus>,
     pub accounts: AccountService,
+    pub blocks: BlockRules,
+    pub audience: Audience,
+    pub friends: FriendService,
+    pub notifications: NotificationService,
 }
 
 impl Services {
@@ -31,8 +43,26 @@ impl Services {
             settings.password_hash_iterations,
         )?;
         let tokens = TokenService::new(settings);
+        let blocks = BlockRules::new(db.clone());
+        let audience = Audience::new(db.clone(), blocks.clone());
+        let notifications = NotificationService::new(db.clone(), bus.clone());
         Ok(Self {
-            accounts: AccountService::new(db.clone(), tokens, hasher),
+            accounts: AccountService::new(
+                db.clone(),
+                bus.clone(),
+                audience.clone(),
+                tokens,
+                hasher,
+            ),
+            friends: FriendService::new(
+                db.clone(),
+                bus.clone(),
+                blocks.clone(),
+                notifications.clone(),
+            ),
+            blocks,
+            audience,
+            notifications,
             db,
             bus,
         })

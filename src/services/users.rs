@@ -1,13 +1,23 @@
-//! Accounts: sign-up, sign-in, and turning a token into a [`CurrentUser`].
+//! Accounts and profiles: sign-up, sign-in, turning a token into a
+//! [`CurrentUser`], profile changes, lookup and search.
+
+use std::sync::Arc;
 
 use crate::auth::jwt::IssuedToken;
 use crate::auth::{CurrentUser, PasswordHasher, TokenService};
 use crate::domain::{
-    DisplayName, Email, Handle, LOGIN_MAX, NewPassword, PASSWORD_MAX, User, UserId,
+    BIO_MAX, DisplayName, Email, Handle, IMAGE_URL_MAX, LOGIN_MAX, NewPassword, PASSWORD_MAX, User,
+    UserId, text,
 };
 use crate::error::{AppError, AppResult};
-use crate::storage::Database;
-use crate::storage::users::NewUser;
+use crate::events::{Event, EventBus, Topic};
+use crate::storage::users::{NewUser, ProfileChanges};
+use crate::storage::{Database, Page, PageRequest};
+
+use super::audience::Audience;
+
+/// The longest search prefix accepted (a handle or name is never longer).
+const SEARCH_MAX: usize = 80;
 
 /// What a client sends to create an account (unchecked strings).
 pub struct SignUp {
@@ -15,6 +25,16 @@ pub struct SignUp {
     pub handle: String,
     pub name: String,
     pub password: String,
+}
+
+/// Profile changes as a client sends them: `None` leaves a field alone; an
+/// empty `bio` or `image` clears it.
+#[derive(Default)]
+pub struct ProfileUpdate {
+    pub name: Option<String>,
+    pub handle: Option<String>,
+    pub bio: Option<String>,
+    pub image: Option<String>,
 }
 
 /// A session: the token and the user it belongs to.
@@ -29,13 +49,27 @@ const BAD_CREDENTIALS: &str = "wrong login or password";
 #[derive(Clone)]
 pub struct AccountService {
     db: Database,
+    bus: Arc<dyn EventBus>,
+    audience: Audience,
     tokens: TokenService,
     hasher: PasswordHasher,
 }
 
 impl AccountService {
-    pub fn new(db: Database, tokens: TokenService, hasher: PasswordHasher) -> Self {
-        Self { db, tokens, hasher }
+    pub fn new(
+        db: Database,
+        bus: Arc<dyn EventBus>,
+        audience: Audience,
+        tokens: TokenService,
+        hasher: PasswordHasher,
+    ) -> Self {
+        Self {
+            db,
+            bus,
+            audience,
+            tokens,
+            hasher,
+        }
     }
 
     /// Creates an account. Every field is checked before anything is stored;
@@ -108,23 +142,93 @@ impl AccountService {
         })
     }
 
-    pub async fn user(&self, id: UserId) -> AppResult<User> {
+    /// The signed-in user's own account.
+    pub async fn me(&self, me: UserId) -> AppResult<User> {
         self.db
             .users()
-            .find(id)
+            .find(me)
             .await?
-            .ok_or_else(|| AppError::NotFound("user not found".into()))
+            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))
     }
 
-    pub async fn user_by_handle(&self, raw_handle: &str) -> AppResult<User> {
-        let not_found = || AppError::NotFound("user not found".into());
+    /// A user as `viewer` may see them: someone who blocked the viewer is
+    /// `NOT_FOUND`, as if they did not exist.
+    pub async fn user(&self, viewer: UserId, id: UserId) -> AppResult<User> {
+        let user = self.db.users().find(id).await?;
+        self.visible_to(viewer, user).await
+    }
+
+    pub async fn user_by_handle(&self, viewer: UserId, raw_handle: &str) -> AppResult<User> {
         // A string that cannot be a handle names nobody.
-        let handle = Handle::parse(raw_handle).map_err(|_| not_found())?;
-        self.db
+        let Ok(handle) = Handle::parse(raw_handle) else {
+            return Err(AppError::NotFound("user not found".into()));
+        };
+        let user = self.db.users().find_by_handle(&handle).await?;
+        self.visible_to(viewer, user).await
+    }
+
+    async fn visible_to(&self, viewer: UserId, user: Option<User>) -> AppResult<User> {
+        match user {
+            Some(user) if user.id == viewer => Ok(user),
+            Some(user)
+                if !self
+                    .db
+                    .blocks()
+                    .blockers_of(viewer)
+                    .await?
+                    .contains(&user.id) =>
+            {
+                Ok(user)
+            }
+            _ => Err(AppError::NotFound("user not found".into())),
+        }
+    }
+
+    /// Prefix search on handle and name, leaving out whoever blocked `viewer`.
+    pub async fn search(
+        &self,
+        viewer: UserId,
+        query: &str,
+        page: PageRequest,
+    ) -> AppResult<Page<User>> {
+        let prefix = text::single_line("query", query, 1, SEARCH_MAX)?;
+        let blockers = self.db.blocks().blockers_of(viewer).await?;
+        self.db.users().search(&prefix, &blockers, page).await
+    }
+
+    /// Changes the profile. Every field is checked first, so an invalid one
+    /// changes nothing; the result reaches everyone who may watch the user.
+    #[tracing::instrument(skip(self, update), fields(user_id = %me))]
+    pub async fn update_profile(&self, me: UserId, update: ProfileUpdate) -> AppResult<User> {
+        let optional_text = |value: Option<String>, parse: &dyn Fn(&str) -> AppResult<String>| {
+            value
+                .map(|v| {
+                    if v.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        parse(&v).map(Some)
+                    }
+                })
+                .transpose()
+        };
+        let changes = ProfileChanges {
+            name: update.name.as_deref().map(DisplayName::parse).transpose()?,
+            handle: update.handle.as_deref().map(Handle::parse).transpose()?,
+            bio: optional_text(update.bio, &|v| text::multi_line("bio", v, 1, BIO_MAX))?,
+            image: optional_text(update.image, &|v| text::http_url("image", v, IMAGE_URL_MAX))?,
+        };
+        let user = self
+            .db
             .users()
-            .find_by_handle(&handle)
+            .update_profile(me, changes)
             .await?
-            .ok_or_else(not_found)
+            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))?;
+        let watchers = self.audience.watchers_of(me).await?;
+        for watcher in watchers.into_iter().chain([me]) {
+            self.bus
+                .publish(Topic::User(watcher), Event::ProfileUpdated(user.clone()));
+        }
+        Ok(user)
     }
 
     /// Users by id in one query, for DataLoaders.

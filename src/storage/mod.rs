@@ -4,6 +4,11 @@
 //! the indexes at startup, and counts every command sent, so tests can assert
 //! that a page costs a constant number of round trips.
 
+pub mod blocks;
+pub mod chats;
+pub mod friends;
+pub mod notifications;
+pub mod paging;
 pub mod users;
 
 use std::sync::Arc;
@@ -20,6 +25,11 @@ use secrecy::ExposeSecret;
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 
+pub use blocks::BlockStore;
+pub use chats::ChatStore;
+pub use friends::FriendStore;
+pub use notifications::NotificationStore;
+pub use paging::{Page, PageRequest};
 pub use users::UserStore;
 
 /// How long `/ready` waits for a ping before calling the database down.
@@ -30,6 +40,8 @@ const PING_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct Database {
     db: mongodb::Database,
     commands_started: Arc<AtomicU64>,
+    /// How long notifications live (the TTL index's expiry).
+    notification_retention: Duration,
 }
 
 impl Database {
@@ -52,12 +64,19 @@ impl Database {
         Ok(Self {
             db: client.database(&settings.mongodb_database),
             commands_started,
+            notification_retention: settings.notification_retention(),
         })
     }
 
     /// Creates every index the server relies on; safe to run on every start.
     pub async fn ensure_indexes(&self) -> AppResult<()> {
         self.users().ensure_indexes().await?;
+        self.friends().ensure_indexes().await?;
+        self.blocks().ensure_indexes().await?;
+        self.chats().ensure_indexes().await?;
+        self.notifications()
+            .ensure_indexes(self.notification_retention)
+            .await?;
         Ok(())
     }
 
@@ -74,6 +93,22 @@ impl Database {
 
     pub fn users(&self) -> UserStore {
         UserStore::new(&self.db)
+    }
+
+    pub fn friends(&self) -> FriendStore {
+        FriendStore::new(&self.db)
+    }
+
+    pub fn blocks(&self) -> BlockStore {
+        BlockStore::new(&self.db)
+    }
+
+    pub fn chats(&self) -> ChatStore {
+        ChatStore::new(&self.db)
+    }
+
+    pub fn notifications(&self) -> NotificationStore {
+        NotificationStore::new(&self.db)
     }
 
     /// Drops the whole database; for tests that use a throwaway one.

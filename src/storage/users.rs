@@ -10,6 +10,7 @@ use mongodb::options::IndexOptions;
 use mongodb::{Collection, IndexModel};
 use serde::{Deserialize, Serialize};
 
+use super::paging::{Page, PageRequest};
 use super::{duplicate_key_message, to_chrono};
 use crate::domain::{DisplayName, Email, Handle, User, UserId};
 use crate::error::{AppError, AppResult};
@@ -161,6 +162,100 @@ impl UserStore {
             let hash = doc.password_hash.clone();
             (User::from(doc), hash)
         }))
+    }
+}
+
+/// Profile fields to change; `None` leaves a field as it is. For `bio` and
+/// `image`, `Some(None)` clears the field.
+#[derive(Default)]
+pub struct ProfileChanges {
+    pub name: Option<DisplayName>,
+    pub handle: Option<Handle>,
+    pub bio: Option<Option<String>>,
+    pub image: Option<Option<String>>,
+}
+
+impl UserStore {
+    /// Applies `changes` atomically; a taken handle is `CONFLICT` and then
+    /// nothing changes. `None` when the user does not exist.
+    pub async fn update_profile(
+        &self,
+        id: UserId,
+        changes: ProfileChanges,
+    ) -> AppResult<Option<User>> {
+        let mut set = Document::new();
+        if let Some(name) = &changes.name {
+            set.insert("name", name.as_str());
+            set.insert("nameKey", name.as_str().to_lowercase());
+        }
+        if let Some(handle) = &changes.handle {
+            set.insert("handle", handle.as_str());
+            set.insert("handleKey", handle.key());
+        }
+        if let Some(bio) = changes.bio {
+            set.insert("bio", bio);
+        }
+        if let Some(image) = changes.image {
+            set.insert("image", image);
+        }
+        if set.is_empty() {
+            return self.find(id).await;
+        }
+        let updated = self
+            .users
+            .find_one_and_update(doc! { "_id": id.oid() }, doc! { "$set": set })
+            .return_document(mongodb::options::ReturnDocument::After)
+            .await;
+        match updated {
+            Ok(doc) => Ok(doc.map(User::from)),
+            Err(e) => Err(conflict_or_internal(e)),
+        }
+    }
+
+    /// Users whose handle or name starts with `prefix` (case-insensitive),
+    /// newest accounts first, leaving out `excluded`. A range query on the
+    /// lower-cased fields, so the prefix is a plain value, never a pattern.
+    pub async fn search(
+        &self,
+        prefix: &str,
+        excluded: &[UserId],
+        page: PageRequest,
+    ) -> AppResult<Page<User>> {
+        let low = prefix.to_lowercase();
+        let high = format!("{low}\u{10FFFF}");
+        let range = doc! { "$gte": &low, "$lt": &high };
+        let excluded: Vec<ObjectId> = excluded.iter().map(UserId::oid).collect();
+        let filter = doc! { "$and": [
+            { "$or": [ { "handleKey": range.clone() }, { "nameKey": range } ] },
+            { "_id": { "$nin": excluded } },
+        ] };
+        let options = mongodb::options::FindOptions::builder()
+            .sort(doc! { "_id": -1 })
+            .limit(page.fetch_limit())
+            .build();
+        let docs: Vec<UserDoc> = self
+            .users
+            .find(page.filter("_id", filter))
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(page.finish(docs.into_iter().map(User::from).collect()))
+    }
+
+    /// Records when the user was last seen (their last socket closed).
+    pub async fn set_last_seen(
+        &self,
+        id: UserId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> AppResult<()> {
+        self.users
+            .update_one(
+                doc! { "_id": id.oid() },
+                doc! { "$set": { "lastSeen": bson::DateTime::from_chrono(at) } },
+            )
+            .await?;
+        Ok(())
     }
 }
 

@@ -9,3 +9,4 @@ mod graphql_ws;
 mod health;
 mod http;
 mod schema_file;
+mod social;

@@ -154,6 +154,48 @@ impl TestApp {
         }
     }
 
+    /// Makes `a` and `b` friends (a asks, b accepts).
+    pub async fn befriend(&self, a: &TestUser, b: &TestUser) {
+        let request = self
+            .gql_ok(
+                Some(&a.token),
+                "mutation($input: SendFriendRequestInput!) { sendFriendRequest(input: $input) { id } }",
+                json!({ "input": { "userId": b.id } }),
+            )
+            .await;
+        self.gql_ok(
+            Some(&b.token),
+            "mutation($input: RespondToFriendRequestInput!) { respondToFriendRequest(input: $input) { status } }",
+            json!({ "input": { "requestId": request["sendFriendRequest"]["id"], "action": "ACCEPT" } }),
+        )
+        .await;
+    }
+
+    /// `blocker` blocks `blocked`.
+    pub async fn block(&self, blocker: &TestUser, blocked: &TestUser) {
+        self.gql_ok(
+            Some(&blocker.token),
+            "mutation($input: UserIdInput!) { blockUser(input: $input) { id } }",
+            json!({ "input": { "userId": blocked.id } }),
+        )
+        .await;
+    }
+
+    /// Changes `user`'s bio (a cheap way to cause a `userEvents` event).
+    pub async fn set_bio(&self, user: &TestUser, bio: &str) {
+        self.gql_ok(
+            Some(&user.token),
+            "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }",
+            json!({ "input": { "bio": bio } }),
+        )
+        .await;
+    }
+
+    /// MongoDB commands this app has sent so far (each is a round trip).
+    pub fn db_commands(&self) -> u64 {
+        self.services.db.commands_started()
+    }
+
     /// A socket that has completed `connection_init` for `token`.
     pub async fn ws(&self, token: &str) -> WsClient {
         let mut client = WsClient::connect(&self.ws_url).await;

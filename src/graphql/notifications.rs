@@ -1,0 +1,186 @@
+//! Notifications: `notifications`, `unreadNotificationCount`,
+//! `markNotificationsRead`, and the `notificationEvents` subscription.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+
+use super::context::{Authenticated, ContextExt};
+use super::live::topic_stream;
+use super::pagination::{self, connection};
+use super::users::{UserObject, load_user};
+use crate::domain::{Notification, NotificationId, NotificationKind as Kind};
+use crate::error::AppError;
+use crate::events::{Event, Topic};
+
+/// The most ids `markNotificationsRead` takes at once.
+const MAX_MARK_IDS: usize = 100;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum NotificationKind {
+    /// `actor` sent you a friend request (`friendRequest`).
+    FriendRequestReceived,
+    /// `actor` accepted your friend request (`friendRequest`).
+    FriendRequestAccepted,
+    /// `actor` added you to `chatId`.
+    AddedToChat,
+}
+
+impl From<Kind> for NotificationKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::FriendRequestReceived => Self::FriendRequestReceived,
+            Kind::FriendRequestAccepted => Self::FriendRequestAccepted,
+            Kind::AddedToChat => Self::AddedToChat,
+        }
+    }
+}
+
+/// Something that happened to the signed-in user. Kept 30 days by default.
+pub struct NotificationObject(pub Notification);
+
+#[Object(name = "Notification")]
+impl NotificationObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn kind(&self) -> NotificationKind {
+        self.0.kind.into()
+    }
+
+    /// Who caused it.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+        load_user(ctx, self.0.actor).await
+    }
+
+    /// The chat concerned, for chat notifications.
+    async fn chat_id(&self) -> Option<ID> {
+        self.0.chat.map(|c| ID(c.to_string()))
+    }
+
+    /// The friend request concerned, for friend notifications.
+    async fn friend_request_id(&self) -> Option<ID> {
+        self.0.friend_request.map(|r| ID(r.to_string()))
+    }
+
+    async fn read(&self) -> bool {
+        self.0.read
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct MarkNotificationsReadInput {
+    /// The notifications to mark; all of yours when absent (at most 100 ids).
+    ids: Option<Vec<ID>>,
+}
+
+#[derive(SimpleObject)]
+pub struct MarkNotificationsReadPayload {
+    /// How many notifications changed from unread to read.
+    marked_count: u64,
+    /// Unread notifications left.
+    unread_count: u64,
+}
+
+#[derive(Default)]
+pub struct NotificationQuery;
+
+#[Object]
+impl NotificationQuery {
+    /// The signed-in user's notifications, newest first.
+    #[graphql(guard = "Authenticated")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] unread_only: bool,
+    ) -> async_graphql::Result<Connection<String, NotificationObject>> {
+        let me = ctx.current_user()?;
+        let request = pagination::forward(first, after.as_deref())?;
+        let page = ctx
+            .services()?
+            .notifications
+            .page(me.id, unread_only, request)
+            .await?;
+        Ok(connection(
+            &request,
+            page,
+            |n| n.id.oid(),
+            NotificationObject,
+        ))
+    }
+
+    #[graphql(guard = "Authenticated")]
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let me = ctx.current_user()?;
+        Ok(ctx.services()?.notifications.unread_count(me.id).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationMutation;
+
+#[Object]
+impl NotificationMutation {
+    /// Marks notifications read: the given ones, or all when `ids` is absent.
+    /// Ids that are not yours are ignored.
+    #[graphql(guard = "Authenticated")]
+    async fn mark_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkNotificationsReadInput,
+    ) -> async_graphql::Result<MarkNotificationsReadPayload> {
+        let me = ctx.current_user()?;
+        let ids = match input.ids {
+            Some(ids) if ids.len() > MAX_MARK_IDS => {
+                return Err(
+                    AppError::bad_input("ids", format!("at most {MAX_MARK_IDS} ids")).into(),
+                );
+            }
+            Some(ids) => Some(
+                ids.iter()
+                    .map(|id| NotificationId::parse("ids", id))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            None => None,
+        };
+        let service = &ctx.services()?.notifications;
+        let marked_count = service.mark_read(me.id, ids.as_deref()).await?;
+        let unread_count = service.unread_count(me.id).await?;
+        Ok(MarkNotificationsReadPayload {
+            marked_count,
+            unread_count,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationSubscription;
+
+#[Subscription]
+impl NotificationSubscription {
+    /// The signed-in user's new notifications, as they are created.
+    #[graphql(guard = "Authenticated")]
+    async fn notification_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = NotificationObject> + use<>> {
+        let me = ctx.current_user()?;
+        let bus = ctx.services()?.bus.clone();
+        Ok(
+            topic_stream(ctx, &bus, Topic::User(me.id)).filter_map(|event| async move {
+                match event.as_ref() {
+                    Event::NotificationCreated(n) => Some(NotificationObject(n.clone())),
+                    _ => None,
+                }
+            }),
+        )
+    }
+}
