@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
-use super::{Event, EventBus, EventStream, Lagged, SUBSCRIBER_BUFFER, Topic};
+use super::{Event, EventBus, EventStream, Interruption, SUBSCRIBER_BUFFER, Topic};
 
 type Channels = RwLock<HashMap<Topic, broadcast::Sender<Arc<Event>>>>;
 
@@ -72,14 +72,16 @@ struct Subscription {
 }
 
 impl Stream for Subscription {
-    type Item = Result<Arc<Event>, Lagged>;
+    type Item = Result<Arc<Event>, Interruption>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let Some(receiver) = self.receiver.as_mut() else {
             return Poll::Ready(None);
         };
         receiver.poll_next_unpin(cx).map(|item| {
-            item.map(|r| r.map_err(|BroadcastStreamRecvError::Lagged(missed)| Lagged(missed)))
+            item.map(|r| {
+                r.map_err(|BroadcastStreamRecvError::Lagged(missed)| Interruption::Lagged(missed))
+            })
         })
     }
 }
@@ -156,6 +158,9 @@ mod tests {
         for i in 0..SUBSCRIBER_BUFFER + 10 {
             bus.publish(topic, profile(&format!("u{i}")));
         }
-        assert_eq!(slow.next().await.unwrap().unwrap_err(), Lagged(10));
+        assert_eq!(
+            slow.next().await.unwrap().unwrap_err(),
+            Interruption::Lagged(10)
+        );
     }
 }

@@ -9,9 +9,15 @@
 //!
 //! Overflow policy: each subscriber has a bounded buffer
 //! ([`SUBSCRIBER_BUFFER`] events). A subscriber that falls further behind is
-//! not allowed to grow memory: its stream yields [`Lagged`] and the
-//! subscription ends; over WebSocket the socket is closed as a slow consumer
-//! and the client resumes from its last cursor.
+//! not allowed to grow memory: its stream yields [`Interruption::Lagged`] and
+//! the subscription ends; over WebSocket the socket is closed as a slow
+//! consumer and the client resumes from its last cursor.
+//!
+//! Outage policy: when the bus itself may have lost events (the link
+//! between instances was down), every affected stream yields
+//! [`Interruption::Gap`] and stays open. A stream that can replay from the
+//! database (`messageEvents`) fills the gap itself; the others tell the
+//! client to refetch with a `RESYNC` event. A gap is never silent.
 
 mod local;
 
@@ -70,10 +76,16 @@ pub struct FriendEvent {
     pub counterpart: User,
 }
 
-/// The subscriber fell more than [`SUBSCRIBER_BUFFER`] events behind and
-/// missed `0` events; the subscription must end (see the module docs).
+/// Why a stream did not simply deliver the next event (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Lagged(pub u64);
+pub enum Interruption {
+    /// The subscriber fell more than [`SUBSCRIBER_BUFFER`] events behind and
+    /// missed this many; the subscription must end.
+    Lagged(u64),
+    /// Events of this topic may have been lost by the bus; the subscriber
+    /// stays subscribed and must resynchronise.
+    Gap,
+}
 
 /// Publishes events to topics and hands out subscriptions to them.
 pub trait EventBus: Send + Sync + 'static {
@@ -87,11 +99,13 @@ pub trait EventBus: Send + Sync + 'static {
 
 /// The events of one topic for one subscriber. Dropping it unsubscribes.
 pub struct EventStream {
-    inner: Pin<Box<dyn Stream<Item = Result<Arc<Event>, Lagged>> + Send>>,
+    inner: Pin<Box<dyn Stream<Item = Result<Arc<Event>, Interruption>> + Send>>,
 }
 
 impl EventStream {
-    pub fn new(inner: impl Stream<Item = Result<Arc<Event>, Lagged>> + Send + 'static) -> Self {
+    pub fn new(
+        inner: impl Stream<Item = Result<Arc<Event>, Interruption>> + Send + 'static,
+    ) -> Self {
         Self {
             inner: Box::pin(inner),
         }
@@ -99,7 +113,7 @@ impl EventStream {
 }
 
 impl Stream for EventStream {
-    type Item = Result<Arc<Event>, Lagged>;
+    type Item = Result<Arc<Event>, Interruption>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)

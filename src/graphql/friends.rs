@@ -6,10 +6,10 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
 use super::context::{Authenticated, ContextExt};
-use super::live::topic_stream;
+use super::live::picked_stream;
 use super::pagination::{self, connection};
 use super::users::{UserObject, load_user, load_users};
 use crate::domain::{FriendRequest, FriendRequestId, FriendRequestStatus as Status, UserId};
@@ -300,6 +300,9 @@ pub enum FriendEventKind {
     RequestDeclined,
     RequestCancelled,
     FriendRemoved,
+    /// Events may have been missed (a server-side outage): refetch friends
+    /// and requests. `user` and `request` are null.
+    Resync,
 }
 
 impl From<Kind> for FriendEventKind {
@@ -321,8 +324,8 @@ pub struct FriendEvent {
     kind: FriendEventKind,
     /// The request concerned (absent for FRIEND_REMOVED).
     request: Option<FriendRequestObject>,
-    /// The other person.
-    user: UserObject,
+    /// The other person; null only for RESYNC.
+    user: Option<UserObject>,
 }
 
 #[derive(Default)]
@@ -339,17 +342,24 @@ impl FriendSubscription {
     ) -> async_graphql::Result<impl Stream<Item = FriendEvent> + use<>> {
         let me = ctx.current_user()?;
         let bus = ctx.services()?.bus.clone();
-        Ok(
-            topic_stream(ctx, &bus, Topic::User(me.id)).filter_map(|event| async move {
-                match event.as_ref() {
-                    Event::Friend(e) => Some(FriendEvent {
-                        kind: e.kind.into(),
-                        request: e.request.clone().map(FriendRequestObject),
-                        user: UserObject::new(e.counterpart.clone()),
-                    }),
-                    _ => None,
-                }
-            }),
-        )
+        let resync = || FriendEvent {
+            kind: FriendEventKind::Resync,
+            request: None,
+            user: None,
+        };
+        Ok(picked_stream(
+            ctx,
+            &bus,
+            Topic::User(me.id),
+            resync,
+            |event| match event {
+                Event::Friend(e) => Some(FriendEvent {
+                    kind: e.kind.into(),
+                    request: e.request.clone().map(FriendRequestObject),
+                    user: Some(UserObject::new(e.counterpart.clone())),
+                }),
+                _ => None,
+            },
+        ))
     }
 }

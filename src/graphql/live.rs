@@ -6,7 +6,7 @@ use async_graphql::Context;
 use futures_util::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
-use crate::events::{Event, EventBus, Topic};
+use crate::events::{Event, EventBus, Interruption, Topic};
 
 /// Put in a WebSocket operation's data by the transport: cancelled when a
 /// subscription on that socket fell too far behind, so the socket closes as a
@@ -14,24 +14,56 @@ use crate::events::{Event, EventBus, Topic};
 #[derive(Clone, Default)]
 pub struct SlowConsumer(pub CancellationToken);
 
+/// What a live subscription sees.
+pub enum Live {
+    Event(Arc<Event>),
+    /// Events may have been lost: resynchronise (replay, or tell the client
+    /// to refetch).
+    Gap,
+}
+
 /// The events of `topic` as a stream that ends if the subscriber lags,
 /// signalling the socket so the end is never silent.
 pub fn topic_stream(
     ctx: &Context<'_>,
     bus: &Arc<dyn EventBus>,
     topic: Topic,
-) -> impl Stream<Item = Arc<Event>> + Send + use<> {
+) -> impl Stream<Item = Live> + Send + use<> {
     let slow = ctx.data_opt::<SlowConsumer>().cloned();
     bus.subscribe(topic)
         .take_while(move |item| {
-            let keep = item.is_ok();
-            if !keep {
+            let lagged = matches!(item, Err(Interruption::Lagged(_)));
+            if lagged {
                 tracing::warn!(?topic, "subscriber lagged; closing as slow consumer");
                 if let Some(slow) = &slow {
                     slow.0.cancel();
                 }
             }
-            std::future::ready(keep)
+            std::future::ready(!lagged)
         })
-        .filter_map(|item| std::future::ready(item.ok()))
+        .map(|item| match item {
+            Ok(event) => Live::Event(event),
+            Err(_) => Live::Gap,
+        })
+}
+
+/// The events of `topic` that `pick` turns into items, with `resync()` in
+/// place of a gap: the shape of every subscription that cannot replay.
+pub fn picked_stream<T, P>(
+    ctx: &Context<'_>,
+    bus: &Arc<dyn EventBus>,
+    topic: Topic,
+    resync: fn() -> T,
+    pick: P,
+) -> impl Stream<Item = T> + Send + use<T, P>
+where
+    T: Send + 'static,
+    P: Fn(&Event) -> Option<T> + Send + 'static,
+{
+    topic_stream(ctx, bus, topic).filter_map(move |live| {
+        std::future::ready(match live {
+            Live::Event(event) => pick(&event),
+            Live::Gap => Some(resync()),
+        })
+    })
 }

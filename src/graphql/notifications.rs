@@ -4,10 +4,10 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
 use super::context::{Authenticated, ContextExt};
-use super::live::topic_stream;
+use super::live::picked_stream;
 use super::pagination::{self, connection};
 use super::users::{UserObject, load_user};
 use crate::domain::{Notification, NotificationId, NotificationKind as Kind};
@@ -161,6 +161,21 @@ impl NotificationMutation {
     }
 }
 
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum NotificationEventKind {
+    Created,
+    /// Notifications may have been missed (a server-side outage): refetch
+    /// them. `notification` is null.
+    Resync,
+}
+
+#[derive(SimpleObject)]
+pub struct NotificationEvent {
+    kind: NotificationEventKind,
+    /// The new notification; null only for RESYNC.
+    notification: Option<NotificationObject>,
+}
+
 #[derive(Default)]
 pub struct NotificationSubscription;
 
@@ -171,16 +186,25 @@ impl NotificationSubscription {
     async fn notification_events(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<impl Stream<Item = NotificationObject> + use<>> {
+    ) -> async_graphql::Result<impl Stream<Item = NotificationEvent> + use<>> {
         let me = ctx.current_user()?;
         let bus = ctx.services()?.bus.clone();
-        Ok(
-            topic_stream(ctx, &bus, Topic::User(me.id)).filter_map(|event| async move {
-                match event.as_ref() {
-                    Event::NotificationCreated(n) => Some(NotificationObject(n.clone())),
-                    _ => None,
-                }
-            }),
-        )
+        let resync = || NotificationEvent {
+            kind: NotificationEventKind::Resync,
+            notification: None,
+        };
+        Ok(picked_stream(
+            ctx,
+            &bus,
+            Topic::User(me.id),
+            resync,
+            |event| match event {
+                Event::NotificationCreated(n) => Some(NotificationEvent {
+                    kind: NotificationEventKind::Created,
+                    notification: Some(NotificationObject(n.clone())),
+                }),
+                _ => None,
+            },
+        ))
     }
 }

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
 use super::context::{Authenticated, ContextExt};
-use super::live::topic_stream;
+use super::live::picked_stream;
 use super::pagination::{self, connection};
 use crate::auth::Viewer;
 use crate::domain::{User, UserId};
@@ -279,12 +279,16 @@ impl UserMutation {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum UserEventKind {
     ProfileUpdated,
+    /// Events may have been missed (a server-side outage): refetch what you
+    /// show. `user` is null.
+    Resync,
 }
 
 #[derive(SimpleObject)]
 pub struct UserEvent {
     kind: UserEventKind,
-    user: UserObject,
+    /// The user concerned; null only for RESYNC.
+    user: Option<UserObject>,
 }
 
 #[derive(Default)]
@@ -302,16 +306,22 @@ impl UserSubscription {
     ) -> async_graphql::Result<impl Stream<Item = UserEvent> + use<>> {
         let me = ctx.current_user()?;
         let bus = ctx.services()?.bus.clone();
-        Ok(
-            topic_stream(ctx, &bus, Topic::User(me.id)).filter_map(|event| async move {
-                match event.as_ref() {
-                    Event::ProfileUpdated(user) => Some(UserEvent {
-                        kind: UserEventKind::ProfileUpdated,
-                        user: UserObject::new(user.clone()),
-                    }),
-                    _ => None,
-                }
-            }),
-        )
+        let resync = || UserEvent {
+            kind: UserEventKind::Resync,
+            user: None,
+        };
+        Ok(picked_stream(
+            ctx,
+            &bus,
+            Topic::User(me.id),
+            resync,
+            |event| match event {
+                Event::ProfileUpdated(user) => Some(UserEvent {
+                    kind: UserEventKind::ProfileUpdated,
+                    user: Some(UserObject::new(user.clone())),
+                }),
+                _ => None,
+            },
+        ))
     }
 }

@@ -19,7 +19,8 @@ const OUTGOING: &str =
 const USER_EVENTS: &str = "subscription { userEvents { kind user { id bio } } }";
 const FRIEND_EVENTS: &str =
     "subscription { friendEvents { kind user { id } request { id status } } }";
-const NOTIFICATION_EVENTS: &str = "subscription { notificationEvents { kind actor { id } read } }";
+const NOTIFICATION_EVENTS: &str =
+    "subscription { notificationEvents { kind notification { kind actor { id } read } } }";
 
 fn user_input(user: &TestUser) -> Value {
     json!({ "input": { "userId": user.id } })
@@ -227,7 +228,7 @@ async fn send_friend_request__reaches_the_recipient_live_and_as_a_notification_o
     let note = bob_notes.next_data("s").await;
     assert_eq!(
         note["data"]["notificationEvents"],
-        json!({ "kind": "FRIEND_REQUEST_RECEIVED", "actor": { "id": ada.id }, "read": false })
+        json!({ "kind": "CREATED", "notification": { "kind": "FRIEND_REQUEST_RECEIVED", "actor": { "id": ada.id }, "read": false } })
     );
 
     // Eve's next friend event must be her own, not Ada's request to Bob.
@@ -380,7 +381,7 @@ async fn accepting__makes_both_friends_and_notifies_the_sender() {
     app.befriend(&ada, &bob).await;
     let note = ada_notes.next_data("s").await;
     assert_eq!(
-        note["data"]["notificationEvents"]["kind"],
+        note["data"]["notificationEvents"]["notification"]["kind"],
         "FRIEND_REQUEST_ACCEPTED"
     );
     assert_eq!(friend_ids(&app, &ada).await, vec![bob.id.clone()]);
