@@ -23,8 +23,6 @@ const config: CodegenConfig = {
         // 'ACCEPT' | 'DECLINE' instead of TypeScript enums.
         enumsAsTypes: true,
         useTypeImports: true,
-        // No __typename in result types unless an operation asks for it.
-        skipTypename: true,
       },
     },
   },
