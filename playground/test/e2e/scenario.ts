@@ -289,6 +289,25 @@ export function chatScenario(library: Library): void {
       assert.equal(event.user?.bio, 'Hello from the end-to-end test');
     });
 
+    it('a new token: restarting the socket reconnects with it and resubscribes', async () => {
+      const before = alice.connections;
+      const signedIn = await alice.mutate(SignInDocument, { input: { login: 'alice@example.com', password: PASSWORD } });
+      alice.token = signedIn.signIn.token;
+      alice.restartSocket();
+      // graphql-ws waits 1.3-4 s (randomised back-off) before reconnecting.
+      await alice.connected('the socket to reconnect', before + 1, 15_000);
+      assert.ok(
+        alice.closes.some((c) => c.code === 4499),
+        `expected graphql-ws's 4499 Terminated, got ${JSON.stringify(alice.closes)}`,
+      );
+      // The subscriptions opened before the restart are live again.
+      await alice.overSocket(MeDocument, {});
+      await bob.mutate(UpdateProfileDocument, { input: { bio: 'after the restart' } });
+      const event = (await aliceUserEvents.events.next('PROFILE_UPDATED after the restart')).userEvents;
+      assert.equal(event.user?.bio, 'after the restart');
+      aliceFriendEvents.events.assertNoError();
+    });
+
     it('blocking: a blocked user cannot send a request; after unblocking she can, and may cancel it', async () => {
       const carol = newDriver();
       const signedUp = await carol.mutate(SignUpDocument, {

@@ -9,7 +9,7 @@ import { CombinedGraphQLErrors } from '@apollo/client';
 import { CombinedError } from 'urql';
 import { createApolloClient } from '../../clients/apollo.ts';
 import { createUrqlClient } from '../../clients/urql.ts';
-import { EventQueue, withTimeout } from './events.ts';
+import { EVENT_TIMEOUT_MS, EventQueue, withTimeout } from './events.ts';
 
 // Node 20 has no global WebSocket; @apollo/client's GraphQLWsLink refers to
 // it when a subscription fails. The clients themselves get `ws` explicitly.
@@ -54,9 +54,20 @@ export interface ChatDriver {
   /** A query or mutation over the graphql-ws socket (graphql-ws directly). */
   overSocket<TData, TVars extends Vars>(doc: TypedDocumentNode<TData, TVars>, variables: TVars): Promise<TData>;
   /** Resolves once the socket is open and acknowledged (connection_ack). */
-  connected(what?: string): Promise<void>;
+  /**
+   * Resolves once a socket is open and acknowledged (connection_ack) and at
+   * least `count` connections were made in all.
+   */
+  connected(what?: string, count?: number, ms?: number): Promise<void>;
   /** Close events of this client's sockets, oldest first. */
   readonly closes: { code: number; reason: string }[];
+  /** How many times a socket was acknowledged. */
+  readonly connections: number;
+  /**
+   * Drops the socket (graphql-ws `terminate()`): the client reconnects with
+   * the current token and resubscribes its subscriptions.
+   */
+  restartSocket(): void;
   dispose(): Promise<void>;
 }
 
@@ -86,6 +97,7 @@ function recordingWebSocket(onSend: (frame: { type?: string; id?: string; payloa
 /** Socket bookkeeping and graphql-ws-level helpers shared by both drivers. */
 class SocketWatch {
   isConnected = false;
+  connections = 0;
   readonly closes: { code: number; reason: string }[] = [];
   private waiters: (() => void)[] = [];
   /** The query text of every `subscribe` frame sent, in order. */
@@ -100,6 +112,7 @@ class SocketWatch {
     this.ws = ws;
     ws.on('connected', () => {
       this.isConnected = true;
+      this.connections += 1;
       for (const w of this.waiters.splice(0)) w();
     });
     ws.on('closed', (event) => {
@@ -130,9 +143,11 @@ class SocketWatch {
       })());
   }
 
-  connected(what = 'the socket to be acknowledged'): Promise<void> {
-    if (this.isConnected) return Promise.resolve();
-    return withTimeout(new Promise<void>((resolve) => this.waiters.push(resolve)), what);
+  async connected(what = 'the socket to be acknowledged', count = 1, ms?: number): Promise<void> {
+    const deadline = Date.now() + (ms ?? EVENT_TIMEOUT_MS);
+    while (!(this.isConnected && this.connections >= count)) {
+      await withTimeout(new Promise<void>((resolve) => this.waiters.push(resolve)), what, Math.max(1, deadline - Date.now()));
+    }
   }
 
   async overSocket<TData, TVars extends Vars>(doc: TypedDocumentNode<TData, TVars>, variables: TVars): Promise<TData> {
@@ -206,8 +221,12 @@ function apolloDriver(endpoints: Endpoints): ChatDriver {
       return { events, ready, unsubscribe: () => sub.unsubscribe() };
     },
     overSocket: (doc, variables) => watch.overSocket(doc, variables),
-    connected: (what) => watch.connected(what),
+    connected: (what, count, ms) => watch.connected(what, count, ms),
     closes: watch.closes,
+    get connections() {
+      return watch.connections;
+    },
+    restartSocket: () => wsClient.terminate(),
     dispose,
   };
 }
@@ -257,8 +276,12 @@ function urqlDriver(endpoints: Endpoints): ChatDriver {
       return { events, ready, unsubscribe: () => sub.unsubscribe() };
     },
     overSocket: (doc, variables) => watch.overSocket(doc, variables),
-    connected: (what) => watch.connected(what),
+    connected: (what, count, ms) => watch.connected(what, count, ms),
     closes: watch.closes,
+    get connections() {
+      return watch.connections;
+    },
+    restartSocket: () => wsClient.terminate(),
     dispose,
   };
 }
