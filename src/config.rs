@@ -91,6 +91,24 @@ pub struct Settings {
     /// after they were created (a TTL index).
     #[serde(default = "defaults::notification_retention_days")]
     pub notification_retention_days: u64,
+    /// `CHAT_EVENT_RETENTION_DAYS`: how long edits, reactions and receipts
+    /// stay replayable by `messageEvents(after:)`; older cursors get RESYNC.
+    #[serde(default = "defaults::chat_event_retention_days")]
+    pub chat_event_retention_days: u64,
+    /// `MAX_GROUP_MEMBERS`: the most members a group may have.
+    #[serde(default = "defaults::max_group_members")]
+    pub max_group_members: usize,
+    /// `MESSAGE_EDIT_WINDOW_SECONDS`: how long after sending an author may edit.
+    #[serde(default = "defaults::message_edit_window_seconds")]
+    pub message_edit_window_seconds: u64,
+    /// `MESSAGE_DELETE_WINDOW_SECONDS`: how long after sending an author may
+    /// delete for everyone (group admins may at any time).
+    #[serde(default = "defaults::message_delete_window_seconds")]
+    pub message_delete_window_seconds: u64,
+    /// `MESSAGE_REPLAY_MAX`: the most events `messageEvents(after:)` replays;
+    /// an older cursor gets a RESYNC event instead.
+    #[serde(default = "defaults::message_replay_max")]
+    pub message_replay_max: i64,
     /// `PLAYGROUND_ENABLED`: serve GraphiQL at `/playground`; defaults to on
     /// in development and off in production.
     #[serde(default)]
@@ -189,6 +207,10 @@ impl Settings {
         Duration::from_secs(self.notification_retention_days * 24 * 60 * 60)
     }
 
+    pub fn chat_event_retention(&self) -> Duration {
+        Duration::from_secs(self.chat_event_retention_days * 24 * 60 * 60)
+    }
+
     pub fn shutdown_drain(&self) -> Duration {
         Duration::from_millis(self.shutdown_drain_ms)
     }
@@ -235,6 +257,21 @@ mod defaults {
     }
     pub fn notification_retention_days() -> u64 {
         30
+    }
+    pub fn chat_event_retention_days() -> u64 {
+        30
+    }
+    pub fn max_group_members() -> usize {
+        1_000
+    }
+    pub fn message_edit_window_seconds() -> u64 {
+        15 * 60
+    }
+    pub fn message_delete_window_seconds() -> u64 {
+        60 * 60
+    }
+    pub fn message_replay_max() -> i64 {
+        1_000
     }
     pub fn shutdown_drain_ms() -> u64 {
         10_000

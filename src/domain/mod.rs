@@ -3,11 +3,14 @@
 //! A value of one of these types has passed its rules, so every later layer
 //! can trust it without checking again ("parse, don't validate").
 
+pub mod chat;
 pub mod ids;
+pub mod message;
 pub mod social;
 pub mod text;
 pub mod user;
 
+pub use chat::*;
 pub use ids::*;
 pub use social::*;
 pub use user::*;

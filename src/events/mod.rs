@@ -28,7 +28,7 @@ use std::task::{Context, Poll};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ChatId, FriendRequest, Notification, User, UserId};
+use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, User, UserId};
 
 pub use local::LocalBus;
 
@@ -46,6 +46,9 @@ pub enum Topic {
 
 /// Something that happened, with the data subscribers need to report it
 /// without reading the database again.
+// Events travel behind an `Arc`, built once per publish, so the size of the
+// largest variant costs nothing per subscriber.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Event {
     /// A user's public profile changed.
@@ -55,6 +58,69 @@ pub enum Event {
     Friend(FriendEvent),
     /// A notification was created for the topic's user.
     NotificationCreated(Notification),
+    /// A chat was created or changed (on the chat's topic, and on the user
+    /// topics of members who are not yet listening to it).
+    Chat(ChatEvent),
+    /// A persisted event of a chat's timeline (on the chat's topic).
+    Message(MessageEvent),
+    /// Someone starts or stops typing (on the chat's topic).
+    Typing(TypingEvent),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChatEventKind {
+    Created,
+    Updated,
+    MembersAdded,
+    MemberRemoved,
+    AdminPromoted,
+    AdminDemoted,
+    /// The last member left; the chat is gone.
+    Deleted,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChatEvent {
+    pub kind: ChatEventKind,
+    /// The chat after the change.
+    pub chat: Chat,
+    pub actor: UserId,
+    /// The members added, removed, promoted or demoted.
+    pub users: Vec<UserId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageEventKind {
+    Created,
+    Edited,
+    Deleted,
+    ReactionChanged,
+    Read,
+    Delivered,
+    /// A sequence number whose write failed; carries nothing.
+    Void,
+}
+
+/// One step of a chat's timeline, with its sequence number (the cursor).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MessageEvent {
+    pub chat: ChatId,
+    pub seq: i64,
+    pub kind: MessageEventKind,
+    pub actor: UserId,
+    /// The message after the change (not for receipts).
+    pub message: Option<Message>,
+    /// The sender, so that delivering a new message needs no lookup.
+    pub sender: Option<User>,
+    /// The receipt's position (read and delivered).
+    pub up_to: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TypingEvent {
+    pub chat: ChatId,
+    pub user: User,
+    pub is_typing: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,18 +8,88 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
-use crate::domain::{User, UserId};
+use crate::domain::{Chat, ChatId, Message, MessageId, User, UserId};
 use crate::services::Services;
+use crate::storage::receipts::Receipt;
 
 pub struct Loaders {
     pub users: DataLoader<UserLoader>,
+    pub messages: DataLoader<MessageLoader>,
+    pub chats: DataLoader<ChatLoader>,
+    /// Every member's receipt pointers, per chat.
+    pub receipts: DataLoader<ReceiptLoader>,
+    /// The viewer's unread count, per chat.
+    pub unread: DataLoader<UnreadLoader>,
 }
 
 impl Loaders {
-    pub fn new(services: &Services) -> Self {
+    /// Loaders for one request by `viewer` (some answers depend on who asks).
+    pub fn new(services: &Services, viewer: Option<UserId>) -> Self {
         Self {
             users: DataLoader::new(UserLoader(services.clone()), tokio::spawn),
+            messages: DataLoader::new(MessageLoader(services.clone()), tokio::spawn),
+            chats: DataLoader::new(ChatLoader(services.clone()), tokio::spawn),
+            receipts: DataLoader::new(ReceiptLoader(services.clone()), tokio::spawn),
+            unread: DataLoader::new(UnreadLoader(services.clone(), viewer), tokio::spawn),
         }
+    }
+}
+
+pub struct ReceiptLoader(Services);
+
+impl Loader<ChatId> for ReceiptLoader {
+    type Value = Vec<Receipt>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ChatId]) -> Result<HashMap<ChatId, Vec<Receipt>>, Self::Error> {
+        let mut out = HashMap::new();
+        // Pages show one chat's messages, so this is one query in practice.
+        for chat in keys {
+            out.insert(*chat, self.0.messages.receipts(*chat).await?);
+        }
+        Ok(out)
+    }
+}
+
+pub struct UnreadLoader(Services, Option<UserId>);
+
+impl Loader<ChatId> for UnreadLoader {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ChatId]) -> Result<HashMap<ChatId, u64>, Self::Error> {
+        let Some(viewer) = self.1 else {
+            return Ok(HashMap::new());
+        };
+        let counts = self.0.messages.unread_counts(viewer, keys).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(k).copied().unwrap_or(0)))
+            .collect())
+    }
+}
+
+pub struct MessageLoader(Services);
+
+impl Loader<MessageId> for MessageLoader {
+    type Value = Message;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[MessageId]) -> Result<HashMap<MessageId, Message>, Self::Error> {
+        let messages = self.0.db.messages().find_many(keys).await?;
+        Ok(messages.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+pub struct ChatLoader(Services);
+
+impl Loader<ChatId> for ChatLoader {
+    type Value = Chat;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ChatId]) -> Result<HashMap<ChatId, Chat>, Self::Error> {
+        let chats = self.0.chats.chats(keys).await?;
+        Ok(chats.into_iter().map(|c| (c.id, c)).collect())
     }
 }
 

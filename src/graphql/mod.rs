@@ -2,11 +2,13 @@
 //! guards and DataLoaders. Resolvers call services; they never touch the
 //! database driver.
 
+pub mod chats;
 pub mod context;
 pub mod errors;
 pub mod friends;
 pub mod live;
 pub mod loaders;
+pub mod messages;
 pub mod notifications;
 pub mod pagination;
 pub mod users;
@@ -30,6 +32,8 @@ pub struct Query(
     users::UserQuery,
     friends::FriendQuery,
     notifications::NotificationQuery,
+    chats::ChatQuery,
+    messages::MessageQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -37,6 +41,8 @@ pub struct Mutation(
     users::UserMutation,
     friends::FriendMutation,
     notifications::NotificationMutation,
+    chats::ChatMutation,
+    messages::MessageMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -44,6 +50,8 @@ pub struct Subscription(
     users::UserSubscription,
     friends::FriendSubscription,
     notifications::NotificationSubscription,
+    chats::ChatSubscription,
+    messages::MessageSubscription,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
@@ -85,5 +93,11 @@ pub fn prepare_request(
     services: &Services,
     viewer: Viewer,
 ) -> async_graphql::Request {
-    request.data(viewer).data(loaders::Loaders::new(services))
+    let viewer_id = match &viewer {
+        Viewer::User(user) => Some(user.id),
+        _ => None,
+    };
+    request
+        .data(viewer)
+        .data(loaders::Loaders::new(services, viewer_id))
 }

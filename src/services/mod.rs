@@ -6,8 +6,12 @@
 
 pub mod audience;
 pub mod blocks;
+pub mod chats;
 pub mod friends;
+pub mod message_stream;
+pub mod messages;
 pub mod notifications;
+pub mod timeline;
 pub mod users;
 
 use std::sync::Arc;
@@ -20,8 +24,11 @@ use crate::storage::Database;
 
 pub use audience::Audience;
 pub use blocks::BlockRules;
+pub use chats::ChatService;
 pub use friends::FriendService;
+pub use messages::MessageService;
 pub use notifications::NotificationService;
+pub use timeline::Timeline;
 pub use users::AccountService;
 
 /// Every service, built once at startup and shared by all requests.
@@ -34,6 +41,11 @@ pub struct Services {
     pub audience: Audience,
     pub friends: FriendService,
     pub notifications: NotificationService,
+    pub timeline: Timeline,
+    pub chats: ChatService,
+    pub messages: MessageService,
+    /// The most events one `messageEvents` resume replays.
+    pub message_replay_max: i64,
 }
 
 impl Services {
@@ -46,7 +58,28 @@ impl Services {
         let blocks = BlockRules::new(db.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
         let notifications = NotificationService::new(db.clone(), bus.clone());
+        let timeline = Timeline::new(db.clone(), bus.clone());
+        let chats = ChatService::new(
+            db.clone(),
+            bus.clone(),
+            blocks.clone(),
+            notifications.clone(),
+            timeline.clone(),
+            settings.max_group_members,
+        );
+        let messages = MessageService::new(
+            db.clone(),
+            blocks.clone(),
+            chats.clone(),
+            timeline.clone(),
+            std::time::Duration::from_secs(settings.message_edit_window_seconds),
+            std::time::Duration::from_secs(settings.message_delete_window_seconds),
+        );
         Ok(Self {
+            message_replay_max: settings.message_replay_max,
+            messages,
+            timeline,
+            chats,
             accounts: AccountService::new(
                 db.clone(),
                 bus.clone(),

@@ -1,23 +1,125 @@
-//! The `chats` collection: direct and group chats with their members.
+//! The `chats` collection: direct and group chats with their members, and
+//! each chat's sequence counter.
+//!
+//! A direct chat's `directKey` is the pair of its members (a group's is its
+//! own id) under a unique index, so two people creating their chat at the
+//! same moment get one chat. Member limits are enforced inside the update's
+//! filter, so concurrent additions cannot overshoot them.
 
-use bson::doc;
 use bson::oid::ObjectId;
+use bson::{Document, doc};
+use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
+use mongodb::options::{FindOptions, IndexOptions, ReturnDocument};
 use mongodb::{Collection, IndexModel};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::UserId;
-use crate::error::AppResult;
+use super::paging::Page;
+use super::{duplicate_key_message, to_chrono};
+use crate::domain::{Chat, ChatId, ChatPrivacy, MessageId, UserId, pair_key};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct MembersDoc {
+struct ChatDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    is_group: bool,
+    name: Option<String>,
+    /// Lower-cased name, for prefix search of public groups.
+    name_key: Option<String>,
+    description: Option<String>,
+    image: Option<String>,
+    privacy: ChatPrivacy,
     participants: Vec<ObjectId>,
+    admins: Vec<ObjectId>,
+    created_by: ObjectId,
+    direct_key: String,
+    last_message_id: Option<ObjectId>,
+    last_activity: bson::DateTime,
+    seq: i64,
+    created_at: bson::DateTime,
+}
+
+impl From<ChatDoc> for Chat {
+    fn from(doc: ChatDoc) -> Self {
+        Chat {
+            id: ChatId(doc.id),
+            is_group: doc.is_group,
+            name: doc.name,
+            description: doc.description,
+            image: doc.image,
+            privacy: doc.privacy,
+            participants: doc.participants.into_iter().map(UserId).collect(),
+            admins: doc.admins.into_iter().map(UserId).collect(),
+            created_by: UserId(doc.created_by),
+            last_message: doc.last_message_id.map(MessageId),
+            last_activity: to_chrono(doc.last_activity),
+            seq: doc.seq,
+            created_at: to_chrono(doc.created_at),
+        }
+    }
+}
+
+/// A new group's fields.
+pub struct NewGroup {
+    pub name: String,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub privacy: ChatPrivacy,
+    pub creator: UserId,
+    /// Everyone, creator first.
+    pub participants: Vec<UserId>,
+}
+
+/// Group fields to change; `None` leaves a field alone, `Some(None)` clears.
+#[derive(Default)]
+pub struct ChatChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub image: Option<Option<String>>,
+    pub privacy: Option<ChatPrivacy>,
+}
+
+/// Keyset position in a user's chat list (most recent activity first).
+#[derive(Clone, Copy, Debug)]
+pub struct ChatCursor {
+    pub last_activity: DateTime<Utc>,
+    pub id: ObjectId,
+}
+
+impl ChatCursor {
+    pub fn encode(&self) -> String {
+        format!(
+            "{}_{}",
+            self.last_activity.timestamp_millis(),
+            self.id.to_hex()
+        )
+    }
+
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (millis, id) = raw.split_once('_')?;
+        Some(Self {
+            last_activity: DateTime::from_timestamp_millis(millis.parse().ok()?)?,
+            id: ObjectId::parse_str(id).ok()?,
+        })
+    }
+
+    pub fn of(chat: &Chat) -> Self {
+        Self {
+            last_activity: chat.last_activity,
+            id: chat.id.oid(),
+        }
+    }
+}
+
+fn privacy_bson(privacy: ChatPrivacy) -> bson::Bson {
+    bson::to_bson(&privacy).unwrap_or(bson::Bson::Null)
 }
 
 #[derive(Clone)]
 pub struct ChatStore {
-    chats: Collection<bson::Document>,
+    chats: Collection<ChatDoc>,
 }
 
 impl ChatStore {
@@ -29,26 +131,315 @@ impl ChatStore {
 
     pub(super) async fn ensure_indexes(&self) -> AppResult<()> {
         self.chats
-            .create_indexes([IndexModel::builder()
-                .keys(doc! { "participants": 1, "lastActivity": -1 })
-                .build()])
+            .create_indexes([
+                IndexModel::builder()
+                    .keys(doc! { "participants": 1, "lastActivity": -1, "_id": -1 })
+                    .build(),
+                IndexModel::builder()
+                    .keys(doc! { "directKey": 1 })
+                    .options(IndexOptions::builder().unique(true).build())
+                    .build(),
+                IndexModel::builder()
+                    .keys(doc! { "privacy": 1, "nameKey": 1 })
+                    .build(),
+            ])
             .await?;
         Ok(())
     }
 
+    /// The direct chat of `a` and `b`, created if missing. The second value
+    /// is true when this call created it.
+    pub async fn direct(&self, a: UserId, b: UserId) -> AppResult<(Chat, bool)> {
+        let now = bson::DateTime::now();
+        let id = ObjectId::new();
+        let insert = doc! { "$setOnInsert": {
+            "_id": id, "isGroup": false, "name": null, "nameKey": null, "description": null,
+            "image": null, "privacy": privacy_bson(ChatPrivacy::Private),
+            "participants": [a.oid(), b.oid()], "admins": [], "createdBy": a.oid(),
+            "lastMessageId": null, "lastActivity": now, "seq": 0_i64, "createdAt": now,
+        } };
+        let key = pair_key(a, b);
+        for _ in 0..3 {
+            let result = self
+                .chats
+                .find_one_and_update(doc! { "directKey": &key }, insert.clone())
+                .upsert(true)
+                .return_document(ReturnDocument::After)
+                .await;
+            match result {
+                Ok(Some(doc)) => {
+                    let created = doc.id == id;
+                    return Ok((doc.into(), created));
+                }
+                // Two upserts raced; the loser retries and finds the winner's.
+                Err(e) if duplicate_key_message(&e).is_some() => continue,
+                Ok(None) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict(
+            "the chat is being created; try again".into(),
+        ))
+    }
+
+    pub async fn insert_group(&self, group: NewGroup) -> AppResult<Chat> {
+        let id = ObjectId::new();
+        let now = bson::DateTime::now();
+        let doc = ChatDoc {
+            id,
+            is_group: true,
+            name_key: Some(group.name.to_lowercase()),
+            name: Some(group.name),
+            description: group.description,
+            image: group.image,
+            privacy: group.privacy,
+            participants: group.participants.iter().map(UserId::oid).collect(),
+            admins: vec![group.creator.oid()],
+            created_by: group.creator.oid(),
+            direct_key: format!("group:{id}"),
+            last_message_id: None,
+            last_activity: now,
+            seq: 0,
+            created_at: now,
+        };
+        self.chats.insert_one(&doc).await?;
+        Ok(doc.into())
+    }
+
+    pub async fn find(&self, id: ChatId) -> AppResult<Option<Chat>> {
+        Ok(self
+            .chats
+            .find_one(doc! { "_id": id.oid() })
+            .await?
+            .map(Chat::from))
+    }
+
+    /// Chats by id in one query, for DataLoaders.
+    pub async fn find_many(&self, ids: &[ChatId]) -> AppResult<Vec<Chat>> {
+        let oids: Vec<ObjectId> = ids.iter().map(ChatId::oid).collect();
+        let docs: Vec<ChatDoc> = self
+            .chats
+            .find(doc! { "_id": { "$in": oids } })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(Chat::from).collect())
+    }
+
+    /// Ids of every chat `user` is in.
+    pub async fn ids_for_member(&self, user: UserId) -> AppResult<Vec<ChatId>> {
+        let docs: Vec<Document> = self
+            .chats
+            .clone_with_type::<Document>()
+            .find(doc! { "participants": user.oid() })
+            .projection(doc! { "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(ChatId)
+            .collect())
+    }
+
+    /// A page of `user`'s chats, most recent activity first.
+    pub async fn page_for_member(
+        &self,
+        user: UserId,
+        after: Option<ChatCursor>,
+        limit: usize,
+    ) -> AppResult<Page<Chat>> {
+        let mut filter = doc! { "participants": user.oid() };
+        if let Some(after) = after {
+            let at = bson::DateTime::from_chrono(after.last_activity);
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { "lastActivity": { "$lt": at } },
+                    doc! { "lastActivity": at, "_id": { "$lt": after.id } },
+                ],
+            );
+        }
+        let options = FindOptions::builder()
+            .sort(doc! { "lastActivity": -1, "_id": -1 })
+            .limit(limit as i64 + 1)
+            .build();
+        let docs: Vec<ChatDoc> = self
+            .chats
+            .find(filter)
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        let mut items: Vec<Chat> = docs.into_iter().map(Chat::from).collect();
+        let has_next = items.len() > limit;
+        items.truncate(limit);
+        Ok(Page { items, has_next })
+    }
+
+    /// Public groups whose name starts with `prefix` (any case), newest first.
+    pub async fn search_public(
+        &self,
+        prefix: &str,
+        after: Option<ObjectId>,
+        limit: usize,
+    ) -> AppResult<Page<Chat>> {
+        let low = prefix.to_lowercase();
+        let high = format!("{low}\u{10FFFF}");
+        let mut filter = doc! {
+            "privacy": privacy_bson(ChatPrivacy::Public),
+            "nameKey": { "$gte": &low, "$lt": &high },
+        };
+        if let Some(after) = after {
+            filter.insert("_id", doc! { "$lt": after });
+        }
+        let options = FindOptions::builder()
+            .sort(doc! { "_id": -1 })
+            .limit(limit as i64 + 1)
+            .build();
+        let docs: Vec<ChatDoc> = self
+            .chats
+            .find(filter)
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        let mut items: Vec<Chat> = docs.into_iter().map(Chat::from).collect();
+        let has_next = items.len() > limit;
+        items.truncate(limit);
+        Ok(Page { items, has_next })
+    }
+
+    /// Applies `changes` to a group; returns the chat after.
+    pub async fn update_info(&self, id: ChatId, changes: &ChatChanges) -> AppResult<Option<Chat>> {
+        let mut set = Document::new();
+        if let Some(name) = &changes.name {
+            set.insert("name", name);
+            set.insert("nameKey", name.to_lowercase());
+        }
+        if let Some(description) = &changes.description {
+            set.insert("description", description.clone());
+        }
+        if let Some(image) = &changes.image {
+            set.insert("image", image.clone());
+        }
+        if let Some(privacy) = changes.privacy {
+            set.insert("privacy", privacy_bson(privacy));
+        }
+        self.modify(doc! { "_id": id.oid() }, doc! { "$set": set })
+            .await
+    }
+
+    /// Adds members unless the chat would then exceed `max_members`; `None`
+    /// when the limit (checked inside the update) refused it.
+    pub async fn add_members(
+        &self,
+        id: ChatId,
+        users: &[UserId],
+        max_members: usize,
+    ) -> AppResult<Option<Chat>> {
+        let oids: Vec<ObjectId> = users.iter().map(UserId::oid).collect();
+        let mut filter = doc! { "_id": id.oid(), "participants": { "$nin": oids.clone() } };
+        // The array has no element at this position while the chat has room.
+        if let Some(position) = max_members.checked_sub(users.len()) {
+            filter.insert(
+                format!("participants.{position}"),
+                doc! { "$exists": false },
+            );
+        } else {
+            return Ok(None);
+        }
+        self.modify(
+            filter,
+            doc! { "$push": { "participants": { "$each": oids } } },
+        )
+        .await
+    }
+
+    /// Removes a member (and their admin role).
+    pub async fn remove_member(&self, id: ChatId, user: UserId) -> AppResult<Option<Chat>> {
+        self.modify(
+            doc! { "_id": id.oid(), "participants": user.oid() },
+            doc! { "$pull": { "participants": user.oid(), "admins": user.oid() } },
+        )
+        .await
+    }
+
+    pub async fn set_admin(
+        &self,
+        id: ChatId,
+        user: UserId,
+        admin: bool,
+    ) -> AppResult<Option<Chat>> {
+        let update = if admin {
+            doc! { "$addToSet": { "admins": user.oid() } }
+        } else {
+            doc! { "$pull": { "admins": user.oid() } }
+        };
+        self.modify(doc! { "_id": id.oid(), "participants": user.oid() }, update)
+            .await
+    }
+
+    /// Makes `user` (a member) the creator and an admin.
+    pub async fn set_creator(&self, id: ChatId, user: UserId) -> AppResult<Option<Chat>> {
+        self.modify(
+            doc! { "_id": id.oid(), "participants": user.oid() },
+            doc! { "$set": { "createdBy": user.oid() }, "$addToSet": { "admins": user.oid() } },
+        )
+        .await
+    }
+
+    pub async fn delete(&self, id: ChatId) -> AppResult<()> {
+        self.chats.delete_one(doc! { "_id": id.oid() }).await?;
+        Ok(())
+    }
+
+    /// Takes the chat's next sequence number. With `message`, it also
+    /// becomes the chat's last message and the chat's activity moves.
+    pub async fn next_seq(&self, id: ChatId, message: Option<MessageId>) -> AppResult<i64> {
+        let mut update = doc! { "$inc": { "seq": 1_i64 } };
+        if let Some(message) = message {
+            update.insert(
+                "$set",
+                doc! { "lastMessageId": message.oid(), "lastActivity": bson::DateTime::now() },
+            );
+        }
+        let chat = self
+            .chats
+            .clone_with_type::<Document>()
+            .find_one_and_update(doc! { "_id": id.oid() }, update)
+            .projection(doc! { "seq": 1 })
+            .return_document(ReturnDocument::After)
+            .await?
+            .ok_or_else(|| AppError::NotFound("chat not found".into()))?;
+        chat.get_i64("seq").map_err(AppError::internal)
+    }
+
+    async fn modify(&self, filter: Document, update: Document) -> AppResult<Option<Chat>> {
+        Ok(self
+            .chats
+            .find_one_and_update(filter, update)
+            .return_document(ReturnDocument::After)
+            .await?
+            .map(Chat::from))
+    }
+
     /// Everyone who shares at least one chat with `user` (including `user`).
     pub async fn co_member_ids(&self, user: UserId) -> AppResult<Vec<UserId>> {
-        let docs: Vec<MembersDoc> = self
+        let docs: Vec<Document> = self
             .chats
-            .clone_with_type::<MembersDoc>()
+            .clone_with_type::<Document>()
             .find(doc! { "participants": user.oid() })
             .projection(doc! { "participants": 1, "_id": 0 })
             .await?
             .try_collect()
             .await?;
         Ok(docs
-            .into_iter()
-            .flat_map(|d| d.participants)
+            .iter()
+            .filter_map(|d| d.get_array("participants").ok())
+            .flatten()
+            .filter_map(|v| v.as_object_id())
             .map(UserId)
             .collect())
     }
@@ -57,6 +448,7 @@ impl ChatStore {
     pub async fn share_a_chat(&self, a: UserId, b: UserId) -> AppResult<bool> {
         Ok(self
             .chats
+            .clone_with_type::<Document>()
             .find_one(doc! { "participants": { "$all": [a.oid(), b.oid()] } })
             .projection(doc! { "_id": 1 })
             .await?

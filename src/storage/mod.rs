@@ -7,8 +7,10 @@
 pub mod blocks;
 pub mod chats;
 pub mod friends;
+pub mod messages;
 pub mod notifications;
 pub mod paging;
+pub mod receipts;
 pub mod users;
 
 use std::sync::Arc;
@@ -28,8 +30,10 @@ use crate::error::{AppError, AppResult};
 pub use blocks::BlockStore;
 pub use chats::ChatStore;
 pub use friends::FriendStore;
+pub use messages::MessageStore;
 pub use notifications::NotificationStore;
 pub use paging::{Page, PageRequest};
+pub use receipts::ReceiptStore;
 pub use users::UserStore;
 
 /// How long `/ready` waits for a ping before calling the database down.
@@ -42,6 +46,8 @@ pub struct Database {
     commands_started: Arc<AtomicU64>,
     /// How long notifications live (the TTL index's expiry).
     notification_retention: Duration,
+    /// How long chat log entries are kept for replay.
+    chat_event_retention: Duration,
 }
 
 impl Database {
@@ -65,6 +71,7 @@ impl Database {
             db: client.database(&settings.mongodb_database),
             commands_started,
             notification_retention: settings.notification_retention(),
+            chat_event_retention: settings.chat_event_retention(),
         })
     }
 
@@ -74,6 +81,10 @@ impl Database {
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
         self.chats().ensure_indexes().await?;
+        self.messages()
+            .ensure_indexes(self.chat_event_retention)
+            .await?;
+        self.receipts().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -105,6 +116,14 @@ impl Database {
 
     pub fn chats(&self) -> ChatStore {
         ChatStore::new(&self.db)
+    }
+
+    pub fn messages(&self) -> MessageStore {
+        MessageStore::new(&self.db)
+    }
+
+    pub fn receipts(&self) -> ReceiptStore {
+        ReceiptStore::new(&self.db)
     }
 
     pub fn notifications(&self) -> NotificationStore {

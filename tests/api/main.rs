@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod chats;
 mod graphql_ws;
 mod health;
 mod http;

@@ -191,6 +191,43 @@ impl TestApp {
         .await;
     }
 
+    /// A group owned by `owner` with `members`; returns its id.
+    pub async fn group(&self, owner: &TestUser, members: &[&TestUser], name: &str) -> String {
+        let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let data = self
+            .gql_ok(
+                Some(&owner.token),
+                "mutation($input: CreateChatInput!) { createChat(input: $input) { id } }",
+                json!({ "input": { "participantIds": ids, "isGroup": true, "name": name } }),
+            )
+            .await;
+        data["createChat"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The direct chat of `a` and `b`; returns its id.
+    pub async fn direct(&self, a: &TestUser, b: &TestUser) -> String {
+        let data = self
+            .gql_ok(
+                Some(&a.token),
+                "mutation($input: CreateChatInput!) { createChat(input: $input) { id } }",
+                json!({ "input": { "participantIds": [b.id], "isGroup": false } }),
+            )
+            .await;
+        data["createChat"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends a text message; returns `{ id cursor text }`.
+    pub async fn say(&self, user: &TestUser, chat: &str, text: &str) -> Value {
+        let data = self
+            .gql_ok(
+                Some(&user.token),
+                "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id cursor text } }",
+                json!({ "input": { "chatId": chat, "text": text } }),
+            )
+            .await;
+        data["sendMessage"].clone()
+    }
+
     /// MongoDB commands this app has sent so far (each is a round trip).
     pub fn db_commands(&self) -> u64 {
         self.services.db.commands_started()

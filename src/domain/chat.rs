@@ -1,0 +1,137 @@
+//! Chats and messages.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ChatId, MessageId, UserId, text};
+use crate::error::AppResult;
+
+pub const CHAT_NAME_MAX: usize = 100;
+pub const CHAT_DESCRIPTION_MAX: usize = 1_000;
+pub const MESSAGE_TEXT_MAX: usize = 4_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChatPrivacy {
+    /// Joinable by invitation only; invisible to non-members.
+    Private,
+    /// Findable with `searchChats` and joinable by anyone (groups only).
+    Public,
+}
+
+/// A direct chat (two people) or a group.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Chat {
+    pub id: ChatId,
+    pub is_group: bool,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub privacy: ChatPrivacy,
+    /// Members in the order they joined (the first is the longest-standing).
+    pub participants: Vec<UserId>,
+    /// Admins in the order they were promoted.
+    pub admins: Vec<UserId>,
+    /// The creator (owner); passes on when they leave.
+    pub created_by: UserId,
+    pub last_message: Option<MessageId>,
+    pub last_activity: DateTime<Utc>,
+    /// The last sequence number given to an event of this chat.
+    pub seq: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Chat {
+    pub fn is_member(&self, user: UserId) -> bool {
+        self.participants.contains(&user)
+    }
+
+    pub fn is_admin(&self, user: UserId) -> bool {
+        self.admins.contains(&user)
+    }
+}
+
+/// A group name: 1–100 characters on one line.
+pub fn parse_chat_name(raw: &str) -> AppResult<String> {
+    text::single_line("name", raw, 1, CHAT_NAME_MAX)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageKind {
+    Text,
+    Image,
+    Video,
+    File,
+    /// Written by the server about the chat itself (renames, members...).
+    System,
+}
+
+/// An attachment of an IMAGE, VIDEO or FILE message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Media {
+    pub url: String,
+    pub mime_type: String,
+    pub size: i64,
+    pub name: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub duration_ms: Option<i64>,
+}
+
+/// One emoji on a message and who put it there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub users: Vec<UserId>,
+}
+
+/// What a system message reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SystemAction {
+    ChatCreated,
+    Renamed,
+    DescriptionChanged,
+    ImageChanged,
+    PrivacyChanged,
+    MembersAdded,
+    MemberRemoved,
+    MemberLeft,
+    MemberJoined,
+    AdminPromoted,
+    AdminDemoted,
+    OwnerChanged,
+}
+
+/// The structured part of a system message (its text is for display).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SystemInfo {
+    pub action: SystemAction,
+    pub actor: UserId,
+    pub targets: Vec<UserId>,
+    /// The new value, for renames and other changes.
+    pub value: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub chat: ChatId,
+    /// The chat's sequence number at creation.
+    pub seq: i64,
+    pub sender: UserId,
+    pub kind: MessageKind,
+    pub text: Option<String>,
+    pub media: Vec<Media>,
+    pub reply_to: Option<MessageId>,
+    pub reactions: Vec<Reaction>,
+    /// Users who deleted the message for themselves only.
+    pub deleted_for: Vec<UserId>,
+    /// Deleted for everyone: a tombstone without text or media.
+    pub is_deleted: bool,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub client_message_id: Option<String>,
+    pub system: Option<SystemInfo>,
+}

@@ -1,0 +1,625 @@
+//! Chats: `createChat`, `updateChat`, `addChatMembers`, `removeChatMember`,
+//! `leaveChat`, `promoteAdmin`, `demoteAdmin`, `joinChat`, `chats`, `chat`,
+//! `searchChats`, and the `chatEvents` subscription.
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Subscription};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::StreamMap;
+
+use super::context::{Authenticated, ContextExt};
+use super::live::SlowConsumer;
+use super::messages::MessageObject;
+use super::pagination::{self, decode_cursor};
+use super::users::{UserObject, load_user};
+use crate::domain::{Chat, ChatId, ChatPrivacy as Privacy, UserId};
+use crate::error::AppError;
+use crate::events::{
+    ChatEventKind as Kind, Event, EventStream, Interruption, MessageEventKind, Topic,
+};
+use crate::services::chats::{ChatUpdate, NewChat};
+use crate::storage::chats::ChatCursor;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(name = "ChatPrivacy")]
+pub enum ChatPrivacy {
+    /// By invitation only; invisible to non-members.
+    Private,
+    /// Findable with `searchChats` and joinable with `joinChat`.
+    Public,
+}
+
+impl From<Privacy> for ChatPrivacy {
+    fn from(p: Privacy) -> Self {
+        match p {
+            Privacy::Private => Self::Private,
+            Privacy::Public => Self::Public,
+        }
+    }
+}
+
+impl From<ChatPrivacy> for Privacy {
+    fn from(p: ChatPrivacy) -> Self {
+        match p {
+            ChatPrivacy::Private => Self::Private,
+            ChatPrivacy::Public => Self::Public,
+        }
+    }
+}
+
+/// A direct chat between two people, or a group.
+pub struct ChatObject(pub Chat);
+
+#[Object(name = "Chat")]
+impl ChatObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn is_group(&self) -> bool {
+        self.0.is_group
+    }
+
+    /// Groups only.
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    async fn image(&self) -> Option<&str> {
+        self.0.image.as_deref()
+    }
+
+    async fn privacy(&self) -> ChatPrivacy {
+        self.0.privacy.into()
+    }
+
+    /// Members, longest-standing first.
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        users_in_order(ctx, &self.0.participants).await
+    }
+
+    async fn member_count(&self) -> usize {
+        self.0.participants.len()
+    }
+
+    /// Admins, in the order they were promoted.
+    async fn admins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        users_in_order(ctx, &self.0.admins).await
+    }
+
+    /// The owner: the creator, or whom ownership passed to.
+    async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+        load_user(ctx, self.0.created_by).await
+    }
+
+    async fn last_message(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<MessageObject>> {
+        let Some(id) = self.0.last_message else {
+            return Ok(None);
+        };
+        let message = ctx.loaders()?.messages.load_one(id).await?;
+        Ok(message.map(MessageObject::new))
+    }
+
+    /// Messages from others after your read position, not deleted; the
+    /// same on all your devices.
+    async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(ctx
+            .loaders()?
+            .unread
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0))
+    }
+
+    async fn last_activity(&self) -> DateTime<Utc> {
+        self.0.last_activity
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// The last sequence number of the chat's timeline: pass it as
+    /// `messageEvents(after:)` to receive only what comes next.
+    async fn cursor(&self) -> String {
+        self.0.seq.to_string()
+    }
+}
+
+/// `ids` as users, in that order, loaded in one batch.
+async fn users_in_order(
+    ctx: &Context<'_>,
+    ids: &[UserId],
+) -> async_graphql::Result<Vec<UserObject>> {
+    let mut users = super::users::load_users(ctx, ids.iter().copied()).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| users.remove(id))
+        .map(UserObject::new)
+        .collect())
+}
+
+#[derive(InputObject)]
+pub struct CreateChatInput {
+    /// The other participants (the creator is added). Exactly one for a
+    /// direct chat.
+    participant_ids: Vec<ID>,
+    is_group: bool,
+    /// Groups: 1–100 characters (required).
+    name: Option<String>,
+    /// Groups: at most 1,000 characters.
+    description: Option<String>,
+    /// Groups: an http(s) URL of at most 2,048 characters.
+    image: Option<String>,
+    /// Groups: PRIVATE (default) or PUBLIC.
+    privacy: Option<ChatPrivacy>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateChatInput {
+    chat_id: ID,
+    name: Option<String>,
+    /// Empty clears it.
+    description: Option<String>,
+    /// Empty clears it.
+    image: Option<String>,
+    privacy: Option<ChatPrivacy>,
+}
+
+#[derive(InputObject)]
+pub struct AddChatMembersInput {
+    chat_id: ID,
+    user_ids: Vec<ID>,
+}
+
+/// A chat and one of its members.
+#[derive(InputObject)]
+pub struct ChatMemberInput {
+    chat_id: ID,
+    user_id: ID,
+}
+
+/// Names a chat.
+#[derive(InputObject)]
+pub struct ChatIdInput {
+    chat_id: ID,
+}
+
+/// The most users `createChat` or `addChatMembers` takes at once.
+const MAX_IDS_PER_CALL: usize = 1_000;
+
+fn parse_user_ids(field: &'static str, ids: &[ID]) -> async_graphql::Result<Vec<UserId>> {
+    if ids.len() > MAX_IDS_PER_CALL {
+        return Err(AppError::bad_input(field, format!("at most {MAX_IDS_PER_CALL} ids")).into());
+    }
+    Ok(ids
+        .iter()
+        .map(|id| UserId::parse(field, id))
+        .collect::<Result<_, _>>()?)
+}
+
+#[derive(Default)]
+pub struct ChatQuery;
+
+#[Object]
+impl ChatQuery {
+    /// The signed-in user's chats, most recent activity first.
+    #[graphql(guard = "Authenticated")]
+    async fn chats(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ChatObject>> {
+        let me = ctx.current_user()?;
+        let limit = pagination::page_size("first", first)?;
+        let cursor = after
+            .as_deref()
+            .map(|raw| {
+                ChatCursor::decode(raw)
+                    .ok_or_else(|| AppError::bad_input("after", "is not a valid cursor"))
+            })
+            .transpose()?;
+        let page = ctx.services()?.chats.page(me.id, cursor, limit).await?;
+        let mut connection = Connection::new(cursor.is_some(), page.has_next);
+        connection.edges = page
+            .items
+            .into_iter()
+            .map(|chat| Edge::new(ChatCursor::of(&chat).encode(), ChatObject(chat)))
+            .collect();
+        Ok(connection)
+    }
+
+    /// A chat the signed-in user is a member of; `NOT_FOUND` otherwise.
+    #[graphql(guard = "Authenticated")]
+    async fn chat(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let id = ChatId::parse("id", &id)?;
+        Ok(ChatObject(
+            ctx.services()?.chats.as_member(me.id, id).await?,
+        ))
+    }
+
+    /// Public groups whose name starts with `query` (any case), newest first.
+    #[graphql(guard = "Authenticated")]
+    async fn search_chats(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ChatObject>> {
+        let limit = pagination::page_size("first", first)?;
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let page = ctx
+            .services()?
+            .chats
+            .search_public(&query, after, limit)
+            .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next);
+        connection.edges = page
+            .items
+            .into_iter()
+            .map(|c| Edge::new(c.id.oid().to_hex(), ChatObject(c)))
+            .collect();
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct ChatMutation;
+
+#[Object]
+impl ChatMutation {
+    /// Creates a chat. Direct: exactly one other participant; the existing
+    /// chat of the two is returned if there is one; refused across a block
+    /// (`FORBIDDEN`). Group: a name is required; the creator becomes owner
+    /// and admin; nobody who blocked the creator (or was blocked) may be in
+    /// it; at most MAX_GROUP_MEMBERS members. Every participant gets a
+    /// `chatEvents` CREATED event and the others a notification.
+    #[graphql(guard = "Authenticated")]
+    async fn create_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateChatInput,
+    ) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let new = NewChat {
+            participant_ids: parse_user_ids("participantIds", &input.participant_ids)?,
+            is_group: input.is_group,
+            name: input.name,
+            description: input.description,
+            image: input.image,
+            privacy: input.privacy.map(Into::into),
+        };
+        Ok(ChatObject(ctx.services()?.chats.create(me.id, new).await?))
+    }
+
+    /// Changes a group's settings (admins only). Each change adds a system
+    /// message to the chat.
+    #[graphql(guard = "Authenticated")]
+    async fn update_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateChatInput,
+    ) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let id = ChatId::parse("chatId", &input.chat_id)?;
+        let update = ChatUpdate {
+            name: input.name,
+            description: input.description,
+            image: input.image,
+            privacy: input.privacy.map(Into::into),
+        };
+        Ok(ChatObject(
+            ctx.services()?.chats.update(me.id, id, update).await?,
+        ))
+    }
+
+    /// Adds members to a group (admins only). They must exist, not be
+    /// members already (`CONFLICT`) and not be blocked either way.
+    #[graphql(guard = "Authenticated")]
+    async fn add_chat_members(
+        &self,
+        ctx: &Context<'_>,
+        input: AddChatMembersInput,
+    ) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let id = ChatId::parse("chatId", &input.chat_id)?;
+        let users = parse_user_ids("userIds", &input.user_ids)?;
+        Ok(ChatObject(
+            ctx.services()?.chats.add_members(me.id, id, users).await?,
+        ))
+    }
+
+    /// Removes a member (admins; an admin only by the creator; never the
+    /// creator). Their streams of the chat end at once.
+    #[graphql(guard = "Authenticated")]
+    async fn remove_chat_member(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatMemberInput,
+    ) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let id = ChatId::parse("chatId", &input.chat_id)?;
+        let user = UserId::parse("userId", &input.user_id)?;
+        Ok(ChatObject(
+            ctx.services()?.chats.remove_member(me.id, id, user).await?,
+        ))
+    }
+
+    /// Leaves a group. When the owner leaves, ownership passes to the
+    /// longest-standing admin, else the longest-standing member; a group
+    /// left empty is deleted with its history.
+    #[graphql(guard = "Authenticated")]
+    async fn leave_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatIdInput,
+    ) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let id = ChatId::parse("chatId", &input.chat_id)?;
+        Ok(ChatObject(ctx.services()?.chats.leave(me.id, id).await?))
+    }
+
+    /// Makes a member an admin (the creator only).
+    #[graphql(guard = "Authenticated")]
+    async fn promote_admin(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatMemberInput,
+    ) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let id = ChatId::parse("chatId", &input.chat_id)?;
+        let user = UserId::parse("userId", &input.user_id)?;
+        Ok(ChatObject(
+            ctx.services()?
+                .chats
+                .set_admin(me.id, id, user, true)
+                .await?,
+        ))
+    }
+
+    /// Takes the admin role back (the creator only; never from the creator).
+    #[graphql(guard = "Authenticated")]
+    async fn demote_admin(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatMemberInput,
+    ) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let id = ChatId::parse("chatId", &input.chat_id)?;
+        let user = UserId::parse("userId", &input.user_id)?;
+        Ok(ChatObject(
+            ctx.services()?
+                .chats
+                .set_admin(me.id, id, user, false)
+                .await?,
+        ))
+    }
+
+    /// Joins a public group (a member already gets the chat back).
+    #[graphql(guard = "Authenticated")]
+    async fn join_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatIdInput,
+    ) -> async_graphql::Result<ChatObject> {
+        let me = ctx.current_user()?;
+        let id = ChatId::parse("chatId", &input.chat_id)?;
+        Ok(ChatObject(ctx.services()?.chats.join(me.id, id).await?))
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ChatEventKind {
+    Created,
+    Updated,
+    MembersAdded,
+    MemberRemoved,
+    AdminPromoted,
+    AdminDemoted,
+    /// The chat is gone (its last member left).
+    Deleted,
+    /// A new message: `message` is the chat's new last message (for chat
+    /// lists; the chat's own stream is `messageEvents`).
+    NewMessage,
+    /// Events may have been missed (a server-side outage): refetch `chats`.
+    Resync,
+}
+
+impl From<Kind> for ChatEventKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Created => Self::Created,
+            Kind::Updated => Self::Updated,
+            Kind::MembersAdded => Self::MembersAdded,
+            Kind::MemberRemoved => Self::MemberRemoved,
+            Kind::AdminPromoted => Self::AdminPromoted,
+            Kind::AdminDemoted => Self::AdminDemoted,
+            Kind::Deleted => Self::Deleted,
+        }
+    }
+}
+
+/// A change to one of the signed-in user's chats.
+pub struct ChatEventObject {
+    kind: ChatEventKind,
+    chat_id: Option<ChatId>,
+    chat: Option<Chat>,
+    actor: Option<UserId>,
+    users: Vec<UserId>,
+    message: Option<MessageObject>,
+}
+
+#[Object(name = "ChatEvent")]
+impl ChatEventObject {
+    async fn kind(&self) -> ChatEventKind {
+        self.kind
+    }
+
+    /// Null only for RESYNC.
+    async fn chat_id(&self) -> Option<ID> {
+        self.chat_id.map(|id| ID(id.to_string()))
+    }
+
+    /// The chat after the change; null for NEW_MESSAGE and RESYNC.
+    async fn chat(&self) -> Option<ChatObject> {
+        self.chat.clone().map(ChatObject)
+    }
+
+    /// Who did it; null for RESYNC.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserObject>> {
+        match self.actor {
+            Some(id) => load_user(ctx, id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The members added, removed, promoted or demoted.
+    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        users_in_order(ctx, &self.users).await
+    }
+
+    /// For NEW_MESSAGE: the new last message.
+    async fn message(&self) -> Option<&MessageObject> {
+        self.message.as_ref()
+    }
+}
+
+#[derive(Default)]
+pub struct ChatSubscription;
+
+#[Subscription]
+impl ChatSubscription {
+    /// Changes to every chat the signed-in user is in — created, updated,
+    /// members added and removed, admins promoted and demoted, deleted, and
+    /// each new last message — including the chat they were just added to
+    /// or removed from.
+    #[graphql(guard = "Authenticated")]
+    async fn chat_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = ChatEventObject> + use<>> {
+        let me = ctx.current_user()?.id;
+        let services = ctx.services()?;
+        let bus = services.bus.clone();
+        let mut chats = StreamMap::new();
+        for id in services.chats.chat_ids(me).await? {
+            chats.insert(id, bus.subscribe(Topic::Chat(id)));
+        }
+        let feed = ChatFeed {
+            me,
+            bus,
+            own: bus_user_stream(ctx, me)?,
+            chats,
+            slow: ctx.data_opt::<SlowConsumer>().cloned(),
+        };
+        Ok(futures_util::stream::unfold(feed, |mut feed| async move {
+            let item = feed.next().await?;
+            Some((item, feed))
+        }))
+    }
+}
+
+fn bus_user_stream(ctx: &Context<'_>, me: UserId) -> async_graphql::Result<EventStream> {
+    Ok(ctx.services()?.bus.subscribe(Topic::User(me)))
+}
+
+/// The user's own topic plus the topic of every chat they are in, following
+/// membership as it changes: added chats are joined, left ones dropped.
+struct ChatFeed {
+    me: UserId,
+    bus: Arc<dyn crate::events::EventBus>,
+    own: EventStream,
+    chats: StreamMap<ChatId, EventStream>,
+    slow: Option<SlowConsumer>,
+}
+
+impl ChatFeed {
+    async fn next(&mut self) -> Option<ChatEventObject> {
+        loop {
+            let item = tokio::select! {
+                item = self.own.next() => item?,
+                Some((_, item)) = self.chats.next(), if !self.chats.is_empty() => item,
+            };
+            let event = match item {
+                Ok(event) => event,
+                Err(Interruption::Gap) => return Some(resync()),
+                Err(Interruption::Lagged(_)) => {
+                    if let Some(slow) = &self.slow {
+                        slow.0.cancel();
+                    }
+                    return None;
+                }
+            };
+            if let Some(out) = self.apply(&event) {
+                return Some(out);
+            }
+        }
+    }
+
+    /// Follows membership changes and turns an event into what to send.
+    fn apply(&mut self, event: &Event) -> Option<ChatEventObject> {
+        match event {
+            Event::Chat(e) => {
+                let id = e.chat.id;
+                let me_concerned = e.users.contains(&self.me);
+                match e.kind {
+                    Kind::Created | Kind::MembersAdded
+                        if me_concerned && !self.chats.contains_key(&id) =>
+                    {
+                        self.chats.insert(id, self.bus.subscribe(Topic::Chat(id)));
+                    }
+                    Kind::MemberRemoved | Kind::Deleted
+                        if me_concerned || e.kind == Kind::Deleted =>
+                    {
+                        self.chats.remove(&id);
+                    }
+                    _ => {}
+                }
+                Some(ChatEventObject {
+                    kind: e.kind.into(),
+                    chat_id: Some(id),
+                    chat: Some(e.chat.clone()),
+                    actor: Some(e.actor),
+                    users: e.users.clone(),
+                    message: None,
+                })
+            }
+            Event::Message(m) if m.kind == MessageEventKind::Created => Some(ChatEventObject {
+                kind: ChatEventKind::NewMessage,
+                chat_id: Some(m.chat),
+                chat: None,
+                actor: Some(m.actor),
+                users: Vec::new(),
+                message: m
+                    .message
+                    .clone()
+                    .map(|msg| MessageObject::with_sender(msg, m.sender.clone())),
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn resync() -> ChatEventObject {
+    ChatEventObject {
+        kind: ChatEventKind::Resync,
+        chat_id: None,
+        chat: None,
+        actor: None,
+        users: Vec::new(),
+        message: None,
+    }
+}

@@ -1,0 +1,695 @@
+//! Direct and group chats: creation, settings, membership, admins.
+//!
+//! Permission layers: a member may read and leave a chat; an admin may
+//! change a group and add or remove members; the creator alone may promote
+//! and demote admins and remove an admin. A non-member asking about a chat
+//! gets `NOT_FOUND`, so private chats do not leak.
+//!
+//! Ownership passes, when the creator leaves, to the longest-standing
+//! admin, else to the longest-standing member. A group whose last member
+//! leaves is deleted with its history.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::domain::{
+    CHAT_DESCRIPTION_MAX, Chat, ChatId, ChatPrivacy, IMAGE_URL_MAX, NotificationKind, SystemAction,
+    SystemInfo, User, UserId, parse_chat_name, text,
+};
+use crate::error::{AppError, AppResult};
+use crate::events::{ChatEvent, ChatEventKind, Event, EventBus, Topic};
+use crate::storage::chats::{ChatChanges, ChatCursor, NewGroup};
+use crate::storage::{Database, Page};
+
+use super::blocks::BlockRules;
+use super::notifications::{NotificationDraft, NotificationService};
+use super::timeline::Timeline;
+
+/// A new chat as a client asks for it (unchecked).
+pub struct NewChat {
+    pub participant_ids: Vec<UserId>,
+    pub is_group: bool,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub privacy: Option<ChatPrivacy>,
+}
+
+/// Group settings to change (unchecked); `None` leaves a field alone, an
+/// empty description or image clears it.
+#[derive(Default)]
+pub struct ChatUpdate {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub privacy: Option<ChatPrivacy>,
+}
+
+#[derive(Clone)]
+pub struct ChatService {
+    db: Database,
+    bus: Arc<dyn EventBus>,
+    blocks: BlockRules,
+    notifications: NotificationService,
+    timeline: Timeline,
+    max_members: usize,
+}
+
+impl ChatService {
+    pub fn new(
+        db: Database,
+        bus: Arc<dyn EventBus>,
+        blocks: BlockRules,
+        notifications: NotificationService,
+        timeline: Timeline,
+        max_members: usize,
+    ) -> Self {
+        Self {
+            db,
+            bus,
+            blocks,
+            notifications,
+            timeline,
+            max_members,
+        }
+    }
+
+    /// Creates a chat. A direct chat that exists already is returned as it
+    /// is (also when both people create it at the same moment).
+    #[tracing::instrument(skip(self, new), fields(user_id = %me))]
+    pub async fn create(&self, me: UserId, mut new: NewChat) -> AppResult<Chat> {
+        let mut others: Vec<UserId> = Vec::new();
+        for id in std::mem::take(&mut new.participant_ids) {
+            if id != me && !others.contains(&id) {
+                others.push(id);
+            }
+        }
+        if new.is_group {
+            self.create_group(me, others, new).await
+        } else {
+            self.create_direct(me, others).await
+        }
+    }
+
+    async fn create_direct(&self, me: UserId, others: Vec<UserId>) -> AppResult<Chat> {
+        let [other] = others[..] else {
+            return Err(AppError::bad_input(
+                "participantIds",
+                "a direct chat has exactly one other participant",
+            ));
+        };
+        self.existing_users(&[other]).await?;
+        self.blocks
+            .ensure_unblocked(me, other, "you cannot start a chat with this user")
+            .await?;
+        let (chat, created) = self.db.chats().direct(me, other).await?;
+        if created {
+            self.announce_new(&chat, me, &[other]).await?;
+        }
+        Ok(chat)
+    }
+
+    async fn create_group(&self, me: UserId, others: Vec<UserId>, new: NewChat) -> AppResult<Chat> {
+        let name = parse_chat_name(new.name.as_deref().unwrap_or_default())?;
+        let description = optional(new.description, |v| {
+            text::multi_line("description", v, 1, CHAT_DESCRIPTION_MAX)
+        })?;
+        let image = optional(new.image, |v| text::http_url("image", v, IMAGE_URL_MAX))?;
+        if others.len() + 1 > self.max_members {
+            return Err(AppError::bad_input(
+                "participantIds",
+                format!("a group has at most {} members", self.max_members),
+            ));
+        }
+        self.existing_users(&others).await?;
+        self.ensure_none_blocked(me, &others).await?;
+        let participants: Vec<UserId> = std::iter::once(me).chain(others.iter().copied()).collect();
+        let chat = self
+            .db
+            .chats()
+            .insert_group(NewGroup {
+                name,
+                description,
+                image,
+                privacy: new.privacy.unwrap_or(ChatPrivacy::Private),
+                creator: me,
+                participants,
+            })
+            .await?;
+        let actor = self.user(me).await?;
+        let text = format!(
+            "@{} created the group “{}”",
+            actor.handle,
+            chat.name.clone().unwrap_or_default()
+        );
+        self.system(
+            &chat,
+            &actor,
+            SystemAction::ChatCreated,
+            Vec::new(),
+            chat.name.clone(),
+            text,
+        )
+        .await?;
+        self.announce_new(&chat, me, &others).await?;
+        Ok(chat)
+    }
+
+    /// Tells every member of a new chat, and notifies the others.
+    async fn announce_new(&self, chat: &Chat, creator: UserId, others: &[UserId]) -> AppResult<()> {
+        let chat = self.reload(chat.id).await?;
+        for member in &chat.participants {
+            self.bus.publish(
+                Topic::User(*member),
+                Event::Chat(ChatEvent {
+                    kind: ChatEventKind::Created,
+                    chat: chat.clone(),
+                    actor: creator,
+                    users: chat.participants.clone(),
+                }),
+            );
+        }
+        self.notify_added(&chat, creator, others).await
+    }
+
+    async fn notify_added(&self, chat: &Chat, actor: UserId, users: &[UserId]) -> AppResult<()> {
+        self.notifications
+            .notify(
+                users,
+                NotificationDraft {
+                    kind: NotificationKind::AddedToChat,
+                    actor,
+                    chat: Some(chat.id),
+                    friend_request: None,
+                },
+            )
+            .await
+    }
+
+    /// Changes a group's settings (admins only); one system message per
+    /// changed setting.
+    #[tracing::instrument(skip(self, update), fields(user_id = %me, chat_id = %id))]
+    pub async fn update(&self, me: UserId, id: ChatId, update: ChatUpdate) -> AppResult<Chat> {
+        let chat = self.as_admin(me, id).await?;
+        let changes = ChatChanges {
+            name: update.name.as_deref().map(parse_chat_name).transpose()?,
+            description: update
+                .description
+                .map(|v| {
+                    optional(Some(v), |v| {
+                        text::multi_line("description", v, 1, CHAT_DESCRIPTION_MAX)
+                    })
+                })
+                .transpose()?,
+            image: update
+                .image
+                .map(|v| optional(Some(v), |v| text::http_url("image", v, IMAGE_URL_MAX)))
+                .transpose()?,
+            privacy: update.privacy,
+        };
+        let updated = self
+            .db
+            .chats()
+            .update_info(id, &changes)
+            .await?
+            .ok_or_else(chat_not_found)?;
+        let actor = self.user(me).await?;
+        let who = format!("@{}", actor.handle);
+        if let Some(name) = &changes.name
+            && chat.name.as_deref() != Some(name)
+        {
+            let text = format!("{who} renamed the group to “{name}”");
+            self.system(
+                &updated,
+                &actor,
+                SystemAction::Renamed,
+                Vec::new(),
+                Some(name.clone()),
+                text,
+            )
+            .await?;
+        }
+        if let Some(description) = &changes.description
+            && &chat.description != description
+        {
+            let text = format!("{who} changed the description");
+            self.system(
+                &updated,
+                &actor,
+                SystemAction::DescriptionChanged,
+                Vec::new(),
+                description.clone(),
+                text,
+            )
+            .await?;
+        }
+        if let Some(image) = &changes.image
+            && &chat.image != image
+        {
+            let text = format!("{who} changed the group picture");
+            self.system(
+                &updated,
+                &actor,
+                SystemAction::ImageChanged,
+                Vec::new(),
+                image.clone(),
+                text,
+            )
+            .await?;
+        }
+        if let Some(privacy) = changes.privacy
+            && chat.privacy != privacy
+        {
+            let label = match privacy {
+                ChatPrivacy::Public => "public",
+                ChatPrivacy::Private => "private",
+            };
+            let text = format!("{who} made the group {label}");
+            self.system(
+                &updated,
+                &actor,
+                SystemAction::PrivacyChanged,
+                Vec::new(),
+                Some(label.into()),
+                text,
+            )
+            .await?;
+        }
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::Updated, &updated, me, Vec::new());
+        Ok(updated)
+    }
+
+    /// Adds members (admins only). They must exist, not be members yet, and
+    /// not have blocked the admin.
+    #[tracing::instrument(skip(self, users), fields(user_id = %me, chat_id = %id))]
+    pub async fn add_members(&self, me: UserId, id: ChatId, users: Vec<UserId>) -> AppResult<Chat> {
+        let chat = self.as_admin(me, id).await?;
+        let mut new: Vec<UserId> = Vec::new();
+        for user in users {
+            if !new.contains(&user) {
+                new.push(user);
+            }
+        }
+        if new.is_empty() {
+            return Err(AppError::bad_input("userIds", "name at least one user"));
+        }
+        if new.iter().any(|u| chat.is_member(*u)) {
+            return Err(AppError::Conflict("already a member".into()));
+        }
+        let added_users = self.existing_users(&new).await?;
+        self.ensure_none_blocked(me, &new).await?;
+        let updated = self
+            .db
+            .chats()
+            .add_members(id, &new, self.max_members)
+            .await?
+            .ok_or_else(|| {
+                AppError::bad_input(
+                    "userIds",
+                    format!("a group has at most {} members", self.max_members),
+                )
+            })?;
+        let actor = self.user(me).await?;
+        let names: Vec<String> = new
+            .iter()
+            .filter_map(|u| added_users.get(u))
+            .map(|u| format!("@{}", u.handle))
+            .collect();
+        let text = format!("@{} added {}", actor.handle, names.join(", "));
+        self.system(
+            &updated,
+            &actor,
+            SystemAction::MembersAdded,
+            new.clone(),
+            None,
+            text,
+        )
+        .await?;
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::MembersAdded, &updated, me, new.clone());
+        for user in &new {
+            // The new members do not listen to the chat yet.
+            self.bus.publish(
+                Topic::User(*user),
+                Event::Chat(ChatEvent {
+                    kind: ChatEventKind::MembersAdded,
+                    chat: updated.clone(),
+                    actor: me,
+                    users: new.clone(),
+                }),
+            );
+        }
+        self.notify_added(&updated, me, &new).await?;
+        Ok(updated)
+    }
+
+    /// Removes a member (admins only; only the creator may remove an admin;
+    /// nobody may remove the creator).
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id, target = %target))]
+    pub async fn remove_member(&self, me: UserId, id: ChatId, target: UserId) -> AppResult<Chat> {
+        let chat = self.as_admin(me, id).await?;
+        if target == me {
+            return Err(AppError::bad_input("userId", "use leaveChat to leave"));
+        }
+        if !chat.is_member(target) {
+            return Err(AppError::NotFound("not a member of this chat".into()));
+        }
+        if target == chat.created_by {
+            return Err(AppError::Forbidden("the creator cannot be removed".into()));
+        }
+        if chat.is_admin(target) && me != chat.created_by {
+            return Err(AppError::Forbidden(
+                "only the creator can remove an admin".into(),
+            ));
+        }
+        let updated = self
+            .db
+            .chats()
+            .remove_member(id, target)
+            .await?
+            .ok_or_else(chat_not_found)?;
+        let (actor, removed) = (self.user(me).await?, self.user(target).await?);
+        let text = format!("@{} removed @{}", actor.handle, removed.handle);
+        self.system(
+            &updated,
+            &actor,
+            SystemAction::MemberRemoved,
+            vec![target],
+            None,
+            text,
+        )
+        .await?;
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::MemberRemoved, &updated, me, vec![target]);
+        Ok(updated)
+    }
+
+    /// Leaves a group (any member). See the module docs for ownership and
+    /// for a group left empty. Returns the chat as the leaver last saw it.
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id))]
+    pub async fn leave(&self, me: UserId, id: ChatId) -> AppResult<Chat> {
+        let chat = self.as_member(me, id).await?;
+        if !chat.is_group {
+            return Err(AppError::bad_input(
+                "chatId",
+                "a direct chat cannot be left",
+            ));
+        }
+        let updated = self
+            .db
+            .chats()
+            .remove_member(id, me)
+            .await?
+            .ok_or_else(chat_not_found)?;
+        let actor = self.user(me).await?;
+        if updated.participants.is_empty() {
+            self.db.chats().delete(id).await?;
+            self.db.messages().delete_chat(id).await?;
+            self.publish_chat(ChatEventKind::Deleted, &updated, me, vec![me]);
+            return Ok(updated);
+        }
+        let text = format!("@{} left", actor.handle);
+        self.system(
+            &updated,
+            &actor,
+            SystemAction::MemberLeft,
+            vec![me],
+            None,
+            text,
+        )
+        .await?;
+        if updated.created_by == me {
+            let heir = updated
+                .admins
+                .first()
+                .or(updated.participants.first())
+                .copied()
+                .ok_or_else(chat_not_found)?;
+            let succeeded = self
+                .db
+                .chats()
+                .set_creator(id, heir)
+                .await?
+                .ok_or_else(chat_not_found)?;
+            let heir_user = self.user(heir).await?;
+            let text = format!("@{} is now the owner", heir_user.handle);
+            self.system(
+                &succeeded,
+                &actor,
+                SystemAction::OwnerChanged,
+                vec![heir],
+                None,
+                text,
+            )
+            .await?;
+        }
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::MemberRemoved, &updated, me, vec![me]);
+        Ok(updated)
+    }
+
+    /// Makes a member an admin, or takes the role back (creator only).
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id, target = %target))]
+    pub async fn set_admin(
+        &self,
+        me: UserId,
+        id: ChatId,
+        target: UserId,
+        admin: bool,
+    ) -> AppResult<Chat> {
+        let chat = self.as_member(me, id).await?;
+        if !chat.is_group {
+            return Err(AppError::bad_input("chatId", "a direct chat has no admins"));
+        }
+        if chat.created_by != me {
+            return Err(AppError::Forbidden(
+                "only the creator can change admins".into(),
+            ));
+        }
+        if !chat.is_member(target) {
+            return Err(AppError::NotFound("not a member of this chat".into()));
+        }
+        if !admin && target == chat.created_by {
+            return Err(AppError::Forbidden("the creator cannot be demoted".into()));
+        }
+        if chat.is_admin(target) == admin {
+            let state = if admin {
+                "already an admin"
+            } else {
+                "not an admin"
+            };
+            return Err(AppError::Conflict(state.into()));
+        }
+        let updated = self
+            .db
+            .chats()
+            .set_admin(id, target, admin)
+            .await?
+            .ok_or_else(chat_not_found)?;
+        let (actor, subject) = (self.user(me).await?, self.user(target).await?);
+        let (action, verb, kind) = if admin {
+            (
+                SystemAction::AdminPromoted,
+                "made",
+                ChatEventKind::AdminPromoted,
+            )
+        } else {
+            (
+                SystemAction::AdminDemoted,
+                "removed",
+                ChatEventKind::AdminDemoted,
+            )
+        };
+        let text = if admin {
+            format!("@{} {verb} @{} an admin", actor.handle, subject.handle)
+        } else {
+            format!("@{} {verb} @{} as admin", actor.handle, subject.handle)
+        };
+        self.system(&updated, &actor, action, vec![target], None, text)
+            .await?;
+        let updated = self.reload(id).await?;
+        self.publish_chat(kind, &updated, me, vec![target]);
+        Ok(updated)
+    }
+
+    /// Joins a public group.
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id))]
+    pub async fn join(&self, me: UserId, id: ChatId) -> AppResult<Chat> {
+        let chat = self.db.chats().find(id).await?.ok_or_else(chat_not_found)?;
+        if chat.is_member(me) {
+            return Ok(chat);
+        }
+        if !chat.is_group || chat.privacy != ChatPrivacy::Public {
+            return Err(chat_not_found());
+        }
+        let updated = self
+            .db
+            .chats()
+            .add_members(id, &[me], self.max_members)
+            .await?
+            .ok_or_else(|| AppError::Forbidden("the group is full".into()))?;
+        let actor = self.user(me).await?;
+        let text = format!("@{} joined", actor.handle);
+        self.system(
+            &updated,
+            &actor,
+            SystemAction::MemberJoined,
+            vec![me],
+            None,
+            text,
+        )
+        .await?;
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::MembersAdded, &updated, me, vec![me]);
+        self.bus.publish(
+            Topic::User(me),
+            Event::Chat(ChatEvent {
+                kind: ChatEventKind::MembersAdded,
+                chat: updated.clone(),
+                actor: me,
+                users: vec![me],
+            }),
+        );
+        Ok(updated)
+    }
+
+    /// A chat `me` is a member of; `NOT_FOUND` otherwise.
+    pub async fn as_member(&self, me: UserId, id: ChatId) -> AppResult<Chat> {
+        self.db
+            .chats()
+            .find(id)
+            .await?
+            .filter(|c| c.is_member(me))
+            .ok_or_else(chat_not_found)
+    }
+
+    /// A group `me` administers.
+    async fn as_admin(&self, me: UserId, id: ChatId) -> AppResult<Chat> {
+        let chat = self.as_member(me, id).await?;
+        if !chat.is_group {
+            return Err(AppError::bad_input(
+                "chatId",
+                "direct chats have no settings or admins",
+            ));
+        }
+        if !chat.is_admin(me) {
+            return Err(AppError::Forbidden("only admins can do this".into()));
+        }
+        Ok(chat)
+    }
+
+    pub async fn page(
+        &self,
+        me: UserId,
+        after: Option<ChatCursor>,
+        limit: usize,
+    ) -> AppResult<Page<Chat>> {
+        self.db.chats().page_for_member(me, after, limit).await
+    }
+
+    pub async fn search_public(
+        &self,
+        query: &str,
+        after: Option<bson::oid::ObjectId>,
+        limit: usize,
+    ) -> AppResult<Page<Chat>> {
+        let prefix = text::single_line("query", query, 1, crate::domain::CHAT_NAME_MAX)?;
+        self.db.chats().search_public(&prefix, after, limit).await
+    }
+
+    /// Chats by id (for DataLoaders).
+    pub async fn chats(&self, ids: &[ChatId]) -> AppResult<Vec<Chat>> {
+        self.db.chats().find_many(ids).await
+    }
+
+    /// Ids of `me`'s chats (for subscriptions that follow all of them).
+    pub async fn chat_ids(&self, me: UserId) -> AppResult<Vec<ChatId>> {
+        self.db.chats().ids_for_member(me).await
+    }
+
+    async fn system(
+        &self,
+        chat: &Chat,
+        actor: &User,
+        action: SystemAction,
+        targets: Vec<UserId>,
+        value: Option<String>,
+        text: String,
+    ) -> AppResult<()> {
+        let info = SystemInfo {
+            action,
+            actor: actor.id,
+            targets,
+            value,
+        };
+        self.timeline.post_system(chat, actor, info, text).await?;
+        Ok(())
+    }
+
+    fn publish_chat(&self, kind: ChatEventKind, chat: &Chat, actor: UserId, users: Vec<UserId>) {
+        self.bus.publish(
+            Topic::Chat(chat.id),
+            Event::Chat(ChatEvent {
+                kind,
+                chat: chat.clone(),
+                actor,
+                users,
+            }),
+        );
+    }
+
+    async fn reload(&self, id: ChatId) -> AppResult<Chat> {
+        self.db.chats().find(id).await?.ok_or_else(chat_not_found)
+    }
+
+    async fn user(&self, id: UserId) -> AppResult<User> {
+        self.db
+            .users()
+            .find(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("user not found".into()))
+    }
+
+    /// Every user in `ids`, in one query; `NOT_FOUND` if any is missing.
+    async fn existing_users(&self, ids: &[UserId]) -> AppResult<HashMap<UserId, User>> {
+        let users: HashMap<UserId, User> = self
+            .db
+            .users()
+            .find_many(ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        if let Some(missing) = ids.iter().find(|id| !users.contains_key(id)) {
+            return Err(AppError::NotFound(format!("user {missing} not found")));
+        }
+        Ok(users)
+    }
+
+    /// `FORBIDDEN` if any of `users` and `me` have blocked each other.
+    async fn ensure_none_blocked(&self, me: UserId, users: &[UserId]) -> AppResult<()> {
+        let partners = self.blocks.partners(me).await?;
+        if users.iter().any(|u| partners.contains(u)) {
+            return Err(AppError::Forbidden(
+                "you cannot add a user who has blocked you or whom you blocked".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn chat_not_found() -> AppError {
+    AppError::NotFound("chat not found".into())
+}
+
+/// An optional text: absent stays absent, empty means none, else `parse`.
+fn optional(
+    value: Option<String>,
+    parse: impl Fn(&str) -> AppResult<String>,
+) -> AppResult<Option<String>> {
+    match value {
+        Some(v) if !v.trim().is_empty() => parse(&v).map(Some),
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,258 @@
+//! Following one chat's timeline: replay from a cursor, then live, in
+//! sequence order, with no gap and no duplicate at the seam.
+//!
+//! The bus subscription starts before the database is read, so nothing can
+//! fall between replay and live; anything at or below the last delivered
+//! number is a duplicate and dropped. Live events can arrive out of order
+//! (two senders take numbers 7 and 8, and 8 is published first): the stream
+//! holds later numbers briefly and, if the missing one does not arrive, reads
+//! it from the database. What cannot be recovered — a cursor older than the
+//! retained log, or a number lost to a failed write — is reported with an
+//! explicit resync, never skipped silently. The stream ends when the member
+//! is removed or the chat deleted.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::time::Instant;
+
+use crate::domain::{ChatId, UserId};
+use crate::error::{AppError, AppResult};
+use crate::events::{
+    ChatEventKind, Event, EventBus, EventStream, Interruption, MessageEvent, MessageEventKind,
+    Topic,
+};
+use crate::storage::Database;
+use crate::storage::messages::Replayed;
+
+use super::chats::ChatService;
+use super::timeline::logged_kind;
+
+/// How long a later number waits for an earlier one before the database is
+/// asked for it.
+const FILL_WAIT: Duration = Duration::from_millis(250);
+
+/// What a follower of a chat receives.
+#[derive(Debug)]
+pub enum TimelineItem {
+    Event(Box<MessageEvent>),
+    /// Events may be missing: refetch the history, then carry on.
+    Resync,
+    /// The follower fell too far behind; the stream ends.
+    Lagged,
+}
+
+/// One member following one chat.
+pub struct Follower {
+    db: Database,
+    chat: ChatId,
+    me: UserId,
+    events: EventStream,
+    /// The most events replayed at once; more becomes a resync.
+    max_replay: i64,
+    /// The last sequence number delivered (or skipped as void).
+    last: i64,
+    /// Later numbers waiting for an earlier one.
+    pending: BTreeMap<i64, MessageEvent>,
+    fill_at: Option<Instant>,
+    ready: VecDeque<TimelineItem>,
+    ended: bool,
+}
+
+impl Follower {
+    /// Starts following `chat` for `me` after `after` (or from now).
+    pub async fn start(
+        db: Database,
+        bus: &dyn EventBus,
+        chats: &ChatService,
+        max_replay: i64,
+        me: UserId,
+        chat: ChatId,
+        after: Option<i64>,
+    ) -> AppResult<Self> {
+        let events = bus.subscribe(Topic::Chat(chat));
+        let current = chats.as_member(me, chat).await?.seq;
+        let mut follower = Self {
+            db,
+            chat,
+            me,
+            events,
+            max_replay,
+            last: current,
+            pending: BTreeMap::new(),
+            fill_at: None,
+            ready: VecDeque::new(),
+            ended: false,
+        };
+        if let Some(after) = after {
+            if !(0..=current).contains(&after) {
+                return Err(AppError::bad_input("after", "is not a cursor of this chat"));
+            }
+            follower.last = after;
+            follower.catch_up(current).await?;
+        }
+        Ok(follower)
+    }
+
+    pub async fn next(&mut self) -> Option<TimelineItem> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Some(item);
+            }
+            if self.ended {
+                return None;
+            }
+            let fill_at = self.fill_at;
+            tokio::select! {
+                item = self.events.next() => match item {
+                    None => self.ended = true,
+                    Some(Ok(event)) => self.on_event(&event),
+                    Some(Err(Interruption::Lagged(_))) => {
+                        self.ready.push_back(TimelineItem::Lagged);
+                        self.ended = true;
+                    }
+                    Some(Err(Interruption::Gap)) => self.recover().await,
+                },
+                _ = sleep_until(fill_at), if fill_at.is_some() => self.fill().await,
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::Message(e) if e.chat == self.chat && e.seq > self.last => {
+                self.pending.insert(e.seq, e.clone());
+                self.release();
+            }
+            Event::Chat(e) if e.chat.id == self.chat => {
+                let removed = e.kind == ChatEventKind::MemberRemoved && e.users.contains(&self.me);
+                if removed || e.kind == ChatEventKind::Deleted {
+                    self.ended = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Delivers pending events that now follow without a gap.
+    fn release(&mut self) {
+        while let Some(event) = self.pending.remove(&(self.last + 1)) {
+            self.last = event.seq;
+            self.deliver(event);
+        }
+        self.fill_at = if self.pending.is_empty() {
+            None
+        } else {
+            self.fill_at.or(Some(Instant::now() + FILL_WAIT))
+        };
+    }
+
+    fn deliver(&mut self, event: MessageEvent) {
+        let hidden_for_me = event.message.as_ref().is_some_and(|m| {
+            event.kind == MessageEventKind::Created && m.deleted_for.contains(&self.me)
+        });
+        if event.kind != MessageEventKind::Void && !hidden_for_me {
+            self.ready.push_back(TimelineItem::Event(Box::new(event)));
+        }
+    }
+
+    /// A number stayed missing: read the range from the database.
+    async fn fill(&mut self) {
+        self.fill_at = None;
+        let Some(&highest) = self.pending.keys().next_back() else {
+            return;
+        };
+        if let Err(error) = self.catch_up(highest - 1).await {
+            tracing::warn!(?error, chat = %self.chat, "could not fill a gap; asking for a resync");
+            self.resync_to(highest - 1);
+        }
+        self.release();
+    }
+
+    /// The bus may have lost events: catch up to the chat's current number.
+    async fn recover(&mut self) {
+        let current = match self.db.chats().find(self.chat).await {
+            Ok(Some(chat)) => chat.seq,
+            Ok(None) => {
+                self.ended = true;
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(?error, chat = %self.chat, "could not recover after a bus gap");
+                self.ready.push_back(TimelineItem::Resync);
+                return;
+            }
+        };
+        if let Err(error) = self.catch_up(current).await {
+            tracing::warn!(?error, chat = %self.chat, "could not replay after a bus gap");
+            self.resync_to(current);
+        }
+        self.release();
+    }
+
+    /// Delivers everything in `(last, upto]` from the database, in order. A
+    /// range too long, or with numbers no longer stored, becomes a resync.
+    async fn catch_up(&mut self, upto: i64) -> AppResult<()> {
+        if upto <= self.last {
+            return Ok(());
+        }
+        if upto - self.last > self.max_replay {
+            self.resync_to(upto);
+            return Ok(());
+        }
+        let replayed = self
+            .db
+            .messages()
+            .replay(self.chat, self.last, upto)
+            .await?;
+        let complete = replayed.len() as i64 == upto - self.last;
+        if !complete {
+            self.resync_to(upto);
+            return Ok(());
+        }
+        for item in replayed {
+            self.pending.remove(&item.seq());
+            self.last = item.seq();
+            let event = to_event(self.chat, item);
+            self.deliver(event);
+        }
+        Ok(())
+    }
+
+    fn resync_to(&mut self, upto: i64) {
+        self.ready.push_back(TimelineItem::Resync);
+        self.last = self.last.max(upto);
+        self.pending.retain(|seq, _| *seq > upto);
+    }
+}
+
+fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {
+    match item {
+        Replayed::Created(message) => MessageEvent {
+            chat,
+            seq: message.seq,
+            kind: MessageEventKind::Created,
+            actor: message.sender,
+            message: Some(message),
+            sender: None,
+            up_to: None,
+        },
+        Replayed::Logged(e) => MessageEvent {
+            chat,
+            seq: e.seq,
+            kind: logged_kind(e.kind),
+            actor: e.actor,
+            message: e.message,
+            sender: None,
+            up_to: e.up_to,
+        },
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

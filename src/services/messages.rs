@@ -1,0 +1,419 @@
+//! Messages: send, edit, delete, reactions, read and delivered receipts,
+//! history and unread counts.
+//!
+//! Permission layers: members only (a removed member is refused at once);
+//! the author alone edits, within the edit window; deleting for everyone is
+//! the author's within the delete window, or a group admin's at any time;
+//! deleting for oneself is any member's, any time, and tells nobody. In a
+//! direct chat with a block in either direction nothing can be sent.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bson::doc;
+use chrono::Utc;
+
+use crate::domain::message::{Content, parse_client_message_id, parse_emoji, parse_text};
+use crate::domain::{Chat, ChatId, Message, MessageId, MessageKind, User, UserId};
+use crate::error::{AppError, AppResult};
+use crate::storage::Database;
+use crate::storage::messages::{HistoryPage, LoggedKind};
+use crate::storage::receipts::{Receipt, ReceiptKind};
+
+use super::blocks::BlockRules;
+use super::chats::ChatService;
+use super::timeline::{Draft, Posted, Timeline};
+
+/// The most distinct emojis one message may carry.
+const MAX_DISTINCT_REACTIONS: usize = 50;
+
+/// A message to send, with checked content.
+pub struct Outgoing {
+    pub chat: ChatId,
+    pub content: Content,
+    pub reply_to: Option<MessageId>,
+    pub client_message_id: Option<String>,
+}
+
+/// What a receipt call did.
+pub struct ReceiptResult {
+    pub chat: ChatId,
+    pub up_to: i64,
+    pub unread_count: u64,
+}
+
+#[derive(Clone)]
+pub struct MessageService {
+    db: Database,
+    blocks: BlockRules,
+    chats: ChatService,
+    timeline: Timeline,
+    edit_window: Duration,
+    delete_window: Duration,
+}
+
+impl MessageService {
+    pub fn new(
+        db: Database,
+        blocks: BlockRules,
+        chats: ChatService,
+        timeline: Timeline,
+        edit_window: Duration,
+        delete_window: Duration,
+    ) -> Self {
+        Self {
+            db,
+            blocks,
+            chats,
+            timeline,
+            edit_window,
+            delete_window,
+        }
+    }
+
+    /// Sends a message. A repeated `clientMessageId` returns the first
+    /// message and stores and broadcasts nothing new.
+    #[tracing::instrument(skip(self, outgoing), fields(user_id = %me, chat_id = %outgoing.chat))]
+    pub async fn send(&self, me: UserId, outgoing: Outgoing) -> AppResult<Message> {
+        let client_message_id = outgoing
+            .client_message_id
+            .as_deref()
+            .map(parse_client_message_id)
+            .transpose()?;
+        let chat = self.chats.as_member(me, outgoing.chat).await?;
+        if !chat.is_group
+            && let Some(other) = chat.participants.iter().find(|p| **p != me)
+        {
+            self.blocks
+                .ensure_unblocked(me, *other, "you cannot message this user")
+                .await?;
+        }
+        if let Some(reply_to) = outgoing.reply_to {
+            let target = self.db.messages().find(reply_to).await?;
+            if target.is_none_or(|t| t.chat != chat.id) {
+                return Err(AppError::bad_input(
+                    "replyTo",
+                    "must be a message of the same chat",
+                ));
+            }
+        }
+        let sender = self.user(me).await?;
+        let draft = Draft {
+            kind: outgoing.content.kind,
+            text: outgoing.content.text,
+            media: outgoing.content.media,
+            reply_to: outgoing.reply_to,
+            client_message_id,
+            system: None,
+        };
+        match self.timeline.post(chat.id, &sender, draft).await? {
+            Posted::New(message) | Posted::Duplicate(message) => Ok(message),
+        }
+    }
+
+    /// Edits a TEXT message (its author, within the edit window).
+    #[tracing::instrument(skip(self, text), fields(user_id = %me, message_id = %id))]
+    pub async fn edit(&self, me: UserId, id: MessageId, text: &str) -> AppResult<Message> {
+        let text = parse_text(text)?;
+        let (message, _) = self.visible(me, id).await?;
+        if message.sender != me {
+            return Err(AppError::Forbidden(
+                "only the author can edit a message".into(),
+            ));
+        }
+        if message.kind != MessageKind::Text {
+            return Err(AppError::bad_input(
+                "messageId",
+                "only TEXT messages can be edited",
+            ));
+        }
+        if message.is_deleted {
+            return Err(AppError::Conflict("the message was deleted".into()));
+        }
+        if !within(message.created_at, self.edit_window) {
+            return Err(AppError::Forbidden("the edit window has passed".into()));
+        }
+        let edited = self
+            .db
+            .messages()
+            .modify(
+                id,
+                doc! { "isDeleted": false },
+                doc! { "$set": { "text": text, "editedAt": bson::DateTime::now() } },
+            )
+            .await?
+            .ok_or_else(|| AppError::Conflict("the message was deleted".into()))?;
+        self.timeline
+            .log(
+                edited.chat,
+                LoggedKind::Edited,
+                me,
+                Some(edited.clone()),
+                None,
+            )
+            .await?;
+        Ok(edited)
+    }
+
+    /// Deletes a message for everyone (a tombstone, broadcast) or for `me`
+    /// only (hidden from my history, nobody told).
+    #[tracing::instrument(skip(self), fields(user_id = %me, message_id = %id))]
+    pub async fn delete(
+        &self,
+        me: UserId,
+        id: MessageId,
+        for_everyone: bool,
+    ) -> AppResult<Message> {
+        let (message, chat) = self.visible(me, id).await?;
+        if !for_everyone {
+            return self
+                .db
+                .messages()
+                .modify(
+                    id,
+                    doc! {},
+                    doc! { "$addToSet": { "deletedFor": me.oid() } },
+                )
+                .await?
+                .ok_or_else(message_not_found);
+        }
+        let author_in_window =
+            message.sender == me && within(message.created_at, self.delete_window);
+        let group_admin = chat.is_group && chat.is_admin(me);
+        if !author_in_window && !group_admin {
+            let reason = if message.sender == me {
+                "the delete window has passed"
+            } else {
+                "only the author or a group admin can delete this for everyone"
+            };
+            return Err(AppError::Forbidden(reason.into()));
+        }
+        if message.is_deleted {
+            return Ok(message);
+        }
+        let tombstone = self
+            .db
+            .messages()
+            .modify(
+                id,
+                doc! { "isDeleted": false },
+                doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
+            )
+            .await?;
+        let Some(tombstone) = tombstone else {
+            // Deleted meanwhile by someone else: the same outcome.
+            return self
+                .db
+                .messages()
+                .find(id)
+                .await?
+                .ok_or_else(message_not_found);
+        };
+        self.timeline
+            .log(
+                tombstone.chat,
+                LoggedKind::Deleted,
+                me,
+                Some(tombstone.clone()),
+                None,
+            )
+            .await?;
+        Ok(tombstone)
+    }
+
+    /// Adds `me`'s reaction (idempotent: repeating changes nothing).
+    #[tracing::instrument(skip(self), fields(user_id = %me, message_id = %id))]
+    pub async fn add_reaction(&self, me: UserId, id: MessageId, emoji: &str) -> AppResult<Message> {
+        let emoji = parse_emoji(emoji)?;
+        let (message, _) = self.reactable(me, id).await?;
+        let store = self.db.messages();
+        // Two atomic steps: join the emoji's entry if it exists, else add the
+        // entry; a race between them simply loops once more.
+        for _ in 0..3 {
+            let joined = store
+                .modify(
+                    id,
+                    doc! { "reactions": { "$elemMatch": { "emoji": &emoji, "users": { "$ne": me.oid() } } } },
+                    doc! { "$addToSet": { "reactions.$.users": me.oid() } },
+                )
+                .await?;
+            if let Some(updated) = joined {
+                return self.reaction_changed(me, updated).await;
+            }
+            let current = store.find(id).await?.ok_or_else(message_not_found)?;
+            if current
+                .reactions
+                .iter()
+                .any(|r| r.emoji == emoji && r.users.contains(&me))
+            {
+                return Ok(current);
+            }
+            if current.reactions.len() >= MAX_DISTINCT_REACTIONS
+                && !current.reactions.iter().any(|r| r.emoji == emoji)
+            {
+                return Err(AppError::bad_input(
+                    "emoji",
+                    format!("a message has at most {MAX_DISTINCT_REACTIONS} different reactions"),
+                ));
+            }
+            let added = store
+                .modify(
+                    id,
+                    doc! { "isDeleted": false, "reactions.emoji": { "$ne": &emoji } },
+                    doc! { "$push": { "reactions": { "emoji": &emoji, "users": [me.oid()] } } },
+                )
+                .await?;
+            if let Some(updated) = added {
+                return self.reaction_changed(me, updated).await;
+            }
+        }
+        let _ = message;
+        Err(AppError::Conflict(
+            "the reactions changed meanwhile; try again".into(),
+        ))
+    }
+
+    /// Removes `me`'s reaction (idempotent).
+    #[tracing::instrument(skip(self), fields(user_id = %me, message_id = %id))]
+    pub async fn remove_reaction(
+        &self,
+        me: UserId,
+        id: MessageId,
+        emoji: &str,
+    ) -> AppResult<Message> {
+        let emoji = parse_emoji(emoji)?;
+        let (message, _) = self.reactable(me, id).await?;
+        let removed = self
+            .db
+            .messages()
+            .modify(
+                id,
+                doc! { "reactions": { "$elemMatch": { "emoji": &emoji, "users": me.oid() } } },
+                doc! { "$pull": { "reactions.$.users": me.oid() } },
+            )
+            .await?;
+        match removed {
+            Some(updated) => self.reaction_changed(me, updated).await,
+            None => Ok(message),
+        }
+    }
+
+    async fn reaction_changed(&self, me: UserId, message: Message) -> AppResult<Message> {
+        self.timeline
+            .log(
+                message.chat,
+                LoggedKind::ReactionChanged,
+                me,
+                Some(message.clone()),
+                None,
+            )
+            .await?;
+        Ok(message)
+    }
+
+    /// Records that `me` has read (or received) the chat up to `up_to`
+    /// (default: everything). Broadcast only when the pointer moved.
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %chat_id))]
+    pub async fn mark(
+        &self,
+        me: UserId,
+        chat_id: ChatId,
+        kind: ReceiptKind,
+        up_to: Option<i64>,
+    ) -> AppResult<ReceiptResult> {
+        let chat = self.chats.as_member(me, chat_id).await?;
+        let up_to = match up_to {
+            None => chat.seq,
+            Some(n) if (0..=chat.seq).contains(&n) => n,
+            Some(_) => return Err(AppError::bad_input("upTo", "is not a cursor of this chat")),
+        };
+        if self.db.receipts().advance(chat.id, me, kind, up_to).await? {
+            let logged = match kind {
+                ReceiptKind::Read => LoggedKind::Read,
+                ReceiptKind::Delivered => LoggedKind::Delivered,
+            };
+            self.timeline
+                .log(chat.id, logged, me, None, Some(up_to))
+                .await?;
+        }
+        let unread_count = self
+            .unread_counts(me, &[chat.id])
+            .await?
+            .get(&chat.id)
+            .copied()
+            .unwrap_or(0);
+        Ok(ReceiptResult {
+            chat: chat.id,
+            up_to,
+            unread_count,
+        })
+    }
+
+    /// Unread messages per chat for `me`: others' messages after `me`'s read
+    /// pointer, not deleted. Two queries for any number of chats.
+    pub async fn unread_counts(
+        &self,
+        me: UserId,
+        chats: &[ChatId],
+    ) -> AppResult<HashMap<ChatId, u64>> {
+        let positions = self.db.receipts().read_positions(me, chats).await?;
+        self.db.messages().unread_counts(me, &positions).await
+    }
+
+    /// Every member's receipt pointers in a chat.
+    pub async fn receipts(&self, chat: ChatId) -> AppResult<Vec<Receipt>> {
+        self.db.receipts().for_chat(chat).await
+    }
+
+    /// A page of history (members only).
+    pub async fn history(
+        &self,
+        me: UserId,
+        chat: ChatId,
+        page: HistoryPage,
+    ) -> AppResult<(Vec<Message>, bool)> {
+        self.chats.as_member(me, chat).await?;
+        self.db.messages().history(chat, me, page).await
+    }
+
+    /// A message and its chat, if `me` is a member of the chat.
+    async fn visible(&self, me: UserId, id: MessageId) -> AppResult<(Message, Chat)> {
+        let message = self
+            .db
+            .messages()
+            .find(id)
+            .await?
+            .ok_or_else(message_not_found)?;
+        let chat = self
+            .chats
+            .as_member(me, message.chat)
+            .await
+            .map_err(|_| message_not_found())?;
+        Ok((message, chat))
+    }
+
+    async fn reactable(&self, me: UserId, id: MessageId) -> AppResult<(Message, Chat)> {
+        let (message, chat) = self.visible(me, id).await?;
+        if message.is_deleted {
+            return Err(AppError::Conflict("the message was deleted".into()));
+        }
+        Ok((message, chat))
+    }
+
+    async fn user(&self, id: UserId) -> AppResult<User> {
+        self.db
+            .users()
+            .find(id)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))
+    }
+}
+
+fn message_not_found() -> AppError {
+    AppError::NotFound("message not found".into())
+}
+
+fn within(created: chrono::DateTime<Utc>, window: Duration) -> bool {
+    let age = Utc::now().signed_duration_since(created);
+    age.to_std().map_or(true, |age| age <= window)
+}

@@ -1,0 +1,422 @@
+//! Messages and each chat's event log.
+//!
+//! Every persisted event of a chat has a sequence number from the chat's
+//! counter. A message takes one when created and is stored in `messages`
+//! (its current state). Every later change (edit, delete, reaction, read
+//! and delivered receipts) takes one too and is appended to `chat_events`
+//! with a snapshot, so a client can replay what it missed. A number whose
+//! write failed is filled with a VOID event, keeping the log gapless.
+//!
+//! Uniqueness never relies on partial or sparse indexes: `dedupKey` is
+//! `<sender>:<clientMessageId>` for idempotent sends and the message's own
+//! id otherwise.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bson::oid::ObjectId;
+use bson::{Document, doc};
+use futures_util::TryStreamExt;
+use mongodb::options::{FindOptions, IndexOptions, ReturnDocument};
+use mongodb::{Collection, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use super::{duplicate_key_message, to_chrono};
+use crate::domain::{ChatId, Media, Message, MessageId, MessageKind, Reaction, SystemInfo, UserId};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    chat_id: ObjectId,
+    seq: i64,
+    sender_id: ObjectId,
+    kind: MessageKind,
+    text: Option<String>,
+    media: Vec<Media>,
+    reply_to: Option<ObjectId>,
+    reactions: Vec<Reaction>,
+    deleted_for: Vec<ObjectId>,
+    is_deleted: bool,
+    edited_at: Option<bson::DateTime>,
+    created_at: bson::DateTime,
+    client_message_id: Option<String>,
+    dedup_key: String,
+    system: Option<SystemInfo>,
+}
+
+impl From<MessageDoc> for Message {
+    fn from(d: MessageDoc) -> Self {
+        Message {
+            id: MessageId(d.id),
+            chat: ChatId(d.chat_id),
+            seq: d.seq,
+            sender: UserId(d.sender_id),
+            kind: d.kind,
+            text: d.text,
+            media: d.media,
+            reply_to: d.reply_to.map(MessageId),
+            reactions: d.reactions,
+            deleted_for: d.deleted_for.into_iter().map(UserId).collect(),
+            is_deleted: d.is_deleted,
+            edited_at: d.edited_at.map(to_chrono),
+            created_at: to_chrono(d.created_at),
+            client_message_id: d.client_message_id,
+            system: d.system,
+        }
+    }
+}
+
+impl From<&Message> for MessageDoc {
+    fn from(m: &Message) -> Self {
+        MessageDoc {
+            id: m.id.oid(),
+            chat_id: m.chat.oid(),
+            seq: m.seq,
+            sender_id: m.sender.oid(),
+            kind: m.kind,
+            text: m.text.clone(),
+            media: m.media.clone(),
+            reply_to: m.reply_to.map(|r| r.oid()),
+            reactions: m.reactions.clone(),
+            deleted_for: m.deleted_for.iter().map(UserId::oid).collect(),
+            is_deleted: m.is_deleted,
+            edited_at: m.edited_at.map(bson::DateTime::from_chrono),
+            created_at: bson::DateTime::from_chrono(m.created_at),
+            dedup_key: match &m.client_message_id {
+                Some(client_id) => format!("{}:{client_id}", m.sender),
+                None => m.id.to_string(),
+            },
+            client_message_id: m.client_message_id.clone(),
+            system: m.system.clone(),
+        }
+    }
+}
+
+/// What a logged (non-creation) event did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LoggedKind {
+    Edited,
+    Deleted,
+    ReactionChanged,
+    Read,
+    Delivered,
+    /// A number taken whose write failed; carries nothing.
+    Void,
+}
+
+/// One entry of a chat's event log.
+#[derive(Clone, Debug)]
+pub struct LoggedEvent {
+    pub chat: ChatId,
+    pub seq: i64,
+    pub kind: LoggedKind,
+    /// Who did it.
+    pub actor: UserId,
+    /// The message after the change (edits, deletes, reactions).
+    pub message: Option<Message>,
+    /// The receipt's position (read and delivered).
+    pub up_to: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoggedDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    chat_id: ObjectId,
+    seq: i64,
+    kind: LoggedKind,
+    actor_id: ObjectId,
+    message: Option<MessageDoc>,
+    up_to: Option<i64>,
+    created_at: bson::DateTime,
+}
+
+impl From<LoggedDoc> for LoggedEvent {
+    fn from(d: LoggedDoc) -> Self {
+        LoggedEvent {
+            chat: ChatId(d.chat_id),
+            seq: d.seq,
+            kind: d.kind,
+            actor: UserId(d.actor_id),
+            message: d.message.map(Message::from),
+            up_to: d.up_to,
+        }
+    }
+}
+
+/// An entry when replaying a chat: a message's creation or a logged event.
+#[derive(Clone, Debug)]
+pub enum Replayed {
+    Created(Message),
+    Logged(LoggedEvent),
+}
+
+impl Replayed {
+    pub fn seq(&self) -> i64 {
+        match self {
+            Replayed::Created(m) => m.seq,
+            Replayed::Logged(e) => e.seq,
+        }
+    }
+}
+
+/// Where a history page starts and which way it goes (sequence order).
+#[derive(Clone, Copy, Debug)]
+pub enum HistoryPage {
+    /// The first `limit` messages after `after` (oldest first).
+    Forward { after: Option<i64>, limit: usize },
+    /// The last `limit` messages before `before`.
+    Backward { before: Option<i64>, limit: usize },
+}
+
+#[derive(Clone)]
+pub struct MessageStore {
+    messages: Collection<MessageDoc>,
+    log: Collection<LoggedDoc>,
+}
+
+impl MessageStore {
+    pub(super) fn new(db: &mongodb::Database) -> Self {
+        Self {
+            messages: db.collection("messages"),
+            log: db.collection("chat_events"),
+        }
+    }
+
+    pub(super) async fn ensure_indexes(&self, log_retention: Duration) -> AppResult<()> {
+        let unique = || IndexOptions::builder().unique(true).build();
+        self.messages
+            .create_indexes([
+                IndexModel::builder()
+                    .keys(doc! { "chatId": 1, "seq": 1 })
+                    .options(unique())
+                    .build(),
+                IndexModel::builder()
+                    .keys(doc! { "dedupKey": 1 })
+                    .options(unique())
+                    .build(),
+            ])
+            .await?;
+        self.log
+            .create_indexes([
+                IndexModel::builder()
+                    .keys(doc! { "chatId": 1, "seq": 1 })
+                    .options(unique())
+                    .build(),
+                IndexModel::builder()
+                    .keys(doc! { "createdAt": 1 })
+                    .options(
+                        IndexOptions::builder()
+                            .expire_after(log_retention)
+                            .name("chat_events_ttl".to_owned())
+                            .build(),
+                    )
+                    .build(),
+            ])
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new message. `Ok(None)` when its `clientMessageId` was
+    /// already used by the same sender (then nothing is stored).
+    pub async fn insert(&self, message: &Message) -> AppResult<Option<()>> {
+        match self.messages.insert_one(MessageDoc::from(message)).await {
+            Ok(_) => Ok(Some(())),
+            Err(e) if duplicate_key_message(&e).is_some_and(|m| m.contains("dedupKey")) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The message a sender already sent with this client id, if any.
+    pub async fn find_by_client_id(
+        &self,
+        sender: UserId,
+        client_id: &str,
+    ) -> AppResult<Option<Message>> {
+        Ok(self
+            .messages
+            .find_one(doc! { "dedupKey": format!("{sender}:{client_id}") })
+            .await?
+            .map(Message::from))
+    }
+
+    pub async fn find(&self, id: MessageId) -> AppResult<Option<Message>> {
+        Ok(self
+            .messages
+            .find_one(doc! { "_id": id.oid() })
+            .await?
+            .map(Message::from))
+    }
+
+    /// Messages by id in one query, for DataLoaders.
+    pub async fn find_many(&self, ids: &[MessageId]) -> AppResult<Vec<Message>> {
+        let oids: Vec<ObjectId> = ids.iter().map(MessageId::oid).collect();
+        let docs: Vec<MessageDoc> = self
+            .messages
+            .find(doc! { "_id": { "$in": oids } })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(Message::from).collect())
+    }
+
+    /// A page of a chat's history in sequence order, leaving out messages
+    /// `viewer` deleted for themself. The flag says whether more exist in
+    /// the page's direction.
+    pub async fn history(
+        &self,
+        chat: ChatId,
+        viewer: UserId,
+        page: HistoryPage,
+    ) -> AppResult<(Vec<Message>, bool)> {
+        let mut filter = doc! { "chatId": chat.oid(), "deletedFor": { "$ne": viewer.oid() } };
+        let (sort, limit) = match page {
+            HistoryPage::Forward { after, limit } => {
+                if let Some(after) = after {
+                    filter.insert("seq", doc! { "$gt": after });
+                }
+                (1, limit)
+            }
+            HistoryPage::Backward { before, limit } => {
+                if let Some(before) = before {
+                    filter.insert("seq", doc! { "$lt": before });
+                }
+                (-1, limit)
+            }
+        };
+        let options = FindOptions::builder()
+            .sort(doc! { "seq": sort })
+            .limit(limit as i64 + 1)
+            .build();
+        let docs: Vec<MessageDoc> = self
+            .messages
+            .find(filter)
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        let mut items: Vec<Message> = docs.into_iter().map(Message::from).collect();
+        let more = items.len() > limit;
+        items.truncate(limit);
+        if sort == -1 {
+            items.reverse();
+        }
+        Ok((items, more))
+    }
+
+    /// Applies `update` to a message matching `filter` (plus its id);
+    /// returns it after, or `None` when the filter did not match.
+    pub async fn modify(
+        &self,
+        id: MessageId,
+        mut filter: Document,
+        update: Document,
+    ) -> AppResult<Option<Message>> {
+        filter.insert("_id", id.oid());
+        Ok(self
+            .messages
+            .find_one_and_update(filter, update)
+            .return_document(ReturnDocument::After)
+            .await?
+            .map(Message::from))
+    }
+
+    /// Appends an event to the chat's log.
+    pub async fn append(&self, event: &LoggedEvent) -> AppResult<()> {
+        let doc = LoggedDoc {
+            id: ObjectId::new(),
+            chat_id: event.chat.oid(),
+            seq: event.seq,
+            kind: event.kind,
+            actor_id: event.actor.oid(),
+            message: event.message.as_ref().map(MessageDoc::from),
+            up_to: event.up_to,
+            created_at: bson::DateTime::now(),
+        };
+        self.log.insert_one(doc).await?;
+        Ok(())
+    }
+
+    /// Everything of `chat` with a sequence number in `(after, upto]`, in
+    /// order: message creations and logged events merged.
+    pub async fn replay(&self, chat: ChatId, after: i64, upto: i64) -> AppResult<Vec<Replayed>> {
+        let range = doc! { "chatId": chat.oid(), "seq": { "$gt": after, "$lte": upto } };
+        let created = self.messages.find(range.clone());
+        let logged = self.log.find(range);
+        let (created, logged) = tokio::try_join!(created, logged)?;
+        let (created, logged): (Vec<MessageDoc>, Vec<LoggedDoc>) =
+            tokio::try_join!(created.try_collect(), logged.try_collect())?;
+        let mut all: Vec<Replayed> = created
+            .into_iter()
+            .map(|m| Replayed::Created(m.into()))
+            .chain(logged.into_iter().map(|e| Replayed::Logged(e.into())))
+            .collect();
+        all.sort_by_key(Replayed::seq);
+        Ok(all)
+    }
+
+    /// Counts, per chat, the messages after `read_seq` that others sent and
+    /// that are not deleted (for everyone, or for `viewer`): one query for
+    /// any number of chats.
+    pub async fn unread_counts(
+        &self,
+        viewer: UserId,
+        positions: &[(ChatId, i64)],
+    ) -> AppResult<HashMap<ChatId, u64>> {
+        if positions.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let branches: Vec<Document> = positions
+            .iter()
+            .map(|(chat, read)| doc! { "chatId": chat.oid(), "seq": { "$gt": *read } })
+            .collect();
+        let pipeline = vec![
+            doc! { "$match": {
+                "$or": branches,
+                "senderId": { "$ne": viewer.oid() },
+                "isDeleted": false,
+                "deletedFor": { "$ne": viewer.oid() },
+                "kind": { "$ne": "SYSTEM" },
+            } },
+            doc! { "$group": { "_id": "$chatId", "count": { "$sum": 1 } } },
+        ];
+        let rows: Vec<Document> = self
+            .messages
+            .aggregate(pipeline)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                let chat = row.get_object_id("_id").ok()?;
+                let count = row
+                    .get_i32("count")
+                    .map(i64::from)
+                    .or_else(|_| row.get_i64("count"))
+                    .ok()?;
+                Some((ChatId(chat), count as u64))
+            })
+            .collect())
+    }
+
+    /// Deletes a chat's messages and log (when a group is deleted).
+    pub async fn delete_chat(&self, chat: ChatId) -> AppResult<()> {
+        self.messages
+            .delete_many(doc! { "chatId": chat.oid() })
+            .await?;
+        self.log.delete_many(doc! { "chatId": chat.oid() }).await?;
+        Ok(())
+    }
+}
+
+impl From<bson::de::Error> for AppError {
+    fn from(error: bson::de::Error) -> Self {
+        AppError::Internal(error.into())
+    }
+}
