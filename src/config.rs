@@ -9,6 +9,10 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod quota;
+
+pub use quota::RateQuota;
+
 /// A signing key only fit for local development; refused in production.
 const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-change-me-0123456789abcdef";
 /// HS256 keys shorter than this are brute-forceable; production refuses them.
@@ -117,6 +121,78 @@ pub struct Settings {
     /// development and off in production.
     #[serde(default)]
     pub introspection_enabled: Option<bool>,
+
+    // Abuse resistance. Every limit is refused with a clear error naming it;
+    // the defaults leave room for real clients (GraphiQL's introspection
+    // query, a busy chat) and none for scripted floods.
+    /// `MAX_QUERY_DEPTH`: deepest field nesting in an operation
+    /// (introspection fields do not count, so GraphiQL loads the schema).
+    #[serde(default = "defaults::max_query_depth")]
+    pub max_query_depth: usize,
+    /// `MAX_QUERY_COMPLEXITY`: total cost of an operation: one per field,
+    /// times the page size requested by `first`/`last` on connections.
+    #[serde(default = "defaults::max_query_complexity")]
+    pub max_query_complexity: usize,
+    /// `MAX_QUERY_ALIASES`: aliased fields in an operation (fragments count
+    /// each time they are spread).
+    #[serde(default = "defaults::max_query_aliases")]
+    pub max_query_aliases: usize,
+    /// `MAX_QUERY_ROOT_FIELDS`: top-level fields in an operation.
+    #[serde(default = "defaults::max_query_root_fields")]
+    pub max_query_root_fields: usize,
+    /// `MAX_QUERY_DIRECTIVES`: directives in an operation.
+    #[serde(default = "defaults::max_query_directives")]
+    pub max_query_directives: usize,
+    /// `MAX_QUERY_TOKENS`: lexical tokens in a document, counted before it
+    /// is parsed.
+    #[serde(default = "defaults::max_query_tokens")]
+    pub max_query_tokens: usize,
+    /// `MAX_QUERY_BYTES`: size of the document text.
+    #[serde(default = "defaults::max_query_bytes")]
+    pub max_query_bytes: usize,
+    /// `MAX_REQUEST_BODY_BYTES`: largest HTTP request body; larger is 413.
+    #[serde(default = "defaults::max_request_body_bytes")]
+    pub max_request_body_bytes: usize,
+    /// `WS_MAX_MESSAGE_BYTES`: largest graphql-ws message; larger closes the
+    /// socket (1009).
+    #[serde(default = "defaults::ws_max_message_bytes")]
+    pub ws_max_message_bytes: usize,
+    /// `WS_MAX_OPERATIONS`: operations running at once on one socket; one
+    /// more gets an `error` message (`RATE_LIMITED`), the socket stays open.
+    #[serde(default = "defaults::ws_max_operations")]
+    pub ws_max_operations: usize,
+    /// `WS_MAX_SOCKETS_PER_USER`: open sockets per user; one more is closed
+    /// with 4008 right after `connection_init`.
+    #[serde(default = "defaults::ws_max_sockets_per_user")]
+    pub ws_max_sockets_per_user: usize,
+    /// `WS_MAX_PENDING_SOCKETS_PER_IP`: sockets from one address still
+    /// waiting for `connection_init`; one more is closed with 4008 at once.
+    #[serde(default = "defaults::ws_max_pending_sockets_per_ip")]
+    pub ws_max_pending_sockets_per_ip: usize,
+    /// `RATE_LIMIT_MUTATIONS`: calls of any mutation without a bucket of its
+    /// own, per user (per client address before sign-in).
+    #[serde(default = "defaults::rate_limit_mutations")]
+    pub rate_limit_mutations: RateQuota,
+    /// `RATE_LIMIT_SIGN_IN`: `signIn` calls per user or client address.
+    #[serde(default = "defaults::rate_limit_sign_in")]
+    pub rate_limit_sign_in: RateQuota,
+    /// `RATE_LIMIT_SIGN_IN_PER_LOGIN`: `signIn` attempts per account (or
+    /// unknown login), wherever they come from: against password guessing.
+    #[serde(default = "defaults::rate_limit_sign_in_per_login")]
+    pub rate_limit_sign_in_per_login: RateQuota,
+    /// `RATE_LIMIT_SIGN_UP`: `signUp` calls per user or client address.
+    #[serde(default = "defaults::rate_limit_sign_up")]
+    pub rate_limit_sign_up: RateQuota,
+    /// `RATE_LIMIT_FRIEND_REQUESTS`: `sendFriendRequest` calls per user.
+    #[serde(default = "defaults::rate_limit_friend_requests")]
+    pub rate_limit_friend_requests: RateQuota,
+    /// `RATE_LIMIT_MESSAGES`: `sendMessage` calls per user.
+    #[serde(default = "defaults::rate_limit_messages")]
+    pub rate_limit_messages: RateQuota,
+    /// `RATE_LIMIT_TYPING`: `startTyping` and `stopTyping` calls per user
+    /// (generous: the typing feature already throttles them silently).
+    #[serde(default = "defaults::rate_limit_typing")]
+    pub rate_limit_typing: RateQuota,
 }
 
 /// Why the settings could not be used.
@@ -166,6 +242,24 @@ impl Settings {
         }
         if self.jwt_ttl_seconds == 0 {
             return Err(ConfigError("JWT_TTL_SECONDS must be at least 1".into()));
+        }
+        let at_least_one = [
+            ("MAX_QUERY_DEPTH", self.max_query_depth),
+            ("MAX_QUERY_COMPLEXITY", self.max_query_complexity),
+            ("MAX_QUERY_ROOT_FIELDS", self.max_query_root_fields),
+            ("MAX_QUERY_TOKENS", self.max_query_tokens),
+            ("MAX_QUERY_BYTES", self.max_query_bytes),
+            ("MAX_REQUEST_BODY_BYTES", self.max_request_body_bytes),
+            ("WS_MAX_MESSAGE_BYTES", self.ws_max_message_bytes),
+            ("WS_MAX_OPERATIONS", self.ws_max_operations),
+            ("WS_MAX_SOCKETS_PER_USER", self.ws_max_sockets_per_user),
+            (
+                "WS_MAX_PENDING_SOCKETS_PER_IP",
+                self.ws_max_pending_sockets_per_ip,
+            ),
+        ];
+        if let Some((name, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
+            return Err(ConfigError(format!("{name} must be at least 1")));
         }
         Ok(())
     }
@@ -217,7 +311,14 @@ impl Settings {
 }
 
 mod defaults {
+    use std::time::Duration;
+
     use secrecy::SecretString;
+
+    use super::RateQuota;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+    const HOUR: Duration = Duration::from_secs(60 * 60);
 
     pub fn host() -> String {
         "127.0.0.1".into()
@@ -275,5 +376,63 @@ mod defaults {
     }
     pub fn shutdown_drain_ms() -> u64 {
         10_000
+    }
+
+    pub fn max_query_depth() -> usize {
+        12
+    }
+    pub fn max_query_complexity() -> usize {
+        5_000
+    }
+    pub fn max_query_aliases() -> usize {
+        30
+    }
+    pub fn max_query_root_fields() -> usize {
+        20
+    }
+    pub fn max_query_directives() -> usize {
+        50
+    }
+    pub fn max_query_tokens() -> usize {
+        2_000
+    }
+    pub fn max_query_bytes() -> usize {
+        32 * 1024
+    }
+    pub fn max_request_body_bytes() -> usize {
+        256 * 1024
+    }
+    pub fn ws_max_message_bytes() -> usize {
+        64 * 1024
+    }
+    pub fn ws_max_operations() -> usize {
+        32
+    }
+    pub fn ws_max_sockets_per_user() -> usize {
+        10
+    }
+    pub fn ws_max_pending_sockets_per_ip() -> usize {
+        16
+    }
+    pub fn rate_limit_mutations() -> RateQuota {
+        RateQuota::new(120, MINUTE)
+    }
+    pub fn rate_limit_sign_in() -> RateQuota {
+        RateQuota::new(20, 5 * MINUTE)
+    }
+    pub fn rate_limit_sign_in_per_login() -> RateQuota {
+        RateQuota::new(10, 15 * MINUTE)
+    }
+    pub fn rate_limit_sign_up() -> RateQuota {
+        RateQuota::new(10, HOUR)
+    }
+    pub fn rate_limit_friend_requests() -> RateQuota {
+        RateQuota::new(30, HOUR)
+    }
+    pub fn rate_limit_messages() -> RateQuota {
+        RateQuota::new(60, MINUTE)
+    }
+    pub fn rate_limit_typing() -> RateQuota {
+        RateQuota::new(120, MINUTE)
     }
 }

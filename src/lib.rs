@@ -8,6 +8,7 @@
 //! - [`http`]: the axum router, GraphQL over HTTP, the graphql-ws protocol
 //! - [`graphql`]: the schema (per-domain roots), guards, DataLoaders
 //! - [`services`]: the rules of each domain and what gets broadcast
+//! - [`limits`]: call rates and socket counts per caller (abuse resistance)
 //! - [`events`]: the topic-routed event bus
 //! - [`storage`]: MongoDB collections, documents, indexes, queries
 //! - [`auth`]: tokens, password hashing, the caller ([`auth::Viewer`])
@@ -22,6 +23,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod limits;
 pub mod services;
 pub mod startup;
 pub mod storage;

@@ -13,14 +13,18 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Settings;
+use crate::domain::UserId;
 use crate::events::{EventBus, LocalBus};
 use crate::graphql::build_schema;
 use crate::http::{AppState, router, ws::WsShared};
+use crate::limits::LocalSlots;
 use crate::services::Services;
 use crate::storage::Database;
 
 /// How long startup waits for MongoDB before giving up with a clear error.
 const STARTUP_DB_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often rate-limit state of callers gone quiet is forgotten.
+const RATE_LIMIT_SWEEP: Duration = Duration::from_secs(60);
 
 pub struct Application {
     listener: TcpListener,
@@ -53,6 +57,9 @@ impl Application {
             services: services.clone(),
             init_timeout: settings.ws_init_timeout(),
             shutdown: shutdown.clone(),
+            max_operations: settings.ws_max_operations,
+            user_sockets: Arc::new(LocalSlots::<UserId>::new(settings.ws_max_sockets_per_user)),
+            pending: LocalSlots::new(settings.ws_max_pending_sockets_per_ip),
         });
         let address = format!("{}:{}", settings.app_host, settings.app_port);
         let listener = TcpListener::bind(&address)
@@ -98,6 +105,8 @@ impl Application {
             tracing::info!("shutdown requested");
             shutdown.cancel();
         });
+        let sweep = self.state.services.rate_limits.clone();
+        tokio::spawn(sweep.sweep_until(RATE_LIMIT_SWEEP, self.shutdown.clone()));
         let sockets = self.state.sockets.clone();
         let stopping = self.shutdown.clone();
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();

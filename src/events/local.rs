@@ -59,6 +59,13 @@ impl EventBus for LocalBus {
             topic,
         })
     }
+
+    fn subscriber_count(&self, topic: Topic) -> usize {
+        let channels = self.channels.read().unwrap_or_else(|p| p.into_inner());
+        channels
+            .get(&topic)
+            .map_or(0, |sender| sender.receiver_count())
+    }
 }
 
 /// One subscriber's receiver. Dropping it removes the topic's channel when
@@ -144,8 +151,10 @@ mod tests {
         let first = bus.subscribe(topic);
         let second = bus.subscribe(topic);
         assert_eq!(bus.topic_count(), 1);
+        assert_eq!(bus.subscriber_count(topic), 2);
         drop(first);
         assert_eq!(bus.topic_count(), 1);
+        assert_eq!(bus.subscriber_count(topic), 1);
         drop(second);
         assert_eq!(bus.topic_count(), 0);
     }

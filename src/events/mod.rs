@@ -161,6 +161,10 @@ pub trait EventBus: Send + Sync + 'static {
 
     /// A stream of the events published to `topic` from now on.
     fn subscribe(&self, topic: Topic) -> EventStream;
+
+    /// How many streams of `topic` are open in this process (for tests and
+    /// metrics: a subscriber that was cut off must be gone from here).
+    fn subscriber_count(&self, topic: Topic) -> usize;
 }
 
 /// The events of one topic for one subscriber. Dropping it unsubscribes.

@@ -11,21 +11,20 @@ pub mod loaders;
 pub mod messages;
 pub mod notifications;
 pub mod pagination;
+pub mod query_limits;
+pub mod rate_limits;
 pub mod users;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::auth::Viewer;
 use crate::config::Settings;
+use crate::limits::ClientIp;
 use crate::services::Services;
 
 pub use context::{Authenticated, ContextExt};
 pub use live::SlowConsumer;
-
-/// Nesting deeper than this is refused before execution.
-const MAX_DEPTH: usize = 12;
-/// Total cost of a query (fields weighted by list sizes) refused above this.
-const MAX_COMPLEXITY: usize = 5_000;
+pub use query_limits::{QueryLimits, connection_complexity};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -56,16 +55,21 @@ pub struct Subscription(
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// The executable schema with the services every resolver reaches.
+/// The executable schema with the services every resolver reaches, and the
+/// limits every operation passes before it runs (see [`query_limits`] and
+/// [`rate_limits`]).
 pub fn build_schema(services: Services, settings: &Settings) -> AppSchema {
+    let limits = QueryLimits::from_settings(settings);
+    let rate_limits = rate_limits::MutationRateLimits(services.rate_limits.clone());
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
     .data(services)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY);
+    .extension(limits)
+    .extension(rate_limits)
+    .limit_recursive_depth(limits.recursive_depth());
     if !settings.introspection_enabled() {
         builder = builder.disable_introspection();
     }
@@ -86,12 +90,14 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// Attaches what every operation needs, whatever the transport: the caller
-/// and fresh per-request DataLoaders.
+/// Attaches what every operation needs, whatever the transport: the caller,
+/// their address (for rate limits before sign-in) and fresh per-request
+/// DataLoaders.
 pub fn prepare_request(
     request: async_graphql::Request,
     services: &Services,
     viewer: Viewer,
+    client_ip: ClientIp,
 ) -> async_graphql::Request {
     let viewer_id = match &viewer {
         Viewer::User(user) => Some(user.id),
@@ -99,5 +105,6 @@ pub fn prepare_request(
     };
     request
         .data(viewer)
+        .data(client_ip)
         .data(loaders::Loaders::new(services, viewer_id))
 }

@@ -22,16 +22,20 @@ use super::ws::{self, SUBPROTOCOL};
 use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
 use crate::graphql::errors::{ensure_codes, failed_before_execution};
-use crate::graphql::prepare_request;
+use crate::graphql::{QueryLimits, prepare_request};
+use crate::limits::ClientIp;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
-/// Largest graphql-ws message accepted; a larger one closes the socket.
-const MAX_WS_MESSAGE_BYTES: usize = 64 * 1024;
 /// Small socket buffers keep idle connections cheap.
 const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    client_ip: ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let media = ResponseMedia::negotiate(&headers);
     if !is_json_content_type(&headers) {
         return error_response(
@@ -44,14 +48,14 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Ok(request) => request,
         Err(error) => return error_response(StatusCode::BAD_REQUEST, media, error),
     };
-    execute(state, &headers, request, media).await
+    execute(state, &headers, client_ip, request, media).await
 }
 
-pub async fn get(State(state): State<AppState>, request: Request) -> Response {
+pub async fn get(State(state): State<AppState>, client_ip: ClientIp, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
     if is_websocket_upgrade(&parts.headers) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-            Ok(upgrade) => upgrade_socket(state, upgrade),
+            Ok(upgrade) => upgrade_socket(state, upgrade, client_ip),
             Err(rejection) => rejection.into_response(),
         };
     }
@@ -67,7 +71,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             );
         }
     };
-    if is_mutation(&request) {
+    if is_mutation(&request, &QueryLimits::from_settings(&state.settings)) {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
@@ -78,12 +82,13 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(state, &parts.headers, request, media).await
+    execute(state, &parts.headers, client_ip, request, media).await
 }
 
 async fn execute(
     state: AppState,
     headers: &HeaderMap,
+    client_ip: ClientIp,
     request: async_graphql::Request,
     media: ResponseMedia,
 ) -> Response {
@@ -91,7 +96,7 @@ async fn execute(
         Ok(viewer) => viewer,
         Err(error) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, error),
     };
-    let request = prepare_request(request, &state.services, viewer);
+    let request = prepare_request(request, &state.services, viewer, client_ip);
     let mut response = state.schema.execute(request).await;
     ensure_codes(&mut response);
     let status =
@@ -121,17 +126,21 @@ async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Vi
     }
 }
 
-fn upgrade_socket(state: AppState, upgrade: WebSocketUpgrade) -> Response {
+fn upgrade_socket(state: AppState, upgrade: WebSocketUpgrade, client_ip: ClientIp) -> Response {
+    // A larger message closes the socket (1009) before it is buffered whole.
+    let max_message = state.settings.ws_max_message_bytes;
     let upgrade = upgrade
         .protocols([SUBPROTOCOL])
         .read_buffer_size(WS_READ_BUFFER_BYTES)
         .write_buffer_size(0)
-        .max_message_size(MAX_WS_MESSAGE_BYTES)
-        .max_frame_size(MAX_WS_MESSAGE_BYTES);
+        .max_message_size(max_message)
+        .max_frame_size(max_message);
     let accepted = upgrade.selected_protocol().is_some();
     let shared: Arc<ws::WsShared> = state.ws.clone();
     let sockets = state.sockets.clone();
-    upgrade.on_upgrade(move |socket| sockets.track_future(ws::serve(socket, shared, accepted)))
+    upgrade.on_upgrade(move |socket| {
+        sockets.track_future(ws::serve(socket, shared, accepted, client_ip))
+    })
 }
 
 fn parse_body(body: &[u8]) -> Result<async_graphql::Request, AppError> {
@@ -155,8 +164,13 @@ fn parse_body(body: &[u8]) -> Result<async_graphql::Request, AppError> {
 }
 
 /// True when the operation that would run is a mutation. A query that does
-/// not parse is left to execution, which reports the syntax error.
-fn is_mutation(request: &async_graphql::Request) -> bool {
+/// not parse, or that the query limits refuse (checked first, so an
+/// oversized document is never parsed), is left to execution, which reports
+/// the error.
+fn is_mutation(request: &async_graphql::Request, limits: &QueryLimits) -> bool {
+    if limits.check_source(&request.query).is_err() {
+        return false;
+    }
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };

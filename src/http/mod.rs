@@ -6,9 +6,13 @@ pub mod health;
 pub mod playground;
 pub mod ws;
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderName, Request};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -17,10 +21,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::graphql::AppSchema;
+use crate::limits::ClientIp;
 use crate::services::Services;
-
-/// Largest accepted request body; larger ones get 413.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -43,9 +45,11 @@ pub fn router(state: AppState) -> Router {
     if state.settings.playground_enabled() {
         router = router.merge(playground::routes());
     }
+    let max_body_bytes = state.settings.max_request_body_bytes;
     router
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Larger bodies get 413 before anything reads them.
+        .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -58,4 +62,17 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+/// The peer address of the TCP connection (the server is served with
+/// connect info). Behind a reverse proxy this is the proxy's address, so all
+/// anonymous clients would share its allowance: trusting a forwarded header
+/// is a deployment decision this server does not make.
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(ClientIp(peer.map(|info| info.0.ip().to_canonical())))
+    }
 }

@@ -20,6 +20,7 @@ use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::error::AppResult;
 use crate::events::EventBus;
+use crate::limits::RateLimits;
 use crate::storage::Database;
 
 pub use audience::Audience;
@@ -36,6 +37,9 @@ pub use users::AccountService;
 pub struct Services {
     pub db: Database,
     pub bus: Arc<dyn EventBus>,
+    /// Call rates per caller; mutations are checked by the schema, sign-in
+    /// attempts per account by [`AccountService`].
+    pub rate_limits: Arc<RateLimits>,
     pub accounts: AccountService,
     pub blocks: BlockRules,
     pub audience: Audience,
@@ -55,6 +59,7 @@ impl Services {
             settings.password_hash_iterations,
         )?;
         let tokens = TokenService::new(settings);
+        let rate_limits = Arc::new(RateLimits::new(settings));
         let blocks = BlockRules::new(db.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
         let notifications = NotificationService::new(db.clone(), bus.clone());
@@ -86,6 +91,7 @@ impl Services {
                 audience.clone(),
                 tokens,
                 hasher,
+                rate_limits.clone(),
             ),
             friends: FriendService::new(
                 db.clone(),
@@ -98,6 +104,7 @@ impl Services {
             notifications,
             db,
             bus,
+            rate_limits,
         })
     }
 }

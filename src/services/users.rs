@@ -11,6 +11,7 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, EventBus, Topic};
+use crate::limits::{Bucket, RateKey, RateLimits};
 use crate::storage::users::{NewUser, ProfileChanges};
 use crate::storage::{Database, Page, PageRequest};
 
@@ -53,6 +54,7 @@ pub struct AccountService {
     audience: Audience,
     tokens: TokenService,
     hasher: PasswordHasher,
+    rate_limits: Arc<RateLimits>,
 }
 
 impl AccountService {
@@ -62,6 +64,7 @@ impl AccountService {
         audience: Audience,
         tokens: TokenService,
         hasher: PasswordHasher,
+        rate_limits: Arc<RateLimits>,
     ) -> Self {
         Self {
             db,
@@ -69,6 +72,7 @@ impl AccountService {
             audience,
             tokens,
             hasher,
+            rate_limits,
         }
     }
 
@@ -99,6 +103,10 @@ impl AccountService {
 
     /// Signs in with an email or handle. An unknown login and a wrong password
     /// fail alike, in the same time (a dummy hash is verified for unknown ones).
+    ///
+    /// Attempts are limited per account, whichever login names it (and per
+    /// unknown login, so both look the same), wherever they come from:
+    /// password guessing spread over many addresses still hits the limit.
     #[tracing::instrument(skip_all)]
     pub async fn sign_in(&self, login: &str, password: &str) -> AppResult<Session> {
         let unauthenticated = || AppError::Unauthenticated(BAD_CREDENTIALS.into());
@@ -108,6 +116,15 @@ impl AccountService {
         } else {
             None
         };
+        let attempt = match &found {
+            Some((user, _)) => Some(RateKey::User(user.id)),
+            None if well_formed => Some(RateKey::Login(login.trim().to_lowercase())),
+            // A login that cannot exist cannot be guessed at.
+            None => None,
+        };
+        if let Some(key) = attempt {
+            self.rate_limits.check(Bucket::SignInPerLogin, &key)?;
+        }
         // Over-long passwords are never stored, so they cannot match; checking
         // them is skipped to keep hashing cost bounded, not to save time.
         let password = if password.len() <= PASSWORD_MAX {

@@ -1,34 +1,38 @@
 //! One WebSocket connection: the graphql-ws state machine.
 //!
 //! The socket is split in two. A writer task drains a bounded queue of
-//! outgoing frames; this task reads frames, runs the protocol, and owns the
-//! running operations (one spawned task each). An operation never waits on a
-//! full queue: a full queue means the client stopped reading, and the socket
-//! is closed as a slow consumer (1013) instead of letting memory grow.
+//! outgoing frames ([`super::outbound`]); this task reads frames, runs the
+//! protocol, and owns the running operations (one spawned task each, see
+//! [`super::operation`]). An operation never waits on a full queue: a full
+//! queue means the client stopped reading, and the socket is closed as a slow
+//! consumer (1013) instead of letting memory grow.
+//!
+//! What one socket can hold is bounded: [`OUTBOUND_QUEUE`] frames waiting to
+//! be written, each subscription's bus buffer (see [`crate::events`]), and at
+//! most `WS_MAX_OPERATIONS` operations (one more gets an `error` message with
+//! `RATE_LIMITED`; the socket stays open). Sockets themselves are counted:
+//! per client address until `connection_init`, per user after it (both
+//! closed with 4008 when over; see [`CloseReason::TooManyConnections`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::operation::{run_operation, too_many_operations};
+use super::outbound::{OUTBOUND_QUEUE, deliver, write_frames};
 use super::protocol::{ClientMessage, CloseReason, ServerMessage};
 use crate::auth::{CurrentUser, Viewer, token_from_init_payload};
-use crate::graphql::errors::{ensure_codes, is_failed_operation};
 use crate::graphql::{AppSchema, SlowConsumer, prepare_request};
+use crate::limits::{ClientIp, LocalSlots, Slot, UserSockets};
 use crate::services::Services;
-
-/// Frames queued for a socket before its client counts as too slow.
-const OUTBOUND_QUEUE: usize = 128;
-/// How long a close frame may take to go out before the socket is dropped.
-const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What every connection shares.
 pub struct WsShared {
@@ -37,10 +41,22 @@ pub struct WsShared {
     pub init_timeout: Duration,
     /// Cancelled on shutdown: every socket closes with 1001.
     pub shutdown: CancellationToken,
+    /// Operations one socket may run at once.
+    pub max_operations: usize,
+    /// Open sockets per user.
+    pub user_sockets: Arc<dyn UserSockets>,
+    /// Sockets per client address that have not sent `connection_init` yet:
+    /// they cost memory before anyone is accountable for them.
+    pub pending: LocalSlots<ClientIp>,
 }
 
 /// Serves one upgraded socket until either side closes it.
-pub async fn serve(socket: WebSocket, shared: Arc<WsShared>, subprotocol_accepted: bool) {
+pub async fn serve(
+    socket: WebSocket,
+    shared: Arc<WsShared>,
+    subprotocol_accepted: bool,
+    client_ip: ClientIp,
+) {
     let connection_id = uuid::Uuid::new_v4();
     let span = tracing::info_span!("ws", %connection_id, user_id = tracing::field::Empty);
     async move {
@@ -48,13 +64,20 @@ pub async fn serve(socket: WebSocket, shared: Arc<WsShared>, subprotocol_accepte
         let (outbound, outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
         let (close_tx, close_rx) = oneshot::channel();
         let writer = tokio::spawn(write_frames(sink, outbound_rx, close_rx).in_current_span());
-        let mut connection = Connection::new(shared, outbound);
-        let reason = if subprotocol_accepted {
-            connection.run(stream).await
-        } else {
-            Some(CloseReason::SubprotocolNotAcceptable)
+        let pending = shared.pending.try_acquire(client_ip);
+        let mut connection = Connection::new(shared, outbound, client_ip);
+        let reason = match pending {
+            _ if !subprotocol_accepted => Some(CloseReason::SubprotocolNotAcceptable),
+            None => Some(CloseReason::TooManyConnections),
+            Some(pending) => {
+                connection.pending = Some(pending);
+                connection.run(stream).await
+            }
         };
-        connection.stop_operations();
+        connection.stop_operations().await;
+        // Its slots go back before the client can see the socket end, so a
+        // client that reconnects at once finds them free.
+        drop(connection);
         if let Some(reason) = &reason {
             tracing::debug!(code = reason.code(), reason = %reason.reason(), "closing socket");
         }
@@ -65,56 +88,11 @@ pub async fn serve(socket: WebSocket, shared: Arc<WsShared>, subprotocol_accepte
     .await
 }
 
-/// Sends queued frames; on a close request, sends the close frame and ends.
-async fn write_frames(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut frames: mpsc::Receiver<String>,
-    mut close: oneshot::Receiver<Option<CloseReason>>,
-) {
-    loop {
-        tokio::select! {
-            biased;
-            reason = &mut close => {
-                send_close(&mut sink, reason.ok().flatten()).await;
-                return;
-            }
-            frame = frames.recv() => match frame {
-                Some(text) => {
-                    // A client that stops reading blocks this send; the close
-                    // request still wins and the socket is dropped.
-                    tokio::select! {
-                        biased;
-                        reason = &mut close => {
-                            send_close(&mut sink, reason.ok().flatten()).await;
-                            return;
-                        }
-                        sent = sink.send(Message::Text(text.into())) => if sent.is_err() { return },
-                    }
-                }
-                None => return,
-            },
-        }
-    }
-}
-
-/// Sends the close frame for `reason` (if any), giving up after a short
-/// timeout: a client that does not read will not read this either.
-async fn send_close(sink: &mut SplitSink<WebSocket, Message>, reason: Option<CloseReason>) {
-    if let Some(reason) = reason {
-        let frame = CloseFrame {
-            code: reason.code(),
-            reason: reason.reason().into(),
-        };
-        let _ =
-            tokio::time::timeout(CLOSE_WRITE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
-    }
-}
-
 /// A running operation; `generation` tells a finished operation from a newer
 /// one that reused its id.
 struct Running {
     generation: u64,
-    abort: AbortHandle,
+    task: JoinHandle<()>,
 }
 
 enum State {
@@ -125,12 +103,18 @@ enum State {
     Ready {
         user: CurrentUser,
         expires: Instant,
+        /// One of the user's socket slots, held while the socket is open.
+        _slot: Slot,
     },
 }
 
 struct Connection {
     shared: Arc<WsShared>,
     outbound: mpsc::Sender<String>,
+    client_ip: ClientIp,
+    /// The client address's slot for sockets awaiting `connection_init`;
+    /// given back once the socket is authenticated.
+    pending: Option<Slot>,
     state: State,
     operations: HashMap<String, Running>,
     next_generation: u64,
@@ -140,12 +124,14 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(shared: Arc<WsShared>, outbound: mpsc::Sender<String>) -> Self {
+    fn new(shared: Arc<WsShared>, outbound: mpsc::Sender<String>, client_ip: ClientIp) -> Self {
         let (finished_tx, finished_rx) = mpsc::unbounded_channel();
         let deadline = Instant::now() + shared.init_timeout;
         Self {
             shared,
             outbound,
+            client_ip,
+            pending: None,
             state: State::AwaitingInit { deadline },
             operations: HashMap::new(),
             next_generation: 0,
@@ -189,7 +175,8 @@ impl Connection {
                     }
                     // WebSocket-level pings are answered by the library.
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return None,
+                    Some(Ok(Message::Close(_))) | None => return None,
+                    Some(Err(error)) => return read_failed(error),
                 },
             }
         }
@@ -207,7 +194,7 @@ impl Connection {
             ClientMessage::Complete { id } => {
                 // The client stopped listening: no further message for this id.
                 if let Some(running) = self.operations.remove(&id) {
-                    running.abort.abort();
+                    running.task.abort();
                 }
                 Ok(())
             }
@@ -229,13 +216,25 @@ impl Connection {
             Err(_) => return Err(CloseReason::Forbidden("Forbidden")),
         };
         tracing::Span::current().record("user_id", tracing::field::display(user.id));
+        let slot = match self.shared.user_sockets.try_open(user.id).await {
+            Ok(Some(slot)) => slot,
+            Ok(None) => return Err(CloseReason::TooManyConnections),
+            Err(error) => {
+                tracing::error!(?error, "counting a user's sockets failed");
+                return Err(CloseReason::Internal);
+            }
+        };
         let remaining = (user.expires_at - chrono::Utc::now())
             .to_std()
             .unwrap_or(Duration::ZERO);
         self.state = State::Ready {
             user,
             expires: Instant::now() + remaining,
+            _slot: slot,
         };
+        // Before the ack, so a client that opens its next socket on seeing
+        // the ack finds the address's slot free.
+        self.pending = None;
         self.send(ServerMessage::ConnectionAck.to_json());
         Ok(())
     }
@@ -251,8 +250,24 @@ impl Connection {
         if self.operations.contains_key(&id) {
             return Err(CloseReason::SubscriberExists(id));
         }
-        let request = prepare_request(request, &self.shared.services, Viewer::User(*user))
-            .data(self.slow.clone());
+        if self.operations.len() >= self.shared.max_operations {
+            let refused = too_many_operations(self.shared.max_operations);
+            self.send(
+                ServerMessage::Error {
+                    id: &id,
+                    payload: &[refused],
+                }
+                .to_json(),
+            );
+            return Ok(());
+        }
+        let request = prepare_request(
+            request,
+            &self.shared.services,
+            Viewer::User(*user),
+            self.client_ip,
+        )
+        .data(self.slow.clone());
         let generation = self.next_generation;
         self.next_generation += 1;
         let operation = run_operation(
@@ -264,20 +279,22 @@ impl Connection {
         );
         let finished = self.finished_tx.clone();
         let finished_id = id.clone();
+        let outbound = self.outbound.clone();
+        let slow = self.slow.clone();
         let task = tokio::spawn(
             async move {
-                operation.await;
+                let last = operation.await;
+                // The id is freed before the client can see the operation
+                // end, so reusing it at once is never taken for a duplicate
+                // or counted against the operation limit.
                 let _ = finished.send((finished_id, generation));
+                if let Some(frame) = last {
+                    deliver(&outbound, &slow, frame);
+                }
             }
             .in_current_span(),
         );
-        self.operations.insert(
-            id,
-            Running {
-                generation,
-                abort: task.abort_handle(),
-            },
-        );
+        self.operations.insert(id, Running { generation, task });
         Ok(())
     }
 
@@ -286,63 +303,30 @@ impl Connection {
         deliver(&self.outbound, &self.slow, frame);
     }
 
-    fn stop_operations(&mut self) {
-        for (_, running) in self.operations.drain() {
-            running.abort.abort();
+    /// Stops every operation and waits until they are gone, so their bus
+    /// subscriptions are dropped before the socket is reported closed.
+    async fn stop_operations(&mut self) {
+        let running: Vec<_> = self.operations.drain().map(|(_, r)| r.task).collect();
+        for task in &running {
+            task.abort();
+        }
+        for task in running {
+            let _ = task.await;
         }
     }
 }
 
-/// Executes one operation and streams its results as `next` messages,
-/// then `complete`. A request that fails before execution (syntax,
-/// validation, a refused subscription) gets one `error` and no `complete`.
-async fn run_operation(
-    schema: AppSchema,
-    request: async_graphql::Request,
-    id: String,
-    outbound: mpsc::Sender<String>,
-    slow: SlowConsumer,
-) {
-    let mut results = schema.execute_stream(request);
-    let mut first = true;
-    while let Some(mut response) = results.next().await {
-        ensure_codes(&mut response);
-        if first && is_failed_operation(&response) {
-            let frame = ServerMessage::Error {
-                id: &id,
-                payload: &response.errors,
-            }
-            .to_json();
-            deliver(&outbound, &slow, frame);
-            return;
+/// How to close after a failed read: a message over `WS_MAX_MESSAGE_BYTES`
+/// gets 1009 (the library refused it before buffering all of it); anything
+/// else (a reset connection, a protocol violation) just ends the socket.
+fn read_failed(error: axum::Error) -> Option<CloseReason> {
+    // `tungstenite` must be the version axum uses, or this never matches
+    // (the test for oversized messages then fails).
+    match error.into_inner().downcast::<tungstenite::Error>() {
+        Ok(error) if matches!(*error, tungstenite::Error::Capacity(_)) => {
+            Some(CloseReason::MessageTooBig)
         }
-        first = false;
-        let frame = ServerMessage::Next {
-            id: &id,
-            payload: &response,
-        }
-        .to_json();
-        if !deliver(&outbound, &slow, frame) {
-            return;
-        }
-    }
-    deliver(
-        &outbound,
-        &slow,
-        ServerMessage::Complete { id: &id }.to_json(),
-    );
-}
-
-/// Queues `frame` without waiting. Returns false when the socket is gone or
-/// its queue is full (and then flags the socket as a slow consumer).
-fn deliver(outbound: &mpsc::Sender<String>, slow: &SlowConsumer, frame: String) -> bool {
-    match outbound.try_send(frame) {
-        Ok(()) => true,
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            slow.0.cancel();
-            false
-        }
-        Err(mpsc::error::TrySendError::Closed(_)) => false,
+        _ => None,
     }
 }
 

@@ -1,5 +1,15 @@
 //! The graphql-ws wire format (subprotocol `graphql-transport-ws`) and its
 //! close codes, as specified by the graphql-ws project's PROTOCOL.md.
+//!
+//! One code is this server's own: **4008 "Too many connections"**, for a
+//! socket over a connection limit (too many open sockets for the user, or
+//! too many sockets from one address still waiting for `connection_init`).
+//! It is in the 4000–4399 range, which graphql-ws leaves unused (it takes
+//! 4004, 4005 and 4400–4504), and the graphql-ws client retries it with
+//! backoff like any non-fatal close, which is what a client should do: a
+//! slot frees when one of its other sockets closes. 4429 would have been the
+//! obvious choice but the protocol gives it to a second `connection_init`,
+//! which clients treat as fatal.
 
 use async_graphql::{Response, ServerError};
 use serde::{Deserialize, Serialize};
@@ -13,6 +23,8 @@ pub const SUBPROTOCOL: &str = "graphql-transport-ws";
 pub enum CloseReason {
     /// 1001: the server is shutting down; reconnect (to another instance).
     GoingAway,
+    /// 1009: a message over the configured size (`WS_MAX_MESSAGE_BYTES`).
+    MessageTooBig,
     /// 1013: a subscription fell too far behind; reconnect and resume.
     SlowConsumer,
     /// 4400: the message is not a valid graphql-ws message.
@@ -25,6 +37,9 @@ pub enum CloseReason {
     SubprotocolNotAcceptable,
     /// 4408: no `connection_init` within the configured time.
     InitTimeout,
+    /// 4008: over a connection limit: too many open sockets for this user,
+    /// or too many sockets from this address awaiting `connection_init`.
+    TooManyConnections,
     /// 4409: a `subscribe` reused the id of a running operation.
     SubscriberExists(String),
     /// 4429: a second `connection_init`.
@@ -37,11 +52,13 @@ impl CloseReason {
     pub fn code(&self) -> u16 {
         match self {
             CloseReason::GoingAway => 1001,
+            CloseReason::MessageTooBig => 1009,
             CloseReason::SlowConsumer => 1013,
             CloseReason::InvalidMessage(_) => 4400,
             CloseReason::Unauthorized => 4401,
             CloseReason::Forbidden(_) => 4403,
             CloseReason::SubprotocolNotAcceptable => 4406,
+            CloseReason::TooManyConnections => 4008,
             CloseReason::InitTimeout => 4408,
             CloseReason::SubscriberExists(_) => 4409,
             CloseReason::TooManyInitRequests => 4429,
@@ -52,12 +69,14 @@ impl CloseReason {
     pub fn reason(&self) -> String {
         match self {
             CloseReason::GoingAway => "Server shutting down".into(),
+            CloseReason::MessageTooBig => "Message too big".into(),
             CloseReason::SlowConsumer => "Slow consumer".into(),
             CloseReason::InvalidMessage(why) => (*why).into(),
             CloseReason::Unauthorized => "Unauthorized".into(),
             CloseReason::Forbidden(why) => (*why).into(),
             CloseReason::SubprotocolNotAcceptable => "Subprotocol not acceptable".into(),
             CloseReason::InitTimeout => "Connection initialisation timeout".into(),
+            CloseReason::TooManyConnections => "Too many connections".into(),
             CloseReason::SubscriberExists(id) => format!("Subscriber for {id} already exists"),
             CloseReason::TooManyInitRequests => "Too many initialisation requests".into(),
             CloseReason::Internal => "Internal server error".into(),

@@ -1,6 +1,7 @@
 use std::sync::Once;
 
 use chat_server::config::Settings;
+use chat_server::events::Topic;
 use chat_server::services::Services;
 use chat_server::startup::Application;
 use serde_json::{Value, json};
@@ -32,6 +33,16 @@ pub fn test_settings() -> Settings {
     settings.password_hash_memory_kib = 64;
     settings.password_hash_iterations = 1;
     settings.shutdown_drain_ms = 2_000;
+    // Rate limits out of the way: a test that signs many people up is not
+    // a flood. Tests of the limits set tight ones with `spawn_with`.
+    let generous: chat_server::config::RateQuota = "100000/1m".parse().unwrap();
+    settings.rate_limit_mutations = generous;
+    settings.rate_limit_sign_in = generous;
+    settings.rate_limit_sign_in_per_login = generous;
+    settings.rate_limit_sign_up = generous;
+    settings.rate_limit_friend_requests = generous;
+    settings.rate_limit_messages = generous;
+    settings.rate_limit_typing = generous;
     settings
 }
 
@@ -231,6 +242,26 @@ impl TestApp {
     /// MongoDB commands this app has sent so far (each is a round trip).
     pub fn db_commands(&self) -> u64 {
         self.services.db.commands_started()
+    }
+
+    /// Waits until `topic` has exactly `count` subscribers on the app's bus.
+    /// A subscription starts in a task of its own, so an event published as
+    /// soon as `subscribe` is sent could otherwise reach nobody. The server
+    /// runs on the test's runtime, so yielding lets it make progress.
+    pub async fn subscribers(&self, topic: Topic, count: usize) {
+        let bus = &self.services.bus;
+        tokio::time::timeout(super::EVENT_TIMEOUT, async {
+            while bus.subscriber_count(topic) != count {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "{topic:?} has {} subscribers, expected {count}",
+                bus.subscriber_count(topic)
+            )
+        });
     }
 
     /// A socket that has completed `connection_init` for `token`.

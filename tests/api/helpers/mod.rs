@@ -1,13 +1,16 @@
 //! The test harness: [`TestApp`] boots the application, [`WsClient`] speaks
 //! graphql-ws, [`TcpProxy`] stands between the app and MongoDB so a test can
-//! cut the database off.
+//! cut the database off, [`refused_tokens`] lists the tokens both transports
+//! must refuse.
 
 mod app;
 mod proxy;
+mod tokens;
 mod ws;
 
 pub use app::*;
 pub use proxy::{TcpProxy, mongodb_address};
+pub use tokens::refused_tokens;
 pub use ws::WsClient;
 
 use std::time::Duration;

@@ -84,6 +84,49 @@ impl WsClient {
         }
     }
 
+    /// The very next frame must be a close; returns its code and reason.
+    /// For refusals: nothing (no ack, no data) may come before the close.
+    pub async fn closed_at_once(&mut self) -> (u16, String) {
+        loop {
+            let frame = tokio::time::timeout(EVENT_TIMEOUT, self.socket.next())
+                .await
+                .expect("the socket closes within the timeout");
+            match frame {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    return (u16::from(frame.code), frame.reason.to_string());
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => panic!("expected a close and nothing before it, got {other:?}"),
+            }
+        }
+    }
+
+    /// Waits for the socket to end: `Some((code, reason))` for a close frame,
+    /// `None` when the server dropped the connection without one (as it must
+    /// when a client that stopped reading has left no room for it). Messages
+    /// that arrive first are skipped.
+    pub async fn ended(&mut self) -> Option<(u16, String)> {
+        loop {
+            let frame = tokio::time::timeout(EVENT_TIMEOUT, self.socket.next())
+                .await
+                .expect("the socket ends within the timeout");
+            match frame {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    return Some((u16::from(frame.code), frame.reason.to_string()));
+                }
+                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Closes from the client side and waits until the server has let go of
+    /// the socket (it drops the connection once the socket is cleaned up).
+    pub async fn close(mut self) {
+        let _ = self.socket.send(Message::Close(None)).await;
+        let _ = self.ended().await;
+    }
+
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({ "type": "subscribe", "id": id, "payload": { "query": query, "variables": variables } }))
             .await;

@@ -1,0 +1,61 @@
+//! One graphql-ws operation: executing it, streaming its results, and the
+//! refusal sent instead when a socket runs too many.
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::outbound::deliver;
+use super::protocol::ServerMessage;
+use crate::error::ErrorCode;
+use crate::graphql::errors::{ensure_codes, is_failed_operation};
+use crate::graphql::{AppSchema, SlowConsumer};
+
+/// The `error` payload for a `subscribe` over the operation limit. There is
+/// no `retryAfterMs`: a slot frees when one of the socket's operations ends.
+pub fn too_many_operations(max: usize) -> async_graphql::ServerError {
+    let mut error = async_graphql::ServerError::new(
+        format!("this socket already runs {max} operations, the most allowed; complete one first"),
+        None,
+    );
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", ErrorCode::RateLimited.as_str());
+    extensions.set("limit", "operations");
+    extensions.set("max", max as u64);
+    error
+}
+
+/// Executes one operation and streams its results as `next` messages.
+/// Returns the last frame to send, `complete`, or for a request that fails
+/// before execution (syntax, validation, limits, a refused subscription) one
+/// `error`; `None` when the socket is gone or too slow.
+pub async fn run_operation(
+    schema: AppSchema,
+    request: async_graphql::Request,
+    id: String,
+    outbound: mpsc::Sender<String>,
+    slow: SlowConsumer,
+) -> Option<String> {
+    let mut results = schema.execute_stream(request);
+    let mut first = true;
+    while let Some(mut response) = results.next().await {
+        ensure_codes(&mut response);
+        if first && is_failed_operation(&response) {
+            let frame = ServerMessage::Error {
+                id: &id,
+                payload: &response.errors,
+            }
+            .to_json();
+            return Some(frame);
+        }
+        first = false;
+        let frame = ServerMessage::Next {
+            id: &id,
+            payload: &response,
+        }
+        .to_json();
+        if !deliver(&outbound, &slow, frame) {
+            return None;
+        }
+    }
+    Some(ServerMessage::Complete { id: &id }.to_json())
+}

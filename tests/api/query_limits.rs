@@ -1,0 +1,201 @@
+//! Query limits (depth, complexity, aliases, root fields, directives, tokens,
+//! bytes) over HTTP and WebSocket alike: refused before execution with
+//! `BAD_USER_INPUT` and a message naming the limit.
+
+use chat_server::config::Settings;
+use chat_server::domain::Handle;
+use reqwest::header::ACCEPT;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+fn tight(settings: &mut Settings) {
+    settings.max_query_depth = 3;
+    settings.max_query_complexity = 10;
+    settings.max_query_aliases = 2;
+    settings.max_query_root_fields = 3;
+    settings.max_query_directives = 2;
+    settings.max_query_tokens = 40;
+    settings.max_query_bytes = 300;
+}
+
+/// One query over each limit, with the limit's name and the message.
+fn over_the_limits() -> Vec<(String, &'static str, String)> {
+    let padded = format!("{{ me {{ id }} }} #{}", "x".repeat(300));
+    let padded_len = padded.len();
+    vec![
+        (
+            "{ a: me { id } b: me { id } c: me { id } }".into(),
+            "aliases",
+            "query has 3 aliases; the limit is 2".into(),
+        ),
+        (
+            "{ me { id } __typename x: __typename y: __typename }".into(),
+            "root fields",
+            "query has 4 root fields; the limit is 3".into(),
+        ),
+        (
+            "{ me { id @skip(if: false) handle @skip(if: false) name @skip(if: false) } }".into(),
+            "directives",
+            "query has 3 directives; the limit is 2".into(),
+        ),
+        (
+            // Depth is measured before validation: unknown fields count too.
+            "{ me { a { b { c } } } }".into(),
+            "depth",
+            "query has depth 4; the limit is 3".into(),
+        ),
+        (
+            r#"{ me { id handle name email bio image createdAt } user(id: "x") { id handle name } }"#
+                .into(),
+            "complexity",
+            "query has complexity 12; the limit is 10".into(),
+        ),
+        (
+            format!("{{ me {{ {}}} }}", "id ".repeat(40)),
+            "tokens",
+            "query has 45 tokens; the limit is 40".into(),
+        ),
+        (
+            padded,
+            "bytes",
+            format!("query is {padded_len} bytes; the limit is 300"),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn each_limit_over_http__is_400_bad_user_input_naming_the_limit() {
+    let app = TestApp::spawn_with(tight).await;
+    let ada = app.sign_up("ada").await;
+    for (query, limit, message) in over_the_limits() {
+        let response = app
+            .http
+            .post(format!("{}/graphql", app.address))
+            .header(ACCEPT, GRAPHQL_RESPONSE)
+            .bearer_auth(&ada.token)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{limit}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["data"].is_null(), "{limit}: nothing ran: {body}");
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        assert_eq!(error["extensions"]["limit"], limit);
+        assert_eq!(error["message"], message.as_str());
+    }
+}
+
+#[tokio::test]
+async fn each_limit_over_websocket__is_one_error_message_and_the_socket_stays_open() {
+    let app = TestApp::spawn_with(tight).await;
+    let ada = app.sign_up("ada").await;
+    let mut socket = app.ws(&ada.token).await;
+    for (i, (query, limit, message)) in over_the_limits().into_iter().enumerate() {
+        let id = format!("op{i}");
+        socket.subscribe(&id, &query, json!({})).await;
+        let reply = socket.recv().await;
+        assert_eq!(reply["type"], "error", "{limit}: {reply}");
+        assert_eq!(reply["id"], id.as_str());
+        let error = &reply["payload"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(error["extensions"]["limit"], limit);
+        assert_eq!(error["message"], message.as_str());
+        socket.expect_quiet().await;
+    }
+    socket.subscribe("ok", "{ me { handle } }", json!({})).await;
+    assert_eq!(socket.next_data("ok").await["data"]["me"]["handle"], "ada");
+}
+
+#[tokio::test]
+async fn a_mutation_over_a_limit__runs_no_part_of_it() {
+    let app = TestApp::spawn_with(|s| s.max_query_aliases = 1).await;
+    let sign_up = |alias: &str| {
+        format!(
+            r#"{alias}: signUp(input: {{email: "{alias}@example.com", handle: "{alias}", name: "N", password: "long enough pw"}}) {{ token }}"#
+        )
+    };
+    let mutation = format!("mutation {{ {} {} }}", sign_up("first"), sign_up("second"));
+    let body = app.gql(None, &mutation, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["limit"], "aliases",
+        "{body}"
+    );
+    for handle in ["first", "second"] {
+        let stored = app
+            .services
+            .db
+            .users()
+            .find_by_handle(&Handle::parse(handle).unwrap())
+            .await
+            .unwrap();
+        assert!(stored.is_none(), "{handle} must not be stored");
+    }
+}
+
+#[tokio::test]
+async fn operations_at_the_limits__run() {
+    let app = TestApp::spawn_with(tight).await;
+    let ada = app.sign_up("ada").await;
+    let data = app
+        .gql_ok(
+            Some(&ada.token),
+            "{ a: me { id handle } b: me { name @skip(if: false) } __typename }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["a"]["handle"], "ada");
+}
+
+#[tokio::test]
+async fn get__an_oversized_document__is_refused_by_the_limits() {
+    let app = TestApp::spawn_with(tight).await;
+    let query = format!("mutation {{ {} }}", "x ".repeat(50));
+    let response = app
+        .http
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", query.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "tokens", "{body}");
+}
+
+/// The query GraphiQL sends to load the schema (graphql-js 16's
+/// `getIntrospectionQuery` with its default type depth of 9), which nests
+/// type references fourteen fields deep.
+fn graphiql_introspection_query() -> String {
+    let mut type_ref = String::from("kind name");
+    for _ in 0..9 {
+        type_ref = format!("kind name ofType {{ {type_ref} }}");
+    }
+    format!(
+        "query IntrospectionQuery {{ __schema {{ queryType {{ name }} mutationType {{ name }} \
+         subscriptionType {{ name }} types {{ ...FullType }} directives {{ name description \
+         locations args(includeDeprecated: true) {{ ...InputValue }} }} }} }} \
+         fragment FullType on __Type {{ kind name description \
+         fields(includeDeprecated: true) {{ name description args(includeDeprecated: true) \
+         {{ ...InputValue }} type {{ ...TypeRef }} isDeprecated deprecationReason }} \
+         inputFields(includeDeprecated: true) {{ ...InputValue }} interfaces {{ ...TypeRef }} \
+         enumValues(includeDeprecated: true) {{ name description isDeprecated deprecationReason }} \
+         possibleTypes {{ ...TypeRef }} }} \
+         fragment InputValue on __InputValue {{ name description type {{ ...TypeRef }} \
+         defaultValue isDeprecated deprecationReason }} \
+         fragment TypeRef on __Type {{ {type_ref} }}"
+    )
+}
+
+#[tokio::test]
+async fn graphiql_introspection__passes_the_default_limits() {
+    let app = TestApp::spawn().await;
+    let data = app
+        .gql_ok(None, &graphiql_introspection_query(), json!({}))
+        .await;
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+}
