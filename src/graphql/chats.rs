@@ -214,7 +214,10 @@ pub struct ChatQuery;
 #[Object]
 impl ChatQuery {
     /// The signed-in user's chats, most recent activity first.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, None::<i32>, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
     async fn chats(
         &self,
         ctx: &Context<'_>,
@@ -251,7 +254,10 @@ impl ChatQuery {
     }
 
     /// Public groups whose name starts with `query` (any case), newest first.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, None::<i32>, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
     async fn search_chats(
         &self,
         ctx: &Context<'_>,

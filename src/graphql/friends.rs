@@ -112,7 +112,10 @@ pub struct FriendQuery;
 #[Object]
 impl FriendQuery {
     /// The signed-in user's friends, most recent friendships first.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, None::<i32>, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
     async fn friends(
         &self,
         ctx: &Context<'_>,
@@ -127,7 +130,10 @@ impl FriendQuery {
 
     /// Pending friend requests to (INCOMING) or from (OUTGOING) the
     /// signed-in user, newest first.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, None::<i32>, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
     async fn friend_requests(
         &self,
         ctx: &Context<'_>,
@@ -155,7 +161,10 @@ impl FriendQuery {
     }
 
     /// The users the signed-in user has blocked, most recent first.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, None::<i32>, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
     async fn blocked_users(
         &self,
         ctx: &Context<'_>,

@@ -338,7 +338,10 @@ impl MessageQuery {
     /// deleted for yourself; tombstones of messages deleted for everyone are
     /// included. `first`/`after` pages forward from the start; `last`/
     /// `before` backward from the end. With neither, the latest 20.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, last, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
     async fn messages(
         &self,
         ctx: &Context<'_>,

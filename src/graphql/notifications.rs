@@ -94,7 +94,10 @@ pub struct NotificationQuery;
 #[Object]
 impl NotificationQuery {
     /// The signed-in user's notifications, newest first.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, None::<i32>, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
     async fn notifications(
         &self,
         ctx: &Context<'_>,

@@ -188,7 +188,10 @@ impl UserQuery {
 
     /// Users whose handle or name starts with `query` (any case), newest
     /// accounts first. Never returns someone who has blocked you.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, None::<i32>, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
     async fn search_users(
         &self,
         ctx: &Context<'_>,

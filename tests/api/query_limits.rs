@@ -199,3 +199,34 @@ async fn graphiql_introspection__passes_the_default_limits() {
         .await;
     assert_eq!(data["__schema"]["queryType"]["name"], "Query");
 }
+
+#[tokio::test]
+async fn complexity__counts_the_page_sizes_of_connections() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada").await;
+    // Five aliased pages: 5 x (1 + n x 12) against the default limit of 5000.
+    let page = |n: usize| {
+        let one = format!(
+            "chats(first: {n}) {{ edges {{ node {{ members {{ id handle name bio image }} lastMessage {{ text sender {{ handle }} }} }} }} }}"
+        );
+        format!("{{ a: {one} b: {one} c: {one} d: {one} e: {one} }}")
+    };
+    let small = app
+        .gql(Some(&ada.token), &page(20), serde_json::json!({}))
+        .await;
+    assert!(small.get("errors").is_none(), "{small}");
+    let large = app
+        .gql(Some(&ada.token), &page(100), serde_json::json!({}))
+        .await;
+    assert_eq!(
+        large["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{large}"
+    );
+    assert!(
+        large["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("complexity"),
+        "{large}"
+    );
+}
