@@ -9,6 +9,7 @@ mod chats;
 mod graphql_ws;
 mod health;
 mod http;
+mod messages;
 mod query_limits;
 mod rate_limits;
 mod schema_file;
