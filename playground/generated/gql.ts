@@ -22,7 +22,21 @@ type Documents = {
     "query User($id: ID!) {\n  user(id: $id) {\n    ...UserFields\n  }\n}": typeof types.UserDocument,
     "query UserByHandle($handle: String!) {\n  userByHandle(handle: $handle) {\n    ...UserFields\n  }\n}": typeof types.UserByHandleDocument,
     "subscription UserEvents {\n  userEvents {\n    kind\n    user {\n      ...UserFields\n    }\n  }\n}": typeof types.UserEventsDocument,
+    "mutation AddChatMembers($input: AddChatMembersInput!) {\n  addChatMembers(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.AddChatMembersDocument,
+    "query Chat($id: ID!) {\n  chat(id: $id) {\n    ...ChatFields\n  }\n}": typeof types.ChatDocument,
+    "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": typeof types.ChatEventsDocument,
+    "query Chats($first: Int, $after: String) {\n  chats(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ChatFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.ChatsDocument,
+    "mutation CreateChat($input: CreateChatInput!) {\n  createChat(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.CreateChatDocument,
+    "mutation DemoteAdmin($input: ChatMemberInput!) {\n  demoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.DemoteAdminDocument,
+    "mutation JoinChat($input: ChatIdInput!) {\n  joinChat(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.JoinChatDocument,
+    "mutation LeaveChat($input: ChatIdInput!) {\n  leaveChat(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.LeaveChatDocument,
+    "mutation PromoteAdmin($input: ChatMemberInput!) {\n  promoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.PromoteAdminDocument,
+    "mutation RemoveChatMember($input: ChatMemberInput!) {\n  removeChatMember(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.RemoveChatMemberDocument,
+    "query SearchChats($query: String!, $first: Int, $after: String) {\n  searchChats(query: $query, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        id\n        name\n        description\n        image\n        memberCount\n        createdAt\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.SearchChatsDocument,
+    "mutation UpdateChat($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.UpdateChatDocument,
+    "fragment ChatFields on Chat {\n  id\n  isGroup\n  name\n  description\n  image\n  privacy\n  memberCount\n  unreadCount\n  lastActivity\n  createdAt\n  cursor\n  members {\n    ...UserFields\n  }\n  admins {\n    id\n    handle\n  }\n  createdBy {\n    id\n    handle\n  }\n  lastMessage {\n    id\n    cursor\n    type\n    text\n    isDeleted\n    createdAt\n    sender {\n      id\n      handle\n    }\n  }\n}": typeof types.ChatFieldsFragmentDoc,
     "fragment FriendRequestFields on FriendRequest {\n  id\n  status\n  createdAt\n  respondedAt\n  from {\n    ...UserFields\n  }\n  to {\n    ...UserFields\n  }\n}": typeof types.FriendRequestFieldsFragmentDoc,
+    "fragment MessageFields on Message {\n  id\n  chatId\n  cursor\n  type\n  text\n  isDeleted\n  editedAt\n  createdAt\n  clientMessageId\n  sender {\n    ...UserFields\n  }\n  media {\n    url\n    mimeType\n    size\n    name\n    width\n    height\n    durationMs\n  }\n  replyTo {\n    id\n    cursor\n    text\n    isDeleted\n    sender {\n      id\n      handle\n    }\n  }\n  reactions {\n    emoji\n    count\n    reactedByMe\n    users {\n      id\n      handle\n    }\n  }\n  readBy {\n    id\n    handle\n  }\n  deliveredTo {\n    id\n    handle\n  }\n  system {\n    action\n    value\n    actor {\n      id\n      handle\n    }\n    targets {\n      id\n      handle\n    }\n  }\n}": typeof types.MessageFieldsFragmentDoc,
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": typeof types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": typeof types.PageInfoFieldsFragmentDoc,
     "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n}": typeof types.UserFieldsFragmentDoc,
@@ -36,6 +50,15 @@ type Documents = {
     "mutation RespondToFriendRequest($input: RespondToFriendRequestInput!) {\n  respondToFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": typeof types.RespondToFriendRequestDocument,
     "mutation SendFriendRequest($input: SendFriendRequestInput!) {\n  sendFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": typeof types.SendFriendRequestDocument,
     "mutation UnblockUser($input: UserIdInput!) {\n  unblockUser(input: $input) {\n    ...UserFields\n  }\n}": typeof types.UnblockUserDocument,
+    "mutation AddReaction($input: ReactionInput!) {\n  addReaction(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.AddReactionDocument,
+    "mutation DeleteMessage($input: DeleteMessageInput!) {\n  deleteMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.DeleteMessageDocument,
+    "mutation EditMessage($input: EditMessageInput!) {\n  editMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.EditMessageDocument,
+    "mutation MarkMessagesDelivered($input: MarkMessagesInput!) {\n  markMessagesDelivered(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": typeof types.MarkMessagesDeliveredDocument,
+    "mutation MarkMessagesRead($input: MarkMessagesInput!) {\n  markMessagesRead(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": typeof types.MarkMessagesReadDocument,
+    "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": typeof types.MessageEventsDocument,
+    "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...MessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.MessagesDocument,
+    "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.RemoveReactionDocument,
+    "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.SendMessageDocument,
     "mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n  markNotificationsRead(input: $input) {\n    markedCount\n    unreadCount\n  }\n}": typeof types.MarkNotificationsReadDocument,
     "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": typeof types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.NotificationsDocument,
@@ -50,7 +73,21 @@ const documents: Documents = {
     "query User($id: ID!) {\n  user(id: $id) {\n    ...UserFields\n  }\n}": types.UserDocument,
     "query UserByHandle($handle: String!) {\n  userByHandle(handle: $handle) {\n    ...UserFields\n  }\n}": types.UserByHandleDocument,
     "subscription UserEvents {\n  userEvents {\n    kind\n    user {\n      ...UserFields\n    }\n  }\n}": types.UserEventsDocument,
+    "mutation AddChatMembers($input: AddChatMembersInput!) {\n  addChatMembers(input: $input) {\n    ...ChatFields\n  }\n}": types.AddChatMembersDocument,
+    "query Chat($id: ID!) {\n  chat(id: $id) {\n    ...ChatFields\n  }\n}": types.ChatDocument,
+    "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": types.ChatEventsDocument,
+    "query Chats($first: Int, $after: String) {\n  chats(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ChatFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.ChatsDocument,
+    "mutation CreateChat($input: CreateChatInput!) {\n  createChat(input: $input) {\n    ...ChatFields\n  }\n}": types.CreateChatDocument,
+    "mutation DemoteAdmin($input: ChatMemberInput!) {\n  demoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}": types.DemoteAdminDocument,
+    "mutation JoinChat($input: ChatIdInput!) {\n  joinChat(input: $input) {\n    ...ChatFields\n  }\n}": types.JoinChatDocument,
+    "mutation LeaveChat($input: ChatIdInput!) {\n  leaveChat(input: $input) {\n    ...ChatFields\n  }\n}": types.LeaveChatDocument,
+    "mutation PromoteAdmin($input: ChatMemberInput!) {\n  promoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}": types.PromoteAdminDocument,
+    "mutation RemoveChatMember($input: ChatMemberInput!) {\n  removeChatMember(input: $input) {\n    ...ChatFields\n  }\n}": types.RemoveChatMemberDocument,
+    "query SearchChats($query: String!, $first: Int, $after: String) {\n  searchChats(query: $query, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        id\n        name\n        description\n        image\n        memberCount\n        createdAt\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.SearchChatsDocument,
+    "mutation UpdateChat($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    ...ChatFields\n  }\n}": types.UpdateChatDocument,
+    "fragment ChatFields on Chat {\n  id\n  isGroup\n  name\n  description\n  image\n  privacy\n  memberCount\n  unreadCount\n  lastActivity\n  createdAt\n  cursor\n  members {\n    ...UserFields\n  }\n  admins {\n    id\n    handle\n  }\n  createdBy {\n    id\n    handle\n  }\n  lastMessage {\n    id\n    cursor\n    type\n    text\n    isDeleted\n    createdAt\n    sender {\n      id\n      handle\n    }\n  }\n}": types.ChatFieldsFragmentDoc,
     "fragment FriendRequestFields on FriendRequest {\n  id\n  status\n  createdAt\n  respondedAt\n  from {\n    ...UserFields\n  }\n  to {\n    ...UserFields\n  }\n}": types.FriendRequestFieldsFragmentDoc,
+    "fragment MessageFields on Message {\n  id\n  chatId\n  cursor\n  type\n  text\n  isDeleted\n  editedAt\n  createdAt\n  clientMessageId\n  sender {\n    ...UserFields\n  }\n  media {\n    url\n    mimeType\n    size\n    name\n    width\n    height\n    durationMs\n  }\n  replyTo {\n    id\n    cursor\n    text\n    isDeleted\n    sender {\n      id\n      handle\n    }\n  }\n  reactions {\n    emoji\n    count\n    reactedByMe\n    users {\n      id\n      handle\n    }\n  }\n  readBy {\n    id\n    handle\n  }\n  deliveredTo {\n    id\n    handle\n  }\n  system {\n    action\n    value\n    actor {\n      id\n      handle\n    }\n    targets {\n      id\n      handle\n    }\n  }\n}": types.MessageFieldsFragmentDoc,
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": types.PageInfoFieldsFragmentDoc,
     "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n}": types.UserFieldsFragmentDoc,
@@ -64,6 +101,15 @@ const documents: Documents = {
     "mutation RespondToFriendRequest($input: RespondToFriendRequestInput!) {\n  respondToFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": types.RespondToFriendRequestDocument,
     "mutation SendFriendRequest($input: SendFriendRequestInput!) {\n  sendFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": types.SendFriendRequestDocument,
     "mutation UnblockUser($input: UserIdInput!) {\n  unblockUser(input: $input) {\n    ...UserFields\n  }\n}": types.UnblockUserDocument,
+    "mutation AddReaction($input: ReactionInput!) {\n  addReaction(input: $input) {\n    ...MessageFields\n  }\n}": types.AddReactionDocument,
+    "mutation DeleteMessage($input: DeleteMessageInput!) {\n  deleteMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.DeleteMessageDocument,
+    "mutation EditMessage($input: EditMessageInput!) {\n  editMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.EditMessageDocument,
+    "mutation MarkMessagesDelivered($input: MarkMessagesInput!) {\n  markMessagesDelivered(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": types.MarkMessagesDeliveredDocument,
+    "mutation MarkMessagesRead($input: MarkMessagesInput!) {\n  markMessagesRead(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": types.MarkMessagesReadDocument,
+    "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": types.MessageEventsDocument,
+    "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...MessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.MessagesDocument,
+    "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": types.RemoveReactionDocument,
+    "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.SendMessageDocument,
     "mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n  markNotificationsRead(input: $input) {\n    markedCount\n    unreadCount\n  }\n}": types.MarkNotificationsReadDocument,
     "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.NotificationsDocument,
@@ -119,7 +165,63 @@ export function graphql(source: "subscription UserEvents {\n  userEvents {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation AddChatMembers($input: AddChatMembersInput!) {\n  addChatMembers(input: $input) {\n    ...ChatFields\n  }\n}"): (typeof documents)["mutation AddChatMembers($input: AddChatMembersInput!) {\n  addChatMembers(input: $input) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Chat($id: ID!) {\n  chat(id: $id) {\n    ...ChatFields\n  }\n}"): (typeof documents)["query Chat($id: ID!) {\n  chat(id: $id) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"): (typeof documents)["subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Chats($first: Int, $after: String) {\n  chats(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ChatFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query Chats($first: Int, $after: String) {\n  chats(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ChatFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateChat($input: CreateChatInput!) {\n  createChat(input: $input) {\n    ...ChatFields\n  }\n}"): (typeof documents)["mutation CreateChat($input: CreateChatInput!) {\n  createChat(input: $input) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DemoteAdmin($input: ChatMemberInput!) {\n  demoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}"): (typeof documents)["mutation DemoteAdmin($input: ChatMemberInput!) {\n  demoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation JoinChat($input: ChatIdInput!) {\n  joinChat(input: $input) {\n    ...ChatFields\n  }\n}"): (typeof documents)["mutation JoinChat($input: ChatIdInput!) {\n  joinChat(input: $input) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation LeaveChat($input: ChatIdInput!) {\n  leaveChat(input: $input) {\n    ...ChatFields\n  }\n}"): (typeof documents)["mutation LeaveChat($input: ChatIdInput!) {\n  leaveChat(input: $input) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation PromoteAdmin($input: ChatMemberInput!) {\n  promoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}"): (typeof documents)["mutation PromoteAdmin($input: ChatMemberInput!) {\n  promoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RemoveChatMember($input: ChatMemberInput!) {\n  removeChatMember(input: $input) {\n    ...ChatFields\n  }\n}"): (typeof documents)["mutation RemoveChatMember($input: ChatMemberInput!) {\n  removeChatMember(input: $input) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query SearchChats($query: String!, $first: Int, $after: String) {\n  searchChats(query: $query, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        id\n        name\n        description\n        image\n        memberCount\n        createdAt\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query SearchChats($query: String!, $first: Int, $after: String) {\n  searchChats(query: $query, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        id\n        name\n        description\n        image\n        memberCount\n        createdAt\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UpdateChat($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    ...ChatFields\n  }\n}"): (typeof documents)["mutation UpdateChat($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    ...ChatFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment ChatFields on Chat {\n  id\n  isGroup\n  name\n  description\n  image\n  privacy\n  memberCount\n  unreadCount\n  lastActivity\n  createdAt\n  cursor\n  members {\n    ...UserFields\n  }\n  admins {\n    id\n    handle\n  }\n  createdBy {\n    id\n    handle\n  }\n  lastMessage {\n    id\n    cursor\n    type\n    text\n    isDeleted\n    createdAt\n    sender {\n      id\n      handle\n    }\n  }\n}"): (typeof documents)["fragment ChatFields on Chat {\n  id\n  isGroup\n  name\n  description\n  image\n  privacy\n  memberCount\n  unreadCount\n  lastActivity\n  createdAt\n  cursor\n  members {\n    ...UserFields\n  }\n  admins {\n    id\n    handle\n  }\n  createdBy {\n    id\n    handle\n  }\n  lastMessage {\n    id\n    cursor\n    type\n    text\n    isDeleted\n    createdAt\n    sender {\n      id\n      handle\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "fragment FriendRequestFields on FriendRequest {\n  id\n  status\n  createdAt\n  respondedAt\n  from {\n    ...UserFields\n  }\n  to {\n    ...UserFields\n  }\n}"): (typeof documents)["fragment FriendRequestFields on FriendRequest {\n  id\n  status\n  createdAt\n  respondedAt\n  from {\n    ...UserFields\n  }\n  to {\n    ...UserFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment MessageFields on Message {\n  id\n  chatId\n  cursor\n  type\n  text\n  isDeleted\n  editedAt\n  createdAt\n  clientMessageId\n  sender {\n    ...UserFields\n  }\n  media {\n    url\n    mimeType\n    size\n    name\n    width\n    height\n    durationMs\n  }\n  replyTo {\n    id\n    cursor\n    text\n    isDeleted\n    sender {\n      id\n      handle\n    }\n  }\n  reactions {\n    emoji\n    count\n    reactedByMe\n    users {\n      id\n      handle\n    }\n  }\n  readBy {\n    id\n    handle\n  }\n  deliveredTo {\n    id\n    handle\n  }\n  system {\n    action\n    value\n    actor {\n      id\n      handle\n    }\n    targets {\n      id\n      handle\n    }\n  }\n}"): (typeof documents)["fragment MessageFields on Message {\n  id\n  chatId\n  cursor\n  type\n  text\n  isDeleted\n  editedAt\n  createdAt\n  clientMessageId\n  sender {\n    ...UserFields\n  }\n  media {\n    url\n    mimeType\n    size\n    name\n    width\n    height\n    durationMs\n  }\n  replyTo {\n    id\n    cursor\n    text\n    isDeleted\n    sender {\n      id\n      handle\n    }\n  }\n  reactions {\n    emoji\n    count\n    reactedByMe\n    users {\n      id\n      handle\n    }\n  }\n  readBy {\n    id\n    handle\n  }\n  deliveredTo {\n    id\n    handle\n  }\n  system {\n    action\n    value\n    actor {\n      id\n      handle\n    }\n    targets {\n      id\n      handle\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -172,6 +274,42 @@ export function graphql(source: "mutation SendFriendRequest($input: SendFriendRe
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation UnblockUser($input: UserIdInput!) {\n  unblockUser(input: $input) {\n    ...UserFields\n  }\n}"): (typeof documents)["mutation UnblockUser($input: UserIdInput!) {\n  unblockUser(input: $input) {\n    ...UserFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation AddReaction($input: ReactionInput!) {\n  addReaction(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation AddReaction($input: ReactionInput!) {\n  addReaction(input: $input) {\n    ...MessageFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeleteMessage($input: DeleteMessageInput!) {\n  deleteMessage(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation DeleteMessage($input: DeleteMessageInput!) {\n  deleteMessage(input: $input) {\n    ...MessageFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation EditMessage($input: EditMessageInput!) {\n  editMessage(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation EditMessage($input: EditMessageInput!) {\n  editMessage(input: $input) {\n    ...MessageFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation MarkMessagesDelivered($input: MarkMessagesInput!) {\n  markMessagesDelivered(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}"): (typeof documents)["mutation MarkMessagesDelivered($input: MarkMessagesInput!) {\n  markMessagesDelivered(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation MarkMessagesRead($input: MarkMessagesInput!) {\n  markMessagesRead(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}"): (typeof documents)["mutation MarkMessagesRead($input: MarkMessagesInput!) {\n  markMessagesRead(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"): (typeof documents)["subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...MessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...MessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
