@@ -29,7 +29,32 @@ import {
   UserByHandleDocument,
   UserDocument,
   UserEventsDocument,
+  AddChatMembersDocument,
+  AddReactionDocument,
+  ChatDocument,
+  ChatEventsDocument,
+  ChatsDocument,
+  CreateChatDocument,
+  DeleteMessageDocument,
+  DemoteAdminDocument,
+  EditMessageDocument,
+  JoinChatDocument,
+  LeaveChatDocument,
+  MarkMessagesDeliveredDocument,
+  MarkMessagesReadDocument,
+  MessageEventsDocument,
+  MessagesDocument,
+  PromoteAdminDocument,
+  RemoveChatMemberDocument,
+  RemoveReactionDocument,
+  SearchChatsDocument,
+  SendMessageDocument,
+  UpdateChatDocument,
+  type ChatEventsSubscription,
+  type ChatFieldsFragment,
   type FriendEventsSubscription,
+  type MessageEventsSubscription,
+  type MessageFieldsFragment,
   type NotificationEventsSubscription,
   type SignUpMutation,
   type UserEventsSubscription,
@@ -85,6 +110,15 @@ export function chatScenario(library: Library): void {
     let aliceNotifications: Subscription<NotificationEventsSubscription>;
     let bobNotifications: Subscription<NotificationEventsSubscription>;
     let friendRequestId: string;
+    let carol: ChatDriver;
+    let carolId: string;
+    let bobChatEvents: Subscription<ChatEventsSubscription>;
+    let aliceChatEvents: Subscription<ChatEventsSubscription>;
+    let aliceMessages: Subscription<MessageEventsSubscription>;
+    let bobMessages: Subscription<MessageEventsSubscription>;
+    let chat: ChatFieldsFragment;
+    let message: MessageFieldsFragment;
+    let lastReactions: MessageFieldsFragment['reactions'] = [];
 
     before(async () => {
       server = await startServer();
@@ -309,12 +343,12 @@ export function chatScenario(library: Library): void {
     });
 
     it('blocking: a blocked user cannot send a request; after unblocking she can, and may cancel it', async () => {
-      const carol = newDriver();
+      carol = newDriver();
       const signedUp = await carol.mutate(SignUpDocument, {
         input: { email: 'carol@example.com', handle: 'carol', name: 'Carol', password: PASSWORD },
       });
       carol.token = signedUp.signUp.token;
-      const carolId = signedUp.signUp.user.id;
+      carolId = signedUp.signUp.user.id;
 
       await alice.mutate(BlockUserDocument, { input: { userId: carolId } });
       const blocked = await alice.query(BlockedUsersDocument, {});
@@ -342,26 +376,226 @@ export function chatScenario(library: Library): void {
     });
 
     // ---- Coming features: each TODO becomes a real step when it lands. ----
-    todo(
-      'chats',
-      ['Mutation.createChat', 'Query.chats', 'Subscription.chatEvents'],
-      'alice opens a chat with bob; bob sees it on chatEvents and in chats',
+    it('chats: alice opens a direct chat with bob; bob hears of it on chatEvents and in chats', async () => {
+      aliceChatEvents = alice.subscribe(ChatEventsDocument, {});
+      bobChatEvents = bob.subscribe(ChatEventsDocument, {});
+      await Promise.all([aliceChatEvents.ready(), bobChatEvents.ready()]);
+
+      const created = await alice.mutate(CreateChatDocument, { input: { participantIds: [bobUser.id], isGroup: false } });
+      chat = created.createChat;
+      assert.equal(chat.isGroup, false);
+      assert.equal(chat.name, null);
+      assert.equal(chat.memberCount, 2);
+      assert.deepEqual(chat.members.map((m) => m.id).sort(), [aliceUser.id, bobUser.id].sort());
+
+      const event = await bobChatEvents.events.nextMatching('CREATED on bob\'s chatEvents', (e) => e.chatEvents.kind === 'CREATED');
+      assert.equal(event.chatEvents.chatId, chat.id);
+      assert.equal(event.chatEvents.actor?.id, aliceUser.id);
+      assert.equal(event.chatEvents.chat?.id, chat.id);
+      const note = await bobNotifications.events.nextMatching(
+        'ADDED_TO_CHAT on bob\'s notificationEvents',
+        (e) => e.notificationEvents.notification?.kind === 'ADDED_TO_CHAT',
+      );
+      assert.equal(note.notificationEvents.notification?.chatId, chat.id);
+
+      const bobChats = await bob.query(ChatsDocument, { first: 10 });
+      assert.deepEqual(
+        bobChats.chats.edges.map((e) => e.node.id),
+        [chat.id],
+      );
+      // One direct chat per pair, whoever asks.
+      const again = await bob.mutate(CreateChatDocument, { input: { participantIds: [aliceUser.id], isGroup: false } });
+      assert.equal(again.createChat.id, chat.id);
+    });
+
+    it('messages: both follow messageEvents; alice\'s message reaches bob, and a retry sends nothing new', async () => {
+      // From the chat's cursor: whatever happens after it is replayed even if
+      // it came before the server took the subscription.
+      aliceMessages = alice.subscribe(MessageEventsDocument, { chatId: chat.id, after: chat.cursor });
+      bobMessages = bob.subscribe(MessageEventsDocument, { chatId: chat.id, after: chat.cursor });
+      await Promise.all([aliceMessages.ready(), bobMessages.ready()]);
+
+      const input = { chatId: chat.id, text: 'Hello Bob!', clientMessageId: `hello-${library}` };
+      message = (await alice.mutate(SendMessageDocument, { input })).sendMessage;
+      assert.equal(message.type, 'TEXT');
+      assert.equal(message.sender.id, aliceUser.id);
+
+      const received = (await bobMessages.events.next('CREATED on bob\'s messageEvents')).messageEvents;
+      assert.equal(received.kind, 'CREATED');
+      assert.equal(received.chatId, chat.id);
+      assert.equal(received.cursor, message.cursor);
+      assert.equal(received.message?.id, message.id);
+      assert.equal(received.message?.text, 'Hello Bob!');
+      assert.equal(received.message?.sender.handle, 'alice');
+      assert.equal(received.message?.clientMessageId, input.clientMessageId);
+      const own = (await aliceMessages.events.next('CREATED on alice\'s messageEvents')).messageEvents;
+      assert.equal(own.message?.id, message.id);
+
+      const retried = (await alice.mutate(SendMessageDocument, { input })).sendMessage;
+      assert.equal(retried.id, message.id, 'the same clientMessageId returns the first message');
+
+      const last = await bobChatEvents.events.nextMatching('NEW_MESSAGE on bob\'s chatEvents', (e) => e.chatEvents.kind === 'NEW_MESSAGE');
+      assert.equal(last.chatEvents.message?.id, message.id);
+      const history = await bob.query(MessagesDocument, { chatId: chat.id, last: 10 });
+      assert.deepEqual(
+        history.messages.edges.filter((e) => e.node.type !== 'SYSTEM').map((e) => e.node.id),
+        [message.id],
+        'one message, not two',
+      );
+      assert.equal((await bob.query(ChatDocument, { id: chat.id })).chat.unreadCount, 1);
+    });
+
+    it('message edits: alice edits her message; bob receives the edit', async () => {
+      const edited = (await alice.mutate(EditMessageDocument, { input: { messageId: message.id, text: 'Hello Bob! (edited)' } })).editMessage;
+      assert.ok(edited.editedAt);
+      const event = (await bobMessages.events.next('EDITED on bob\'s messageEvents')).messageEvents;
+      assert.equal(event.kind, 'EDITED');
+      assert.equal(event.message?.id, message.id);
+      assert.equal(event.message?.text, 'Hello Bob! (edited)');
+      assert.ok(event.message?.editedAt);
+      assert.equal((await aliceMessages.events.next('EDITED on alice\'s messageEvents')).messageEvents.kind, 'EDITED');
+    });
+
+    it('reactions: bob reacts and takes it back; alice receives both changes', async () => {
+      await bob.mutate(AddReactionDocument, { input: { messageId: message.id, emoji: '👍' } });
+      const added = (await aliceMessages.events.next('REACTION_CHANGED on alice\'s messageEvents')).messageEvents;
+      assert.equal(added.kind, 'REACTION_CHANGED');
+      assert.equal(added.user?.id, bobUser.id);
+      assert.deepEqual(
+        added.message?.reactions.map((r) => [r.emoji, r.count, r.users.map((u) => u.id), r.reactedByMe]),
+        [['👍', 1, [bobUser.id], false]],
+      );
+      const mine = (await bobMessages.events.next('REACTION_CHANGED on bob\'s messageEvents')).messageEvents;
+      assert.equal(mine.message?.reactions[0]?.reactedByMe, true, 'reactedByMe is from the subscriber\'s point of view');
+
+      await bob.mutate(RemoveReactionDocument, { input: { messageId: message.id, emoji: '👍' } });
+      const removed = (await aliceMessages.events.next('the second REACTION_CHANGED')).messageEvents;
+      assert.equal(removed.kind, 'REACTION_CHANGED');
+      assert.deepEqual(
+        removed.message?.reactions.filter((r) => r.count > 0),
+        [],
+      );
+      lastReactions = removed.message?.reactions ?? [];
+      await bobMessages.events.next('the second REACTION_CHANGED on bob\'s messageEvents');
+    });
+
+    // Reported, not failing the suite: the server keeps the emptied entry.
+    it(
+      'reactions: taking back the last reaction leaves no empty entry',
+      { todo: 'the server still lists {emoji, count: 0, users: []} after the last removeReaction' },
+      () => {
+        assert.deepEqual(lastReactions, []);
+      },
     );
-    todo(
-      'messages',
-      ['Mutation.sendMessage', 'Subscription.messageEvents'],
-      'both subscribe to messageEvents; alice sends a message and bob receives it',
-    );
-    todo('message edits', ['Mutation.editMessage'], 'alice edits her message; bob receives the edit');
-    todo('reactions', ['Mutation.addReaction', 'Mutation.removeReaction'], 'bob reacts; alice receives the reaction');
-    todo(
-      'receipts',
-      ['Mutation.markMessagesDelivered', 'Mutation.markMessagesRead'],
-      'bob marks the message delivered and read; alice receives the receipts',
-    );
+
+    it('receipts: bob marks the message delivered and read; alice receives both', async () => {
+      const delivered = await bob.mutate(MarkMessagesDeliveredDocument, { input: { chatId: chat.id, upTo: message.cursor } });
+      assert.equal(delivered.markMessagesDelivered.upTo, message.cursor);
+      const d = (await aliceMessages.events.next('DELIVERED on alice\'s messageEvents')).messageEvents;
+      assert.equal(d.kind, 'DELIVERED');
+      assert.equal(d.user?.id, bobUser.id);
+      assert.equal(d.upTo, message.cursor);
+
+      const read = await bob.mutate(MarkMessagesReadDocument, { input: { chatId: chat.id } });
+      assert.equal(read.markMessagesRead.unreadCount, 0);
+      const r = (await aliceMessages.events.next('READ on alice\'s messageEvents')).messageEvents;
+      assert.equal(r.kind, 'READ');
+      assert.equal(r.user?.id, bobUser.id);
+      assert.equal(r.upTo, read.markMessagesRead.upTo);
+
+      assert.equal((await bob.query(ChatDocument, { id: chat.id })).chat.unreadCount, 0);
+      // Bob's own stream carries his receipts too.
+      assert.equal((await bobMessages.events.next('DELIVERED on bob\'s stream')).messageEvents.kind, 'DELIVERED');
+      assert.equal((await bobMessages.events.next('READ on bob\'s stream')).messageEvents.kind, 'READ');
+    });
+
     todo('typing', ['Mutation.startTyping', 'Mutation.stopTyping', 'Subscription.typingEvents'], 'bob starts and stops typing; alice sees both');
-    todo('message deletes', ['Mutation.deleteMessage'], 'alice deletes the message for everyone; bob receives the delete');
-    todo('resume', ['Subscription.messageEvents'], 'a messageEvents subscription with `after` replays what was missed, in order');
+
+    it('message deletes: alice deletes the message for everyone; bob receives the tombstone', async () => {
+      const deleted = (await alice.mutate(DeleteMessageDocument, { input: { messageId: message.id, forEveryone: true } })).deleteMessage;
+      assert.equal(deleted.isDeleted, true);
+      // The receipts of the previous step are on the message.
+      assert.deepEqual(deleted.readBy.map((u) => u.id), [bobUser.id]);
+      assert.deepEqual(deleted.deliveredTo.map((u) => u.id), [bobUser.id]);
+      const event = (await bobMessages.events.next('DELETED on bob\'s messageEvents')).messageEvents;
+      assert.equal(event.kind, 'DELETED');
+      assert.equal(event.message?.id, message.id);
+      assert.equal(event.message?.isDeleted, true);
+      assert.equal(event.message?.text, null);
+      assert.equal((await aliceMessages.events.next('DELETED on alice\'s messageEvents')).messageEvents.kind, 'DELETED');
+    });
+
+    it('resume: messageEvents with `after` replays what came after the cursor, in order, then goes live', async () => {
+      const live = bobMessages.events.received.map((e) => [e.messageEvents.kind, e.messageEvents.cursor]);
+      assert.deepEqual(
+        live.map(([kind]) => kind),
+        ['CREATED', 'EDITED', 'REACTION_CHANGED', 'REACTION_CHANGED', 'DELIVERED', 'READ', 'DELETED'],
+      );
+      const cursors = live.map(([, cursor]) => Number(cursor));
+      assert.ok(cursors.every((c, i) => i === 0 || c > cursors[i - 1]!), `cursors increase: ${cursors}`);
+
+      // A client that saw only the first event reconnects with its cursor.
+      const resumed = bob.subscribe(MessageEventsDocument, { chatId: chat.id, after: live[0]![1] });
+      const replayed = [];
+      for (let i = 1; i < live.length; i++) {
+        const e = (await resumed.events.next(`replayed event ${i}`)).messageEvents;
+        replayed.push([e.kind, e.cursor]);
+      }
+      assert.deepEqual(replayed, live.slice(1));
+      // Then live: a new message follows the replay with no gap.
+      await resumed.ready();
+      const next = (await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: 'Still there?' } })).sendMessage;
+      const after = (await resumed.events.next('the live message after the replay')).messageEvents;
+      assert.equal(after.kind, 'CREATED');
+      assert.equal(after.message?.id, next.id);
+      resumed.unsubscribe();
+    });
+
+    it('groups: a public group; admins promoted and demoted, settings changed, members join, are removed, added and leave', async () => {
+      const group = (
+        await alice.mutate(CreateChatDocument, {
+          input: { participantIds: [bobUser.id], isGroup: true, name: 'E2E Lounge', privacy: 'PUBLIC' },
+        })
+      ).createChat;
+      assert.equal(group.isGroup, true);
+      assert.equal(group.createdBy.id, aliceUser.id);
+      assert.deepEqual(group.admins.map((a) => a.id), [aliceUser.id]);
+      const nextChange = async (what: string, kind: ChatEventsSubscription['chatEvents']['kind']) =>
+        (await bobChatEvents.events.nextMatching(what, (e) => e.chatEvents.chatId === group.id && e.chatEvents.kind === kind)).chatEvents;
+      assert.equal((await nextChange('CREATED for the group', 'CREATED')).chat?.name, 'E2E Lounge');
+
+      const promoted = (await alice.mutate(PromoteAdminDocument, { input: { chatId: group.id, userId: bobUser.id } })).promoteAdmin;
+      assert.deepEqual(promoted.admins.map((a) => a.id), [aliceUser.id, bobUser.id]);
+      assert.deepEqual((await nextChange('ADMIN_PROMOTED', 'ADMIN_PROMOTED')).users.map((u) => u.id), [bobUser.id]);
+      await alice.mutate(DemoteAdminDocument, { input: { chatId: group.id, userId: bobUser.id } });
+      assert.deepEqual((await nextChange('ADMIN_DEMOTED', 'ADMIN_DEMOTED')).users.map((u) => u.id), [bobUser.id]);
+
+      await alice.mutate(UpdateChatDocument, { input: { chatId: group.id, description: 'Where the tests hang out' } });
+      assert.equal((await nextChange('UPDATED', 'UPDATED')).chat?.description, 'Where the tests hang out');
+
+      const found = await carol.query(SearchChatsDocument, { query: 'e2e' });
+      assert.deepEqual(
+        found.searchChats.edges.map((e) => e.node.id),
+        [group.id],
+      );
+      const joined = (await carol.mutate(JoinChatDocument, { input: { chatId: group.id } })).joinChat;
+      assert.equal(joined.memberCount, 3);
+      assert.deepEqual((await nextChange('MEMBERS_ADDED (carol joined)', 'MEMBERS_ADDED')).users.map((u) => u.id), [carolId]);
+
+      await alice.mutate(RemoveChatMemberDocument, { input: { chatId: group.id, userId: carolId } });
+      assert.deepEqual((await nextChange('MEMBER_REMOVED (carol)', 'MEMBER_REMOVED')).users.map((u) => u.id), [carolId]);
+      await alice.mutate(AddChatMembersDocument, { input: { chatId: group.id, userIds: [carolId] } });
+      assert.deepEqual((await nextChange('MEMBERS_ADDED (carol added)', 'MEMBERS_ADDED')).users.map((u) => u.id), [carolId]);
+
+      await bob.mutate(LeaveChatDocument, { input: { chatId: group.id } });
+      const left = await aliceChatEvents.events.nextMatching(
+        'MEMBER_REMOVED (bob left) on alice\'s chatEvents',
+        (e) => e.chatEvents.chatId === group.id && e.chatEvents.kind === 'MEMBER_REMOVED' && e.chatEvents.actor?.id === bobUser.id,
+      );
+      assert.deepEqual(left.chatEvents.users.map((u) => u.id), [bobUser.id]);
+      const after = (await alice.query(ChatDocument, { id: group.id })).chat;
+      assert.deepEqual(after.members.map((m) => m.id).sort(), [aliceUser.id, carolId].sort());
+    });
 
     it('friends: alice removes bob; bob receives FRIEND_REMOVED', async () => {
       const removed = await alice.mutate(RemoveFriendDocument, { input: { userId: bobUser.id } });
