@@ -37,6 +37,11 @@ export interface ApolloChatClientOptions {
   webSocketImpl?: unknown;
   /** `fetch` to use; defaults to the global one. */
   fetch?: typeof fetch;
+  /**
+   * How long to wait before reconnecting the socket (graphql-ws `retryWait`);
+   * by default a randomised 1.3-4 s, doubling with each failed attempt.
+   */
+  retryWait?: (retries: number) => Promise<void>;
 }
 
 export interface ApolloChatClient {
@@ -56,6 +61,7 @@ export function createApolloClient(options: ApolloChatClientOptions): ApolloChat
   const wsClient = createClient({
     url: options.wsUrl,
     webSocketImpl: options.webSocketImpl,
+    retryWait: options.retryWait,
     // Sent as the `connection_init` payload. A function, so a new socket
     // carries the token current at connect time.
     connectionParams: () => {

@@ -34,6 +34,11 @@ export interface UrqlChatClientOptions {
   webSocketImpl?: unknown;
   /** `fetch` to use; defaults to the global one. */
   fetch?: typeof fetch;
+  /**
+   * How long to wait before reconnecting the socket (graphql-ws `retryWait`);
+   * by default a randomised 1.3-4 s, doubling with each failed attempt.
+   */
+  retryWait?: (retries: number) => Promise<void>;
 }
 
 export interface UrqlChatClient {
@@ -52,6 +57,7 @@ export function createUrqlClient(options: UrqlChatClientOptions): UrqlChatClient
   const wsClient = createClient({
     url: options.wsUrl,
     webSocketImpl: options.webSocketImpl,
+    retryWait: options.retryWait,
     // Sent as the `connection_init` payload; read at every (re)connect.
     connectionParams: () => {
       const authorization = bearer(options.getToken());

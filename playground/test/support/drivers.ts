@@ -80,6 +80,10 @@ export function createDriver(library: Library, endpoints: Endpoints): ChatDriver
   return library === 'apollo' ? apolloDriver(endpoints) : urqlDriver(endpoints);
 }
 
+/** Reconnect after 50-150 ms (doubling per failed attempt) instead of 1.3-4 s. */
+const quickRetry = (retries: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, (50 + Math.random() * 100) * 2 ** retries));
+
 /** A `ws` WebSocket that reports every frame it sends. */
 function recordingWebSocket(onSend: (frame: { type?: string; id?: string; payload?: { query?: string } }) => void) {
   return class RecordingWebSocket extends WebSocket {
@@ -181,6 +185,7 @@ function apolloDriver(endpoints: Endpoints): ChatDriver {
     ...endpoints,
     getToken: () => state.token,
     webSocketImpl: watch.webSocketImpl,
+    retryWait: quickRetry,
   });
   watch.attach(wsClient);
   const rethrow = (err: unknown): never => {
@@ -238,6 +243,7 @@ function urqlDriver(endpoints: Endpoints): ChatDriver {
     ...endpoints,
     getToken: () => state.token,
     webSocketImpl: watch.webSocketImpl,
+    retryWait: quickRetry,
   });
   watch.attach(wsClient);
   const unwrap = <T>(result: { data?: T; error?: CombinedError }): T => {
