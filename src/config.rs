@@ -113,6 +113,17 @@ pub struct Settings {
     /// an older cursor gets a RESYNC event instead.
     #[serde(default = "defaults::message_replay_max")]
     pub message_replay_max: i64,
+    /// `TYPING_TIMEOUT_MS`: typing stops this long after the last startTyping.
+    #[serde(default = "defaults::typing_timeout_ms")]
+    pub typing_timeout_ms: u64,
+    /// `TYPING_THROTTLE_MS`: at most one typing broadcast per user and chat
+    /// in this time; changes in between are coalesced.
+    #[serde(default = "defaults::typing_throttle_ms")]
+    pub typing_throttle_ms: u64,
+    /// `PRESENCE_GRACE_MS`: a user whose last socket closed is shown offline
+    /// only if they have not reconnected within this time.
+    #[serde(default = "defaults::presence_grace_ms")]
+    pub presence_grace_ms: u64,
     /// `PLAYGROUND_ENABLED`: serve GraphiQL at `/playground`; defaults to on
     /// in development and off in production.
     #[serde(default)]
@@ -373,6 +384,15 @@ mod defaults {
     }
     pub fn message_replay_max() -> i64 {
         1_000
+    }
+    pub fn typing_timeout_ms() -> u64 {
+        5_000
+    }
+    pub fn typing_throttle_ms() -> u64 {
+        1_000
+    }
+    pub fn presence_grace_ms() -> u64 {
+        5_000
     }
     pub fn shutdown_drain_ms() -> u64 {
         10_000

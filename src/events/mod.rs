@@ -65,6 +65,20 @@ pub enum Event {
     Message(MessageEvent),
     /// Someone starts or stops typing (on the chat's topic).
     Typing(TypingEvent),
+    /// A user came online or went offline (on each watcher's topic).
+    Presence(PresenceEvent),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PresenceStatus {
+    Online,
+    Offline,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PresenceEvent {
+    pub user: User,
+    pub status: PresenceStatus,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

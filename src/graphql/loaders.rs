@@ -20,6 +20,8 @@ pub struct Loaders {
     pub receipts: DataLoader<ReceiptLoader>,
     /// The viewer's unread count, per chat.
     pub unread: DataLoader<UnreadLoader>,
+    /// Whom the viewer may watch (presence), computed once when first asked.
+    pub watchable: tokio::sync::OnceCell<std::collections::HashSet<UserId>>,
 }
 
 impl Loaders {
@@ -31,6 +33,7 @@ impl Loaders {
             chats: DataLoader::new(ChatLoader(services.clone()), tokio::spawn),
             receipts: DataLoader::new(ReceiptLoader(services.clone()), tokio::spawn),
             unread: DataLoader::new(UnreadLoader(services.clone(), viewer), tokio::spawn),
+            watchable: tokio::sync::OnceCell::new(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod query_limits;
 pub mod rate_limits;
+pub mod typing;
 pub mod users;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -42,6 +43,7 @@ pub struct Mutation(
     notifications::NotificationMutation,
     chats::ChatMutation,
     messages::MessageMutation,
+    typing::TypingMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -51,6 +53,7 @@ pub struct Subscription(
     notifications::NotificationSubscription,
     chats::ChatSubscription,
     messages::MessageSubscription,
+    typing::TypingSubscription,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

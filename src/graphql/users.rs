@@ -14,7 +14,7 @@ use super::pagination::{self, connection};
 use crate::auth::Viewer;
 use crate::domain::{User, UserId};
 use crate::error::AppError;
-use crate::events::{Event, Topic};
+use crate::events::{Event, PresenceStatus, Topic};
 use crate::services::users::{ProfileUpdate, Session, SignUp};
 
 /// One user through the request's DataLoader (batched with its siblings).
@@ -38,6 +38,9 @@ pub struct UserObject {
     /// Set where the caller just proved ownership (sign-up and sign-in
     /// results), since such a request carries no token yet.
     owner_view: bool,
+    /// Presence already known to be visible (a presence event was routed
+    /// to this viewer because they may watch the user).
+    presence: Option<PresenceStatus>,
 }
 
 impl UserObject {
@@ -45,6 +48,7 @@ impl UserObject {
         Self {
             user,
             owner_view: false,
+            presence: None,
         }
     }
 
@@ -53,7 +57,38 @@ impl UserObject {
         Self {
             user,
             owner_view: true,
+            presence: None,
         }
+    }
+
+    /// The user with a presence the viewer is known to be allowed to see.
+    pub fn with_presence(user: User, status: PresenceStatus) -> Self {
+        Self {
+            user,
+            owner_view: false,
+            presence: Some(status),
+        }
+    }
+
+    /// Whether the viewer may see this user's presence: themself, friends
+    /// and chat partners, never across a block.
+    async fn presence_visible(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        if self.owner_view || self.presence.is_some() {
+            return Ok(true);
+        }
+        let Viewer::User(me) = ctx.viewer() else {
+            return Ok(false);
+        };
+        if me.id == self.user.id {
+            return Ok(true);
+        }
+        let services = ctx.services()?;
+        let watchable = ctx
+            .loaders()?
+            .watchable
+            .get_or_try_init(|| services.audience.watchers_of(me.id))
+            .await?;
+        Ok(watchable.contains(&self.user.id))
     }
 }
 
@@ -92,6 +127,45 @@ impl UserObject {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.user.created_at
+    }
+
+    /// ONLINE while any of their devices is connected. Visible to
+    /// themself, friends and chat partners (never across a block); null
+    /// for everyone else.
+    async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Presence>> {
+        if !self.presence_visible(ctx).await? {
+            return Ok(None);
+        }
+        let status = match self.presence {
+            Some(status) => status,
+            None if ctx.services()?.presence.is_online(self.user.id) => PresenceStatus::Online,
+            None => PresenceStatus::Offline,
+        };
+        Ok(Some(status.into()))
+    }
+
+    /// When their last device disconnected; same visibility as `status`.
+    async fn last_seen(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(if self.presence_visible(ctx).await? {
+            self.user.last_seen
+        } else {
+            None
+        })
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum Presence {
+    Online,
+    Offline,
+}
+
+impl From<PresenceStatus> for Presence {
+    fn from(status: PresenceStatus) -> Self {
+        match status {
+            PresenceStatus::Online => Self::Online,
+            PresenceStatus::Offline => Self::Offline,
+        }
     }
 }
 
@@ -282,6 +356,8 @@ impl UserMutation {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum UserEventKind {
     ProfileUpdated,
+    /// `user.status` changed (and `user.lastSeen`, on going offline).
+    PresenceChanged,
     /// Events may have been missed (a server-side outage): refetch what you
     /// show. `user` is null.
     Resync,
@@ -299,9 +375,9 @@ pub struct UserSubscription;
 
 #[Subscription]
 impl UserSubscription {
-    /// Profile changes of the signed-in user (from other devices) and of the
-    /// people they may watch: friends and members of shared chats, never
-    /// across a block.
+    /// Profile and presence changes of the people the signed-in user may
+    /// watch — friends and members of shared chats, never across a block —
+    /// and their own profile changes (from other devices).
     #[graphql(guard = "Authenticated")]
     async fn user_events(
         &self,
@@ -322,6 +398,10 @@ impl UserSubscription {
                 Event::ProfileUpdated(user) => Some(UserEvent {
                     kind: UserEventKind::ProfileUpdated,
                     user: Some(UserObject::new(user.clone())),
+                }),
+                Event::Presence(p) => Some(UserEvent {
+                    kind: UserEventKind::PresenceChanged,
+                    user: Some(UserObject::with_presence(p.user.clone(), p.status)),
                 }),
                 _ => None,
             },

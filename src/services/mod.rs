@@ -11,7 +11,9 @@ pub mod friends;
 pub mod message_stream;
 pub mod messages;
 pub mod notifications;
+pub mod presence;
 pub mod timeline;
+pub mod typing;
 pub mod users;
 
 use std::sync::Arc;
@@ -29,7 +31,9 @@ pub use chats::ChatService;
 pub use friends::FriendService;
 pub use messages::MessageService;
 pub use notifications::NotificationService;
+pub use presence::PresenceService;
 pub use timeline::Timeline;
+pub use typing::TypingService;
 pub use users::AccountService;
 
 /// Every service, built once at startup and shared by all requests.
@@ -48,6 +52,8 @@ pub struct Services {
     pub timeline: Timeline,
     pub chats: ChatService,
     pub messages: MessageService,
+    pub typing: TypingService,
+    pub presence: PresenceService,
     /// The most events one `messageEvents` resume replays.
     pub message_replay_max: i64,
 }
@@ -80,7 +86,23 @@ impl Services {
             std::time::Duration::from_secs(settings.message_edit_window_seconds),
             std::time::Duration::from_secs(settings.message_delete_window_seconds),
         );
+        let typing_timers = typing::SharedTyping(std::sync::Arc::new(typing::LocalTyping::new(
+            std::time::Duration::from_millis(settings.typing_timeout_ms),
+            std::time::Duration::from_millis(settings.typing_throttle_ms),
+            TypingService::announcer(bus.clone()),
+        )));
+        let typing = TypingService::new(db.clone(), chats.clone(), Arc::new(typing_timers));
+        let presence = PresenceService::new(
+            db.clone(),
+            bus.clone(),
+            audience.clone(),
+            typing.clone(),
+            Arc::new(presence::LocalPresence::default()),
+            std::time::Duration::from_millis(settings.presence_grace_ms),
+        );
         Ok(Self {
+            typing,
+            presence,
             message_replay_max: settings.message_replay_max,
             messages,
             timeline,

@@ -10,6 +10,7 @@ mod graphql_ws;
 mod health;
 mod http;
 mod messages;
+mod presence;
 mod query_limits;
 mod rate_limits;
 mod schema_file;

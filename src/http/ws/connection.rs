@@ -33,6 +33,7 @@ use crate::auth::{CurrentUser, Viewer, token_from_init_payload};
 use crate::graphql::{AppSchema, SlowConsumer, prepare_request};
 use crate::limits::{ClientIp, LocalSlots, Slot, UserSockets};
 use crate::services::Services;
+use crate::services::presence::PresenceGuard;
 
 /// What every connection shares.
 pub struct WsShared {
@@ -105,6 +106,8 @@ enum State {
         expires: Instant,
         /// One of the user's socket slots, held while the socket is open.
         _slot: Slot,
+        /// Keeps the user counted online while the socket is open.
+        _presence: PresenceGuard,
     },
 }
 
@@ -231,6 +234,7 @@ impl Connection {
             user,
             expires: Instant::now() + remaining,
             _slot: slot,
+            _presence: self.shared.services.presence.connected(user.id),
         };
         // Before the ack, so a client that opens its next socket on seeing
         // the ack finds the address's slot free.

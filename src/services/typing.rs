@@ -1,0 +1,236 @@
+//! Typing indicators. The server owns expiry: without a renewal, typing
+//! stops `TYPING_TIMEOUT_MS` after the last `startTyping`; a renewal inside
+//! that time broadcasts nothing; when the typer's last socket closes it
+//! stops at once. Broadcasts are coalesced to at most one per user and chat
+//! per `TYPING_THROTTLE_MS`, so a flood costs nothing and raises no errors.
+//!
+//! The timers sit behind [`TypingTimers`]; [`LocalTyping`] keeps them in
+//! this process (one small task per person typing).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::domain::{ChatId, User, UserId};
+use crate::error::{AppError, AppResult};
+use crate::events::{Event, EventBus, Topic, TypingEvent};
+use crate::storage::Database;
+
+use super::chats::ChatService;
+
+/// Called with each typing change to broadcast.
+pub type Announce = Arc<dyn Fn(ChatId, &User, bool) + Send + Sync>;
+
+/// Where typing state and timers live.
+pub trait TypingTimers: Send + Sync + 'static {
+    /// `user` typed in `chat` (start or renewal).
+    fn start(&self, chat: ChatId, user: &User);
+    /// `user` stopped typing in `chat`.
+    fn stop(&self, chat: ChatId, user: UserId);
+    /// `user` left entirely (last socket closed): stop everywhere at once.
+    fn stop_everywhere(&self, user: UserId);
+}
+
+#[derive(Clone)]
+pub struct TypingService {
+    db: Database,
+    chats: ChatService,
+    timers: Arc<dyn TypingTimers>,
+}
+
+impl TypingService {
+    pub fn new(db: Database, chats: ChatService, timers: Arc<dyn TypingTimers>) -> Self {
+        Self { db, chats, timers }
+    }
+
+    /// The announcer that publishes typing changes on the chat's topic.
+    pub fn announcer(bus: Arc<dyn EventBus>) -> Announce {
+        Arc::new(move |chat, user, is_typing| {
+            bus.publish(
+                Topic::Chat(chat),
+                Event::Typing(TypingEvent {
+                    chat,
+                    user: user.clone(),
+                    is_typing,
+                }),
+            );
+        })
+    }
+
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %chat))]
+    pub async fn start(&self, me: UserId, chat: ChatId) -> AppResult<()> {
+        self.chats.as_member(me, chat).await?;
+        let user = self
+            .db
+            .users()
+            .find(me)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))?;
+        self.timers.start(chat, &user);
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %chat))]
+    pub async fn stop(&self, me: UserId, chat: ChatId) -> AppResult<()> {
+        self.chats.as_member(me, chat).await?;
+        self.timers.stop(chat, me);
+        Ok(())
+    }
+
+    /// The user's last socket closed.
+    pub fn disconnected(&self, user: UserId) {
+        self.timers.stop_everywhere(user);
+    }
+}
+
+/// One person typing in one chat.
+struct Entry {
+    user: User,
+    typing: bool,
+    /// When typing ends without a renewal.
+    expires: Instant,
+    /// What others last heard, and when.
+    announced: bool,
+    announced_at: Option<Instant>,
+    /// Wakes the entry's task to look at the entry again.
+    wake: Arc<Notify>,
+}
+
+type Key = (ChatId, UserId);
+
+/// Typing state in this process.
+pub struct LocalTyping {
+    entries: Arc<Mutex<HashMap<Key, Entry>>>,
+    timeout: Duration,
+    throttle: Duration,
+    announce: Announce,
+}
+
+impl LocalTyping {
+    pub fn new(timeout: Duration, throttle: Duration, announce: Announce) -> Self {
+        Self {
+            entries: Arc::default(),
+            timeout,
+            throttle,
+            announce,
+        }
+    }
+
+    /// Brings what others heard in line with the state, unless the
+    /// throttle forbids it yet. Returns when to look again (if ever).
+    fn settle(&self, key: Key, now: Instant, immediate: bool) -> Option<Instant> {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = entries.get_mut(&key)?;
+        if entry.typing && now >= entry.expires {
+            entry.typing = false;
+        }
+        if entry.typing != entry.announced {
+            let allowed_at = entry.announced_at.map_or(now, |at| at + self.throttle);
+            if immediate || now >= allowed_at {
+                entry.announced = entry.typing;
+                entry.announced_at = Some(now);
+                (self.announce)(key.0, &entry.user, entry.typing);
+            } else {
+                return Some(allowed_at);
+            }
+        }
+        if entry.typing {
+            return Some(entry.expires);
+        }
+        // Idle: keep the entry only while the throttle still remembers it.
+        match entry.announced_at {
+            Some(at) if now < at + self.throttle => Some(at + self.throttle),
+            _ => {
+                entries.remove(&key);
+                None
+            }
+        }
+    }
+
+    /// Updates an entry, broadcasts if due, and makes sure a task watches
+    /// it (waking the existing one, whose deadline may have changed).
+    fn update(self: &Arc<Self>, key: Key, user: Option<&User>, change: impl FnOnce(&mut Entry)) {
+        let now = Instant::now();
+        let (wake, new) = {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let new = !entries.contains_key(&key);
+            if new {
+                let Some(user) = user else { return };
+                entries.insert(
+                    key,
+                    Entry {
+                        user: user.clone(),
+                        typing: false,
+                        expires: now,
+                        announced: false,
+                        announced_at: None,
+                        wake: Arc::new(Notify::new()),
+                    },
+                );
+            }
+            let Some(entry) = entries.get_mut(&key) else {
+                return;
+            };
+            change(entry);
+            (entry.wake.clone(), new)
+        };
+        let next = self.settle(key, now, false);
+        if new {
+            let this = self.clone();
+            tokio::spawn(async move {
+                let mut next = next;
+                while let Some(at) = next {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at) => {}
+                        _ = wake.notified() => {}
+                    }
+                    next = this.settle(key, Instant::now(), false);
+                }
+            });
+        } else {
+            wake.notify_one();
+        }
+    }
+}
+
+/// Shared so the watcher tasks can reach the state.
+pub struct SharedTyping(pub Arc<LocalTyping>);
+
+impl TypingTimers for SharedTyping {
+    fn start(&self, chat: ChatId, user: &User) {
+        let expires = Instant::now() + self.0.timeout;
+        self.0.update((chat, user.id), Some(user), |entry| {
+            entry.typing = true;
+            entry.expires = expires;
+        });
+    }
+
+    fn stop(&self, chat: ChatId, user: UserId) {
+        self.0
+            .update((chat, user), None, |entry| entry.typing = false);
+    }
+
+    fn stop_everywhere(&self, user: UserId) {
+        let keys: Vec<Key> = {
+            let mut entries = self.0.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let keys: Vec<Key> = entries
+                .keys()
+                .filter(|(_, u)| *u == user)
+                .copied()
+                .collect();
+            for key in &keys {
+                if let Some(entry) = entries.get_mut(key) {
+                    entry.typing = false;
+                }
+            }
+            keys
+        };
+        let now = Instant::now();
+        for key in keys {
+            self.0.settle(key, now, true);
+        }
+    }
+}
