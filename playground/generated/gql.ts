@@ -40,7 +40,7 @@ type Documents = {
     "fragment MessageFields on Message {\n  id\n  chatId\n  cursor\n  type\n  text\n  isDeleted\n  editedAt\n  createdAt\n  clientMessageId\n  sender {\n    ...UserFields\n  }\n  media {\n    url\n    mimeType\n    size\n    name\n    width\n    height\n    durationMs\n  }\n  replyTo {\n    id\n    cursor\n    text\n    isDeleted\n    sender {\n      id\n      handle\n    }\n  }\n  reactions {\n    emoji\n    count\n    reactedByMe\n    users {\n      id\n      handle\n    }\n  }\n  readBy {\n    id\n    handle\n  }\n  deliveredTo {\n    id\n    handle\n  }\n  system {\n    action\n    value\n    actor {\n      id\n      handle\n    }\n    targets {\n      id\n      handle\n    }\n  }\n}": typeof types.MessageFieldsFragmentDoc,
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": typeof types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": typeof types.PageInfoFieldsFragmentDoc,
-    "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n}": typeof types.UserFieldsFragmentDoc,
+    "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": typeof types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": typeof types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.BlockedUsersDocument,
     "mutation CancelFriendRequest($input: CancelFriendRequestInput!) {\n  cancelFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": typeof types.CancelFriendRequestDocument,
@@ -64,6 +64,9 @@ type Documents = {
     "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": typeof types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.NotificationsDocument,
     "query UnreadNotificationCount {\n  unreadNotificationCount\n}": typeof types.UnreadNotificationCountDocument,
+    "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StartTypingDocument,
+    "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StopTypingDocument,
+    "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": typeof types.TypingEventsDocument,
 };
 const documents: Documents = {
     "query Me {\n  me {\n    ...UserFields\n    email\n  }\n}": types.MeDocument,
@@ -92,7 +95,7 @@ const documents: Documents = {
     "fragment MessageFields on Message {\n  id\n  chatId\n  cursor\n  type\n  text\n  isDeleted\n  editedAt\n  createdAt\n  clientMessageId\n  sender {\n    ...UserFields\n  }\n  media {\n    url\n    mimeType\n    size\n    name\n    width\n    height\n    durationMs\n  }\n  replyTo {\n    id\n    cursor\n    text\n    isDeleted\n    sender {\n      id\n      handle\n    }\n  }\n  reactions {\n    emoji\n    count\n    reactedByMe\n    users {\n      id\n      handle\n    }\n  }\n  readBy {\n    id\n    handle\n  }\n  deliveredTo {\n    id\n    handle\n  }\n  system {\n    action\n    value\n    actor {\n      id\n      handle\n    }\n    targets {\n      id\n      handle\n    }\n  }\n}": types.MessageFieldsFragmentDoc,
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": types.PageInfoFieldsFragmentDoc,
-    "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n}": types.UserFieldsFragmentDoc,
+    "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.BlockedUsersDocument,
     "mutation CancelFriendRequest($input: CancelFriendRequestInput!) {\n  cancelFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": types.CancelFriendRequestDocument,
@@ -116,6 +119,9 @@ const documents: Documents = {
     "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.NotificationsDocument,
     "query UnreadNotificationCount {\n  unreadNotificationCount\n}": types.UnreadNotificationCountDocument,
+    "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StartTypingDocument,
+    "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StopTypingDocument,
+    "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": types.TypingEventsDocument,
 };
 
 /**
@@ -239,7 +245,7 @@ export function graphql(source: "fragment PageInfoFields on PageInfo {\n  hasNex
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n}"): (typeof documents)["fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n}"];
+export function graphql(source: "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}"): (typeof documents)["fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -332,6 +338,18 @@ export function graphql(source: "query Notifications($first: Int, $after: String
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query UnreadNotificationCount {\n  unreadNotificationCount\n}"): (typeof documents)["query UnreadNotificationCount {\n  unreadNotificationCount\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}"): (typeof documents)["mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}"): (typeof documents)["mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}"): (typeof documents)["subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
