@@ -92,6 +92,12 @@ impl Timeline {
                     .find_by_client_id(sender.id, client_id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("duplicate message vanished"))?;
+                // Taking the number also made this (never stored) message
+                // the chat's last one; point it back at the real message.
+                self.db
+                    .chats()
+                    .replace_last_message(chat, id, first.id)
+                    .await?;
                 Ok(Posted::Duplicate(first))
             }
             Err(error) => {

@@ -416,6 +416,23 @@ impl ChatStore {
         chat.get_i64("seq").map_err(AppError::internal)
     }
 
+    /// Points the chat's last message at `real` if it still names `phantom`
+    /// (a message whose insert lost a duplicate race).
+    pub async fn replace_last_message(
+        &self,
+        id: ChatId,
+        phantom: MessageId,
+        real: MessageId,
+    ) -> AppResult<()> {
+        self.chats
+            .update_one(
+                doc! { "_id": id.oid(), "lastMessageId": phantom.oid() },
+                doc! { "$set": { "lastMessageId": real.oid() } },
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn modify(&self, filter: Document, update: Document) -> AppResult<Option<Chat>> {
         Ok(self
             .chats

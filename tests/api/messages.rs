@@ -239,6 +239,17 @@ async fn twenty_identical_sends_at_once__store_and_broadcast_one_message() {
         })
         .collect();
     assert_eq!(ids.len(), 1, "every retry returns the first message");
+    let last = app
+        .gql_ok(
+            Some(&ada.token),
+            "query($id: ID!) { chat(id: $id) { lastMessage { id } } }",
+            json!({ "id": chat }),
+        )
+        .await;
+    assert!(
+        ids.contains(last["chat"]["lastMessage"]["id"].as_str().unwrap()),
+        "the chat's last message is the stored one"
+    );
     assert_eq!(texts(&app, &ada, &chat).await, ["once"]);
     let created = next_event(&mut bob_stream).await;
     assert_eq!(created["kind"], "CREATED");
