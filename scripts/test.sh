@@ -67,6 +67,8 @@ run_node_tests() {
         log "playground/package.json has no \"test\" script: skipping node tests"
         return 0
     fi
+    # The browser test drives Debian's Chromium (no browser download).
+    ensure_apt_package chromium chromium
     log "running node tests in playground/ (npm ci && npm test)"
     local rc=0
     cd "$REPO_ROOT/playground"
