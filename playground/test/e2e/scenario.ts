@@ -2,8 +2,8 @@
 // (apollo.test.ts, urql.test.ts), each against its own server and database.
 //
 // Steps run in order and share state (the users, their tokens, open
-// subscriptions). Steps for features that are not in schema.graphql yet are
-// listed at the end as TODO and skipped.
+// subscriptions). A step for a feature that is not in schema.graphql yet is
+// written as `it(name, { skip: 'TODO: waits for …' }, () => {})` until it lands.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -49,6 +49,9 @@ import {
   RemoveReactionDocument,
   SearchChatsDocument,
   SendMessageDocument,
+  StartTypingDocument,
+  StopTypingDocument,
+  TypingEventsDocument,
   UpdateChatDocument,
   type ChatEventsSubscription,
   type ChatFieldsFragment,
@@ -60,7 +63,6 @@ import {
   type UserEventsSubscription,
 } from '../../generated/graphql.ts';
 import { createDriver, GraphQLFailure, type ChatDriver, type Library, type Subscription } from '../support/drivers.ts';
-import { hasRootFields } from '../support/schema.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -80,17 +82,6 @@ async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise
 }
 
 const isProfileUpdate = (e: UserEventsSubscription) => e.userEvents.kind === 'PROFILE_UPDATED';
-
-/**
- * A step that waits for a feature: skipped with a TODO note. The note says
- * whether schema.graphql already has the fields (then the step is overdue).
- */
-function todo(feature: string, needs: string[], description: string): void {
-  const reason = hasRootFields(...needs)
-    ? `TODO: ${feature} is in schema.graphql now; write this step`
-    : `TODO: waits for ${feature} (${needs.join(', ')}) in schema.graphql`;
-  it(`${feature}: ${description}`, { skip: reason }, () => {});
-}
 
 export function chatScenario(library: Library): void {
   describe(`chat server driven by ${library}`, () => {
@@ -123,7 +114,9 @@ export function chatScenario(library: Library): void {
     let lastReactions: MessageFieldsFragment['reactions'] = [];
 
     before(async () => {
-      server = await startServer();
+      // Offline after 0.5 s without a socket instead of 5 s, so the presence
+      // step need not wait long.
+      server = await startServer({ PRESENCE_GRACE_MS: '500' });
       alice = newDriver();
       bob = newDriver();
     });
@@ -376,7 +369,6 @@ export function chatScenario(library: Library): void {
       assert.equal(gone.friendEvents.request?.id, request.sendFriendRequest.id);
     });
 
-    // ---- Coming features: each TODO becomes a real step when it lands. ----
     it('chats: alice opens a direct chat with bob; bob hears of it on chatEvents and in chats', async () => {
       aliceChatEvents = alice.subscribe(ChatEventsDocument, {});
       bobChatEvents = bob.subscribe(ChatEventsDocument, {});
@@ -510,7 +502,32 @@ export function chatScenario(library: Library): void {
       assert.equal((await bobMessages.events.next('READ on bob\'s stream')).messageEvents.kind, 'READ');
     });
 
-    todo('typing', ['Mutation.startTyping', 'Mutation.stopTyping', 'Subscription.typingEvents'], 'bob starts and stops typing; alice sees both');
+    it('typing: bob starts and stops typing; alice sees both; nobody gets their own', async () => {
+      const aliceTyping = alice.subscribe(TypingEventsDocument, { chatId: chat.id });
+      const bobTyping = bob.subscribe(TypingEventsDocument, { chatId: chat.id });
+      await Promise.all([aliceTyping.ready(), bobTyping.ready()]);
+
+      const started = await bob.mutate(StartTypingDocument, { input: { chatId: chat.id } });
+      assert.deepEqual([started.startTyping.chatId, started.startTyping.isTyping], [chat.id, true]);
+      const on = (await aliceTyping.events.next('bob typing on alice\'s typingEvents')).typingEvents;
+      assert.deepEqual([on.chatId, on.user.id, on.isTyping], [chat.id, bobUser.id, true]);
+      // A renewal is silent; the stop comes next (within the 1 s throttle).
+      await bob.mutate(StartTypingDocument, { input: { chatId: chat.id } });
+      const stopped = await bob.mutate(StopTypingDocument, { input: { chatId: chat.id } });
+      assert.equal(stopped.stopTyping.isTyping, false);
+      const off = (await aliceTyping.events.next('bob stopped typing')).typingEvents;
+      assert.deepEqual([off.user.id, off.isTyping], [bobUser.id, false]);
+
+      // Bob's stream has none of his own: its first event is alice's.
+      await alice.mutate(StartTypingDocument, { input: { chatId: chat.id } });
+      const hers = (await bobTyping.events.next('alice typing on bob\'s typingEvents')).typingEvents;
+      assert.deepEqual([hers.user.handle, hers.isTyping], ['alice', true]);
+      await alice.mutate(StopTypingDocument, { input: { chatId: chat.id } });
+      assert.equal((await bobTyping.events.next('alice stopped typing')).typingEvents.isTyping, false);
+      assert.deepEqual(aliceTyping.events.received.map((e) => e.typingEvents.user.id), [bobUser.id, bobUser.id]);
+      aliceTyping.unsubscribe();
+      bobTyping.unsubscribe();
+    });
 
     it('message deletes: alice deletes the message for everyone; bob receives the tombstone', async () => {
       const deleted = (await alice.mutate(DeleteMessageDocument, { input: { messageId: message.id, forEveryone: true } })).deleteMessage;
@@ -612,6 +629,30 @@ export function chatScenario(library: Library): void {
       assert.deepEqual(left.chatEvents.users.map((u) => u.id), [bobUser.id]);
       const after = (await alice.query(ChatDocument, { id: group.id })).chat;
       assert.deepEqual(after.members.map((m) => m.id).sort(), [aliceUser.id, carolId].sort());
+    });
+
+    it('presence: carol, a chat partner of alice, comes online and goes offline; alice sees both', async () => {
+      assert.equal((await alice.query(MeDocument, {})).me.status, 'ONLINE', 'alice has sockets open');
+      const isCarol = (status: string) => (e: UserEventsSubscription) =>
+        e.userEvents.kind === 'PRESENCE_CHANGED' && e.userEvents.user?.id === carolId && e.userEvents.user.status === status;
+      // Carol has only used HTTP so far; a subscription opens her first socket.
+      const carolEvents = carol.subscribe(UserEventsDocument, {});
+      const online = (await aliceUserEvents.events.nextMatching('carol ONLINE on alice\'s userEvents', isCarol('ONLINE'))).userEvents;
+      assert.equal(online.user?.handle, 'carol');
+      assert.equal((await alice.query(UserDocument, { id: carolId })).user.status, 'ONLINE');
+      // Her last socket closes (graphql-ws closes a lazy socket with its last
+      // subscription); after the grace period she is offline, with lastSeen.
+      carolEvents.unsubscribe();
+      const offline = (await aliceUserEvents.events.nextMatching('carol OFFLINE on alice\'s userEvents', isCarol('OFFLINE'))).userEvents;
+      assert.ok(offline.user?.lastSeen && Date.parse(offline.user.lastSeen) <= Date.now());
+      // A stranger sees no presence at all.
+      const stranger = newDriver();
+      const signedUp = await stranger.mutate(SignUpDocument, {
+        input: { email: 'dave@example.com', handle: 'dave', name: 'Dave', password: PASSWORD },
+      });
+      stranger.token = signedUp.signUp.token;
+      const seen = (await stranger.query(UserDocument, { id: carolId })).user;
+      assert.deepEqual([seen.status, seen.lastSeen], [null, null]);
     });
 
     it('friends: alice removes bob; bob receives FRIEND_REMOVED', async () => {

@@ -53,14 +53,15 @@ async function get(url: string): Promise<number> {
   }
 }
 
-export async function startServer(): Promise<RunningServer> {
+/** Starts the server; `env` adds or overrides its settings (e.g. timings). */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const problems = preflightProblems().filter((p) => !p.startsWith('Chromium'));
   if (problems.length > 0) throw new Error(problems.join('\n'));
   // A free port can be taken between probing and binding; try a few.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(await freePort());
+      return await startOnce(await freePort(), env);
     } catch (err) {
       lastError = err;
       if (!(err instanceof ExitedEarly)) throw err;
@@ -71,7 +72,7 @@ export async function startServer(): Promise<RunningServer> {
 
 class ExitedEarly extends Error {}
 
-async function startOnce(port: number): Promise<RunningServer> {
+async function startOnce(port: number, extraEnv: Record<string, string>): Promise<RunningServer> {
   const database = `e2e_${randomBytes(6).toString('hex')}`;
   const child = spawn(serverBin, [], {
     env: {
@@ -82,6 +83,7 @@ async function startOnce(port: number): Promise<RunningServer> {
       APP_PORT: String(port),
       APP_ENV: 'development',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL || 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
