@@ -143,16 +143,7 @@ impl MessageService {
             )
             .await?
             .ok_or_else(|| AppError::Conflict("the message was deleted".into()))?;
-        self.timeline
-            .log(
-                edited.chat,
-                LoggedKind::Edited,
-                me,
-                Some(edited.clone()),
-                None,
-            )
-            .await?;
-        Ok(edited)
+        self.changed(me, LoggedKind::Edited, edited).await
     }
 
     /// Deletes a message for everyone (a tombstone, broadcast) or for `me`
@@ -209,16 +200,7 @@ impl MessageService {
                 .await?
                 .ok_or_else(message_not_found);
         };
-        self.timeline
-            .log(
-                tombstone.chat,
-                LoggedKind::Deleted,
-                me,
-                Some(tombstone.clone()),
-                None,
-            )
-            .await?;
-        Ok(tombstone)
+        self.changed(me, LoggedKind::Deleted, tombstone).await
     }
 
     /// Adds `me`'s reaction (idempotent: repeating changes nothing).
@@ -238,7 +220,7 @@ impl MessageService {
                 )
                 .await?;
             if let Some(updated) = joined {
-                return self.reaction_changed(me, updated).await;
+                return self.changed(me, LoggedKind::ReactionChanged, updated).await;
             }
             let current = store.find(id).await?.ok_or_else(message_not_found)?;
             if current
@@ -264,7 +246,7 @@ impl MessageService {
                 )
                 .await?;
             if let Some(updated) = added {
-                return self.reaction_changed(me, updated).await;
+                return self.changed(me, LoggedKind::ReactionChanged, updated).await;
             }
         }
         let _ = message;
@@ -293,20 +275,15 @@ impl MessageService {
             )
             .await?;
         match removed {
-            Some(updated) => self.reaction_changed(me, updated).await,
+            Some(updated) => self.changed(me, LoggedKind::ReactionChanged, updated).await,
             None => Ok(message),
         }
     }
 
-    async fn reaction_changed(&self, me: UserId, message: Message) -> AppResult<Message> {
+    /// Logs and broadcasts a change to `message` (now in its new state).
+    async fn changed(&self, me: UserId, kind: LoggedKind, message: Message) -> AppResult<Message> {
         self.timeline
-            .log(
-                message.chat,
-                LoggedKind::ReactionChanged,
-                me,
-                Some(message.clone()),
-                None,
-            )
+            .log(message.chat, kind, me, Some(message.clone()), None)
             .await?;
         Ok(message)
     }
