@@ -9,6 +9,7 @@ mod chats;
 mod graphql_ws;
 mod health;
 mod http;
+mod injection;
 mod messages;
 mod presence;
 mod query_limits;
