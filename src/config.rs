@@ -402,7 +402,7 @@ mod defaults {
         12
     }
     pub fn max_query_complexity() -> usize {
-        5_000
+        10_000
     }
     pub fn max_query_aliases() -> usize {
         30

@@ -58,7 +58,12 @@ impl From<MessageDoc> for Message {
             text: d.text,
             media: d.media,
             reply_to: d.reply_to.map(MessageId),
-            reactions: d.reactions,
+            // Removing the last user of an emoji leaves its entry empty.
+            reactions: d
+                .reactions
+                .into_iter()
+                .filter(|r| !r.users.is_empty())
+                .collect(),
             deleted_for: d.deleted_for.into_iter().map(UserId).collect(),
             is_deleted: d.is_deleted,
             edited_at: d.edited_at.map(to_chrono),

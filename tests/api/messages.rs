@@ -491,6 +491,12 @@ async fn reactions__one_per_emoji_per_user__idempotent__with_counts_broadcast() 
         removed["removeReaction"]["reactions"][0],
         json!({ "emoji": "👍", "count": 1 })
     );
+    let gone = app.gql_ok(Some(&ada.token), UNREACT, react("👍")).await;
+    assert_eq!(
+        gone["removeReaction"]["reactions"],
+        json!([{ "emoji": ":party:", "count": 1 }]),
+        "an emoji nobody uses is gone"
+    );
     app.gql_ok(Some(&bob.token), UNREACT, react("👍")).await;
     for bad in ["", "ab", "👍👍", ":Nope:", &format!(":{}:", "x".repeat(31))] {
         assert_eq!(

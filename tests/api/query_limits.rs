@@ -204,12 +204,14 @@ async fn graphiql_introspection__passes_the_default_limits() {
 async fn complexity__counts_the_page_sizes_of_connections() {
     let app = TestApp::spawn().await;
     let ada = app.sign_up("ada").await;
-    // Five aliased pages: 5 x (1 + n x 12) against the default limit of 5000.
+    // Ten aliased pages: 10 x (1 + n x 12) against the default limit of 10000.
     let page = |n: usize| {
         let one = format!(
             "chats(first: {n}) {{ edges {{ node {{ members {{ id handle name bio image }} lastMessage {{ text sender {{ handle }} }} }} }} }}"
         );
-        format!("{{ a: {one} b: {one} c: {one} d: {one} e: {one} }}")
+        format!(
+            "{{ a: {one} b: {one} c: {one} d: {one} e: {one} f: {one} g: {one} h: {one} i: {one} j: {one} }}"
+        )
     };
     let small = app
         .gql(Some(&ada.token), &page(20), serde_json::json!({}))
