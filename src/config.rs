@@ -204,6 +204,20 @@ pub struct Settings {
     /// (generous: the typing feature already throttles them silently).
     #[serde(default = "defaults::rate_limit_typing")]
     pub rate_limit_typing: RateQuota,
+    /// `REDIS_URL`: the Redis (`redis://host:port`) that carries events
+    /// between instances. Unset or empty: a single instance with the
+    /// in-process bus. May hold a password, hence secret.
+    #[serde(default)]
+    pub redis_url: Option<SecretString>,
+    /// `REDIS_PUBLISH_QUEUE`: events waiting to be sent to Redis; when full,
+    /// new events reach only local subscribers and their topics get a gap
+    /// notice on the other instances.
+    #[serde(default = "defaults::redis_publish_queue")]
+    pub redis_publish_queue: usize,
+    /// `REDIS_RECONNECT_MAX_MS`: the longest pause between attempts to
+    /// reconnect to Redis (the pause starts at 100 ms and doubles).
+    #[serde(default = "defaults::redis_reconnect_max_ms")]
+    pub redis_reconnect_max_ms: u64,
 }
 
 /// Why the settings could not be used.
@@ -268,6 +282,7 @@ impl Settings {
                 "WS_MAX_PENDING_SOCKETS_PER_IP",
                 self.ws_max_pending_sockets_per_ip,
             ),
+            ("REDIS_PUBLISH_QUEUE", self.redis_publish_queue),
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be at least 1")));
@@ -318,6 +333,19 @@ impl Settings {
 
     pub fn shutdown_drain(&self) -> Duration {
         Duration::from_millis(self.shutdown_drain_ms)
+    }
+
+    /// The Redis URL, when one is configured (an empty value counts as none,
+    /// as deployment templates often leave it).
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis_url
+            .as_ref()
+            .map(|url| url.expose_secret())
+            .filter(|url| !url.trim().is_empty())
+    }
+
+    pub fn redis_reconnect_max(&self) -> Duration {
+        Duration::from_millis(self.redis_reconnect_max_ms)
     }
 }
 
@@ -454,5 +482,11 @@ mod defaults {
     }
     pub fn rate_limit_typing() -> RateQuota {
         RateQuota::new(120, MINUTE)
+    }
+    pub fn redis_publish_queue() -> usize {
+        4_096
+    }
+    pub fn redis_reconnect_max_ms() -> u64 {
+        5_000
     }
 }

@@ -14,7 +14,8 @@
 //! - [`auth`]: tokens, password hashing, the caller ([`auth::Viewer`])
 //! - [`domain`]: ids and checked input types
 //! - [`error`]: the one error type and its stable codes
-//! - [`config`], [`telemetry`]: settings from the environment, logging
+//! - [`config`], [`telemetry`], [`metrics`]: settings from the environment,
+//!   logging, Prometheus metrics
 
 pub mod auth;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod limits;
+pub mod metrics;
 pub mod services;
 pub mod startup;
 pub mod storage;

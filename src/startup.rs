@@ -14,8 +14,8 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Settings;
 use crate::domain::UserId;
-use crate::events::{EventBus, LocalBus};
-use crate::graphql::build_schema;
+use crate::events::{EventBus, LocalBus, RedisBus, RedisOptions};
+use crate::graphql::{QueryLimits, build_schema};
 use crate::http::{AppState, router, ws::WsShared};
 use crate::limits::LocalSlots;
 use crate::services::Services;
@@ -25,6 +25,9 @@ use crate::storage::Database;
 const STARTUP_DB_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often rate-limit state of callers gone quiet is forgotten.
 const RATE_LIMIT_SWEEP: Duration = Duration::from_secs(60);
+/// How long startup waits for the first Redis connection attempts before
+/// serving without it (see [`event_bus`]).
+const STARTUP_REDIS_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Application {
     listener: TcpListener,
@@ -36,6 +39,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::metrics::install();
         let db = Database::connect(&settings)
             .await
             .map_err(|e| anyhow::anyhow!("connecting to MongoDB: {e:?}"))?;
@@ -47,7 +51,7 @@ impl Application {
                 )
             })?
             .map_err(|e| anyhow::anyhow!("creating indexes: {e:?}"))?;
-        let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new());
+        let bus = event_bus(&settings).await?;
         let services = Services::new(&settings, db, bus)
             .map_err(|e| anyhow::anyhow!("building services: {e:?}"))?;
         let schema = build_schema(services.clone(), &settings);
@@ -58,6 +62,7 @@ impl Application {
             init_timeout: settings.ws_init_timeout(),
             shutdown: shutdown.clone(),
             max_operations: settings.ws_max_operations,
+            query_limits: QueryLimits::from_settings(&settings),
             user_sockets: Arc::new(LocalSlots::<UserId>::new(settings.ws_max_sockets_per_user)),
             pending: LocalSlots::new(settings.ws_max_pending_sockets_per_ip),
         });
@@ -93,8 +98,10 @@ impl Application {
     }
 
     /// Serves until `signal` resolves, then shuts down gracefully: stops
-    /// accepting, closes every WebSocket with 1001, lets in-flight requests
-    /// finish, and gives up after the drain timeout.
+    /// accepting (the listener is closed), closes every WebSocket with 1001
+    /// once its running queries and mutations have answered, lets in-flight
+    /// HTTP requests finish, and gives up when the drain timeout, counted
+    /// from the signal, runs out.
     pub async fn run_until_stopped(
         self,
         signal: impl Future<Output = ()> + Send + 'static,
@@ -108,28 +115,54 @@ impl Application {
         let sweep = self.state.services.rate_limits.clone();
         tokio::spawn(sweep.sweep_until(RATE_LIMIT_SWEEP, self.shutdown.clone()));
         let sockets = self.state.sockets.clone();
-        let stopping = self.shutdown.clone();
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let server = axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move { stopping.cancelled().await });
-        let drain = self.drain;
-        let shutdown = self.shutdown.clone();
-        let deadline = async move {
-            shutdown.cancelled().await;
-            tokio::time::sleep(drain).await;
+            .with_graceful_shutdown(self.shutdown.clone().cancelled_owned());
+        // Ends only after the signal (or on a serving error).
+        let serve_and_drain = async move {
+            server.await.context("serving HTTP")?;
+            sockets.close();
+            sockets.wait().await;
+            anyhow::Ok(())
         };
+        tokio::pin!(serve_and_drain);
+        let drain = self.drain;
         tokio::select! {
-            served = server => served.context("serving HTTP")?,
-            _ = deadline => {
-                tracing::warn!(?drain, "drain timeout: dropping requests still in flight");
-                return Ok(());
+            served = &mut serve_and_drain => served?,
+            _ = self.shutdown.cancelled() => {
+                match tokio::time::timeout(drain, &mut serve_and_drain).await {
+                    Ok(drained) => drained?,
+                    Err(_) => {
+                        tracing::warn!(?drain, "drain timeout: dropping requests and sockets still open");
+                        return Ok(());
+                    }
+                }
             }
-        }
-        sockets.close();
-        if tokio::time::timeout(drain, sockets.wait()).await.is_err() {
-            tracing::warn!(?drain, "drain timeout: dropping sockets still open");
         }
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The in-process bus, or the Redis bus when `REDIS_URL` is set. Startup
+/// waits briefly for Redis but does not fail without it: the instance then
+/// serves its local subscribers, `/ready` says Redis is down (so a balancer
+/// sends no traffic yet), and the link comes up when Redis does.
+async fn event_bus(settings: &Settings) -> anyhow::Result<Arc<dyn EventBus>> {
+    let Some(url) = settings.redis_url() else {
+        return Ok(Arc::new(LocalBus::new()));
+    };
+    let bus = RedisBus::start(RedisOptions {
+        url: url.to_owned(),
+        publish_queue: settings.redis_publish_queue,
+        reconnect_max: settings.redis_reconnect_max(),
+    })
+    .map_err(|e| anyhow::anyhow!("REDIS_URL is not usable: {e}"))?;
+    if !bus.first_attempt(STARTUP_REDIS_TIMEOUT).await {
+        tracing::error!(
+            "Redis is not reachable; serving local subscribers only until it is \
+             (/ready reports redis down)"
+        );
+    }
+    Ok(Arc::new(bus))
 }

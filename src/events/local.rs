@@ -1,5 +1,10 @@
 //! The in-process bus: one bounded broadcast channel per topic that has
 //! subscribers, created on the first subscribe and removed with the last.
+//!
+//! [`RedisBus`](super::RedisBus) reuses it for local fan-out: a [`TopicHook`]
+//! tells it when a topic gains its first subscriber or loses its last, and
+//! [`LocalBus::signal_gap`] reaches a topic's subscribers with
+//! [`Interruption::Gap`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -13,13 +18,47 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::{Event, EventBus, EventStream, Interruption, SUBSCRIBER_BUFFER, Topic};
+use crate::metrics;
 
-type Channels = RwLock<HashMap<Topic, broadcast::Sender<Arc<Event>>>>;
+/// What a topic's channel carries: an event, or word that events may have
+/// been lost (it shares the channel so it stays in order with the events).
+#[derive(Clone)]
+enum Signal {
+    Event(Arc<Event>),
+    Gap,
+}
+
+/// A change in whether a topic has local subscribers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopicChange {
+    FirstSubscriber,
+    LastUnsubscribed,
+}
+
+/// Called when a topic gains its first subscriber or loses its last. It runs
+/// under the bus's lock, so that changes are reported in the order they
+/// happen: it must be quick and must not call back into the bus.
+pub type TopicHook = Arc<dyn Fn(Topic, TopicChange) + Send + Sync>;
+
+#[derive(Default)]
+struct Shared {
+    channels: RwLock<HashMap<Topic, broadcast::Sender<Signal>>>,
+    hook: Option<TopicHook>,
+}
+
+impl Shared {
+    fn sender(&self, topic: Topic) -> Option<broadcast::Sender<Signal>> {
+        match self.channels.read() {
+            Ok(channels) => channels.get(&topic).cloned(),
+            Err(_) => None,
+        }
+    }
+}
 
 /// Topic-routed delivery inside one process.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct LocalBus {
-    channels: Arc<Channels>,
+    shared: Arc<Shared>,
 }
 
 impl LocalBus {
@@ -27,43 +66,91 @@ impl LocalBus {
         Self::default()
     }
 
+    /// A bus that reports topic changes to `hook`.
+    pub fn with_hook(hook: TopicHook) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                channels: RwLock::default(),
+                hook: Some(hook),
+            }),
+        }
+    }
+
     /// Topics with at least one subscriber (for tests and metrics).
     pub fn topic_count(&self) -> usize {
-        self.channels.read().map(|c| c.len()).unwrap_or(0)
+        self.shared.channels.read().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// The topics that have subscribers right now.
+    pub fn topics(&self) -> Vec<Topic> {
+        self.shared
+            .channels
+            .read()
+            .map(|c| c.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn has_subscribers(&self, topic: Topic) -> bool {
+        self.shared
+            .channels
+            .read()
+            .is_ok_and(|c| c.contains_key(&topic))
+    }
+
+    /// Hands `event` to the current subscribers of `topic` (no publish count:
+    /// the event may come from another instance).
+    pub fn deliver(&self, topic: Topic, event: Arc<Event>) {
+        if let Some(sender) = self.shared.sender(topic) {
+            // An error only means every receiver left since the lookup.
+            let delivered = sender.send(Signal::Event(event)).unwrap_or(0);
+            metrics::events_delivered(topic.kind(), delivered);
+        }
+    }
+
+    /// Tells every current subscriber of `topic` that events may have been
+    /// lost; their streams yield [`Interruption::Gap`] and stay open.
+    pub fn signal_gap(&self, topic: Topic) {
+        if let Some(sender) = self.shared.sender(topic)
+            && sender.send(Signal::Gap).is_ok()
+        {
+            metrics::bus_gap(topic.kind());
+        }
     }
 }
 
 impl EventBus for LocalBus {
     fn publish(&self, topic: Topic, event: Event) {
-        let sender = match self.channels.read() {
-            Ok(channels) => channels.get(&topic).cloned(),
-            Err(_) => None,
-        };
-        if let Some(sender) = sender {
-            // An error only means every receiver left since the lookup.
-            let _ = sender.send(Arc::new(event));
-        }
+        metrics::event_published(topic.kind());
+        self.deliver(topic, Arc::new(event));
     }
 
     fn subscribe(&self, topic: Topic) -> EventStream {
         let receiver = {
-            let mut channels = self.channels.write().unwrap_or_else(|p| p.into_inner());
+            let mut channels = self
+                .shared
+                .channels
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
             channels
                 .entry(topic)
-                .or_insert_with(|| broadcast::channel(SUBSCRIBER_BUFFER).0)
+                .or_insert_with(|| {
+                    if let Some(hook) = &self.shared.hook {
+                        hook(topic, TopicChange::FirstSubscriber);
+                    }
+                    broadcast::channel(SUBSCRIBER_BUFFER).0
+                })
                 .subscribe()
         };
         EventStream::new(Subscription {
             receiver: Some(BroadcastStream::new(receiver)),
-            channels: self.channels.clone(),
+            shared: self.shared.clone(),
             topic,
         })
     }
 
     fn subscriber_count(&self, topic: Topic) -> usize {
-        let channels = self.channels.read().unwrap_or_else(|p| p.into_inner());
-        channels
-            .get(&topic)
+        self.shared
+            .sender(topic)
             .map_or(0, |sender| sender.receiver_count())
     }
 }
@@ -73,8 +160,8 @@ impl EventBus for LocalBus {
 struct Subscription {
     /// Always `Some` until drop, which takes it first so the receiver count
     /// no longer includes this subscriber when the topic is checked.
-    receiver: Option<BroadcastStream<Arc<Event>>>,
-    channels: Arc<Channels>,
+    receiver: Option<BroadcastStream<Signal>>,
+    shared: Arc<Shared>,
     topic: Topic,
 }
 
@@ -86,8 +173,10 @@ impl Stream for Subscription {
             return Poll::Ready(None);
         };
         receiver.poll_next_unpin(cx).map(|item| {
-            item.map(|r| {
-                r.map_err(|BroadcastStreamRecvError::Lagged(missed)| Interruption::Lagged(missed))
+            item.map(|received| match received {
+                Ok(Signal::Event(event)) => Ok(event),
+                Ok(Signal::Gap) => Err(Interruption::Gap),
+                Err(BroadcastStreamRecvError::Lagged(missed)) => Err(Interruption::Lagged(missed)),
             })
         })
     }
@@ -96,12 +185,19 @@ impl Stream for Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         drop(self.receiver.take());
-        let mut channels = self.channels.write().unwrap_or_else(|p| p.into_inner());
+        let mut channels = self
+            .shared
+            .channels
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
         if channels
             .get(&self.topic)
             .is_some_and(|sender| sender.receiver_count() == 0)
         {
             channels.remove(&self.topic);
+            if let Some(hook) = &self.shared.hook {
+                hook(self.topic, TopicChange::LastUnsubscribed);
+            }
         }
     }
 }
@@ -157,6 +253,40 @@ mod tests {
         assert_eq!(bus.subscriber_count(topic), 1);
         drop(second);
         assert_eq!(bus.topic_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_hook__hears_the_first_subscriber_and_the_last_leaving() {
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let bus = LocalBus::with_hook(Arc::new(move |topic, change| {
+            log.lock().unwrap().push((topic, change));
+        }));
+        let topic = Topic::User(UserId::new());
+        let first = bus.subscribe(topic);
+        let second = bus.subscribe(topic);
+        drop(first);
+        drop(second);
+        assert_eq!(
+            *heard.lock().unwrap(),
+            vec![
+                (topic, TopicChange::FirstSubscriber),
+                (topic, TopicChange::LastUnsubscribed)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_gap__reaches_the_topic_in_order_and_keeps_the_stream_open() {
+        let bus = LocalBus::new();
+        let topic = Topic::User(UserId::new());
+        let mut stream = bus.subscribe(topic);
+        bus.publish(topic, profile("before"));
+        bus.signal_gap(topic);
+        bus.publish(topic, profile("after"));
+        assert_eq!(handle_of(&stream.next().await.unwrap().unwrap()), "before");
+        assert_eq!(stream.next().await.unwrap().unwrap_err(), Interruption::Gap);
+        assert_eq!(handle_of(&stream.next().await.unwrap().unwrap()), "after");
     }
 
     #[tokio::test]

@@ -4,8 +4,8 @@
 //! Events are published to a [`Topic`] (one chat, one user) and reach only
 //! the subscribers of that topic, so a publish costs the topic's subscribers,
 //! never the whole server's. [`EventBus`] is the seam: [`LocalBus`] delivers
-//! inside one process; a Redis-backed bus carries the same topics between
-//! instances.
+//! inside one process; [`RedisBus`] (used when `REDIS_URL` is set) carries
+//! the same topics between instances, one Redis channel per topic.
 //!
 //! Overflow policy: each subscriber has a bounded buffer
 //! ([`SUBSCRIBER_BUFFER`] events). A subscriber that falls further behind is
@@ -20,6 +20,7 @@
 //! client to refetch with a `RESYNC` event. A gap is never silent.
 
 mod local;
+mod redis;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -30,18 +31,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, User, UserId};
 
-pub use local::LocalBus;
+pub use local::{LocalBus, TopicChange, TopicHook};
+pub use redis::{RedisBus, RedisOptions};
 
 /// Events a subscriber may hold before it counts as too slow.
 pub const SUBSCRIBER_BUFFER: usize = 256;
 
 /// Where an event is delivered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Topic {
     /// Everyone following one chat (its members' open streams).
     Chat(ChatId),
     /// One user's own streams (all of their devices).
     User(UserId),
+}
+
+impl Topic {
+    /// `chat` or `user`: a bounded label for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Topic::Chat(_) => "chat",
+            Topic::User(_) => "user",
+        }
+    }
+}
+
+/// `chat:<id>` or `user:<id>`, as in Redis channel names.
+impl std::fmt::Display for Topic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Topic::Chat(id) => write!(f, "chat:{id}"),
+            Topic::User(id) => write!(f, "user:{id}"),
+        }
+    }
 }
 
 /// Something that happened, with the data subscribers need to report it
@@ -179,6 +201,11 @@ pub trait EventBus: Send + Sync + 'static {
     /// How many streams of `topic` are open in this process (for tests and
     /// metrics: a subscriber that was cut off must be gone from here).
     fn subscriber_count(&self, topic: Topic) -> usize;
+    /// Whether the link to the other instances is up, for `/ready`; `None`
+    /// for a bus that has no such link.
+    fn linked(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// The events of one topic for one subscriber. Dropping it unsubscribes.

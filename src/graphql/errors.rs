@@ -28,9 +28,22 @@ pub fn ensure_codes(response: &mut Response) {
     }
 }
 
+/// The code of errors raised by async-graphql itself (all the client's doing).
+const UNCODED: ErrorCode = ErrorCode::BadUserInput;
+
 pub fn ensure_code(error: &mut ServerError) {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
-        extensions.set("code", ErrorCode::BadUserInput.as_str());
+        extensions.set("code", UNCODED.as_str());
     }
+}
+
+/// The stable code `error` carries, or will carry once [`ensure_code`] ran.
+pub fn code_of(error: &ServerError) -> &'static str {
+    let code = error.extensions.as_ref().and_then(|e| e.get("code"));
+    match code {
+        Some(Value::String(code)) => ErrorCode::parse(code).unwrap_or(UNCODED),
+        _ => UNCODED,
+    }
+    .as_str()
 }

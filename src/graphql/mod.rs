@@ -10,6 +10,8 @@ pub mod live;
 pub mod loaders;
 pub mod messages;
 pub mod notifications;
+pub mod observe;
+pub mod operation;
 pub mod pagination;
 pub mod query_limits;
 pub mod rate_limits;
@@ -70,6 +72,8 @@ pub fn build_schema(services: Services, settings: &Settings) -> AppSchema {
         Subscription::default(),
     )
     .data(services)
+    // First, so it is outermost: it sees what the limits refuse.
+    .extension(observe::Observe)
     .extension(limits)
     .extension(rate_limits)
     .limit_recursive_depth(limits.recursive_depth());

@@ -22,6 +22,7 @@ use super::ws::{self, SUBPROTOCOL};
 use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
 use crate::graphql::errors::{ensure_codes, failed_before_execution};
+use crate::graphql::operation::operation_type;
 use crate::graphql::{QueryLimits, prepare_request};
 use crate::limits::ClientIp;
 
@@ -61,7 +62,7 @@ pub async fn get(State(state): State<AppState>, client_ip: ClientIp, request: Re
     }
     let media = ResponseMedia::negotiate(&parts.headers);
     let query = parts.uri.query().unwrap_or_default();
-    let request = match async_graphql::http::parse_query_string(query) {
+    let mut request = match async_graphql::http::parse_query_string(query) {
         Ok(request) => request,
         Err(_) => {
             return error_response(
@@ -71,7 +72,8 @@ pub async fn get(State(state): State<AppState>, client_ip: ClientIp, request: Re
             );
         }
     };
-    if is_mutation(&request, &QueryLimits::from_settings(&state.settings)) {
+    let limits = QueryLimits::from_settings(&state.settings);
+    if operation_type(&mut request, &limits) == Some(OperationType::Mutation) {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
@@ -161,30 +163,6 @@ fn parse_body(body: &[u8]) -> Result<async_graphql::Request, AppError> {
     }
     serde_json::from_value(value)
         .map_err(|_| AppError::bad_input("body", "the body is not a GraphQL request"))
-}
-
-/// True when the operation that would run is a mutation. A query that does
-/// not parse, or that the query limits refuse (checked first, so an
-/// oversized document is never parsed), is left to execution, which reports
-/// the error.
-fn is_mutation(request: &async_graphql::Request, limits: &QueryLimits) -> bool {
-    if limits.check_source(&request.query).is_err() {
-        return false;
-    }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let operation_type = match (&request.operation_name, &document.operations) {
-        (_, async_graphql::parser::types::DocumentOperations::Single(op)) => op.node.ty,
-        (Some(name), async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
-            match ops.iter().find(|(n, _)| n.as_str() == name) {
-                Some((_, op)) => op.node.ty,
-                None => return false,
-            }
-        }
-        (None, _) => return false,
-    };
-    operation_type == OperationType::Mutation
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {

@@ -1,5 +1,5 @@
 //! The HTTP surface: `/graphql` (POST, GET, and the WebSocket upgrade),
-//! `/playground`, `/health` and `/ready`.
+//! `/playground`, `/health`, `/ready` and `/metrics`.
 
 pub mod graphql;
 pub mod health;
@@ -41,7 +41,8 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health", get(health::health))
-        .route("/ready", get(health::ready));
+        .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics));
     if state.settings.playground_enabled() {
         router = router.merge(playground::routes());
     }

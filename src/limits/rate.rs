@@ -133,8 +133,7 @@ impl RateLimits {
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             tracing::info!(bucket = bucket.name(), ?key, ?wait, "rate limited");
-            // TODO(metrics): count refusals here once the `metrics` crate is
-            // in: `metrics::counter!("rate_limited_total", "bucket" => bucket.name())`.
+            crate::metrics::rate_limited(bucket.name());
             AppError::RateLimited {
                 retry_after_ms: retry_after_ms(wait),
             }

@@ -2,7 +2,9 @@
 //!
 //! [`Database`] owns the client (a pooled, cheaply clonable handle), creates
 //! the indexes at startup, and counts every command sent, so tests can assert
-//! that a page costs a constant number of round trips.
+//! that a page costs a constant number of round trips. The same command
+//! monitoring feeds the `chat_db_*` metrics (count, outcome and latency per
+//! command name).
 
 pub mod blocks;
 pub mod chats;
@@ -26,6 +28,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
+use crate::metrics;
 
 pub use blocks::BlockStore;
 pub use chats::ChatStore;
@@ -61,10 +64,17 @@ impl Database {
         options.app_name = Some("chat-server".into());
         let commands_started = Arc::new(AtomicU64::new(0));
         let counter = commands_started.clone();
-        options.command_event_handler = Some(EventHandler::callback(move |event| {
-            if let CommandEvent::Started(_) = event {
+        options.command_event_handler = Some(EventHandler::callback(move |event| match event {
+            CommandEvent::Started(_) => {
                 counter.fetch_add(1, Ordering::Relaxed);
             }
+            CommandEvent::Succeeded(done) => {
+                metrics::db_command(&done.command_name, true, done.duration);
+            }
+            CommandEvent::Failed(failed) => {
+                metrics::db_command(&failed.command_name, false, failed.duration);
+            }
+            _ => {}
         }));
         let client = mongodb::Client::with_options(options)?;
         Ok(Self {

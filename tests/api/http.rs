@@ -29,15 +29,24 @@ async fn get__runs_a_query() {
 #[tokio::test]
 async fn get__a_mutation__is_405_with_allow_post_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let mutation = r#"mutation { signUp(input: {email: "g@example.com", handle: "getter", name: "G", password: "long enough pw"}) { token } }"#;
+    // Anonymous, and named without an operationName: both would run.
+    for mutation in [
+        r#"mutation { signUp(input: {email: "g@example.com", handle: "getter", name: "G", password: "long enough pw"}) { token } }"#,
+        r#"mutation Named { signUp(input: {email: "g@example.com", handle: "getter", name: "G", password: "long enough pw"}) { token } }"#,
+    ] {
+        assert_get_mutation_refused(&app, mutation).await;
+    }
+}
+
+async fn assert_get_mutation_refused(app: &TestApp, mutation: &str) {
     let response = app
         .http
-        .get(url(&app))
+        .get(url(app))
         .query(&[("query", mutation)])
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 405);
+    assert_eq!(response.status(), 405, "{mutation}");
     assert_eq!(response.headers()[ALLOW], "POST");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");

@@ -13,15 +13,21 @@
 //! `RATE_LIMITED`; the socket stays open). Sockets themselves are counted:
 //! per client address until `connection_init`, per user after it (both
 //! closed with 4008 when over; see [`CloseReason::TooManyConnections`]).
+//!
+//! On shutdown the socket stops reading, ends its subscriptions, lets the
+//! queries and mutations already running finish and sends their results,
+//! then closes with 1001: a mutation the server started is never cut off
+//! halfway (the server's drain deadline still bounds the wait).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_graphql::parser::types::OperationType;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -30,8 +36,10 @@ use super::operation::{run_operation, too_many_operations};
 use super::outbound::{OUTBOUND_QUEUE, deliver, write_frames};
 use super::protocol::{ClientMessage, CloseReason, ServerMessage};
 use crate::auth::{CurrentUser, Viewer, token_from_init_payload};
-use crate::graphql::{AppSchema, SlowConsumer, prepare_request};
+use crate::graphql::operation::operation_type;
+use crate::graphql::{AppSchema, QueryLimits, SlowConsumer, prepare_request};
 use crate::limits::{ClientIp, LocalSlots, Slot, UserSockets};
+use crate::metrics::{self, GaugeGuard};
 use crate::services::Services;
 use crate::services::presence::PresenceGuard;
 
@@ -42,6 +50,9 @@ pub struct WsShared {
     pub init_timeout: Duration,
     /// Cancelled on shutdown: every socket closes with 1001.
     pub shutdown: CancellationToken,
+    /// The limits on a document's text, checked before a socket parses one
+    /// to tell a subscription from a query or mutation.
+    pub query_limits: QueryLimits,
     /// Operations one socket may run at once.
     pub max_operations: usize,
     /// Open sockets per user.
@@ -61,6 +72,7 @@ pub async fn serve(
     let connection_id = uuid::Uuid::new_v4();
     let span = tracing::info_span!("ws", %connection_id, user_id = tracing::field::Empty);
     async move {
+        let _open = GaugeGuard::new(metrics::WS_CONNECTIONS);
         let (sink, stream) = socket.split();
         let (outbound, outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
         let (close_tx, close_rx) = oneshot::channel();
@@ -80,6 +92,9 @@ pub async fn serve(
         // client that reconnects at once finds them free.
         drop(connection);
         if let Some(reason) = &reason {
+            if matches!(reason, CloseReason::SlowConsumer) {
+                metrics::slow_consumer_dropped();
+            }
             tracing::debug!(code = reason.code(), reason = %reason.reason(), "closing socket");
         }
         let _ = close_tx.send(reason);
@@ -94,6 +109,8 @@ pub async fn serve(
 struct Running {
     generation: u64,
     task: JoinHandle<()>,
+    /// Subscriptions end at once on shutdown; the others may finish.
+    subscription: bool,
 }
 
 enum State {
@@ -158,7 +175,10 @@ impl Connection {
             };
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => return Some(CloseReason::GoingAway),
+                _ = shutdown.cancelled() => {
+                    self.finish_in_flight().await;
+                    return Some(CloseReason::GoingAway);
+                }
                 _ = slow.cancelled() => return Some(CloseReason::SlowConsumer),
                 _ = sleep_until_some(init_deadline) => return Some(CloseReason::InitTimeout),
                 _ = sleep_until_some(token_expiry) => return Some(CloseReason::Forbidden("Token expired")),
@@ -246,7 +266,7 @@ impl Connection {
     fn on_subscribe(
         &mut self,
         id: String,
-        request: async_graphql::Request,
+        mut request: async_graphql::Request,
     ) -> Result<(), CloseReason> {
         let State::Ready { user, .. } = &self.state else {
             return Err(CloseReason::Unauthorized);
@@ -255,6 +275,7 @@ impl Connection {
             return Err(CloseReason::SubscriberExists(id));
         }
         if self.operations.len() >= self.shared.max_operations {
+            metrics::rate_limited("socket_operations");
             let refused = too_many_operations(self.shared.max_operations);
             self.send(
                 ServerMessage::Error {
@@ -265,6 +286,8 @@ impl Connection {
             );
             return Ok(());
         }
+        let subscription = operation_type(&mut request, &self.shared.query_limits)
+            == Some(OperationType::Subscription);
         let request = prepare_request(
             request,
             &self.shared.services,
@@ -298,13 +321,46 @@ impl Connection {
             }
             .in_current_span(),
         );
-        self.operations.insert(id, Running { generation, task });
+        self.operations.insert(
+            id,
+            Running {
+                generation,
+                task,
+                subscription,
+            },
+        );
         Ok(())
     }
 
     /// Queues a frame; a full queue means a slow consumer.
     fn send(&self, frame: String) {
         deliver(&self.outbound, &self.slow, frame);
+    }
+
+    /// On shutdown: ends the subscriptions and waits until the other
+    /// operations have finished and queued their last frame. No new message
+    /// is read meanwhile; a client too slow to take the results is not
+    /// waited for.
+    async fn finish_in_flight(&mut self) {
+        let in_flight: Vec<String> = self
+            .operations
+            .iter()
+            .filter(|(_, running)| !running.subscription)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut tasks: Vec<JoinHandle<()>> = in_flight
+            .iter()
+            .filter_map(|id| self.operations.remove(id))
+            .map(|running| running.task)
+            .collect();
+        for running in self.operations.values() {
+            running.task.abort();
+        }
+        let aborts: Vec<_> = tasks.iter().map(JoinHandle::abort_handle).collect();
+        tokio::select! {
+            _ = self.slow.0.cancelled() => aborts.iter().for_each(AbortHandle::abort),
+            _ = futures_util::future::join_all(tasks.iter_mut()) => {}
+        }
     }
 
     /// Stops every operation and waits until they are gone, so their bus

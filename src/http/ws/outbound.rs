@@ -31,8 +31,7 @@ pub async fn write_frames(
         tokio::select! {
             biased;
             reason = &mut close => {
-                send_close(&mut sink, reason.ok().flatten()).await;
-                return;
+                return close_socket(&mut sink, &mut frames, reason.ok().flatten()).await;
             }
             frame = frames.recv() => match frame {
                 Some(text) => {
@@ -41,8 +40,7 @@ pub async fn write_frames(
                     tokio::select! {
                         biased;
                         reason = &mut close => {
-                            send_close(&mut sink, reason.ok().flatten()).await;
-                            return;
+                            return close_socket(&mut sink, &mut frames, reason.ok().flatten()).await;
                         }
                         sent = sink.send(Message::Text(text.into())) => if sent.is_err() { return },
                     }
@@ -51,6 +49,26 @@ pub async fn write_frames(
             },
         }
     }
+}
+
+/// Ends the socket. On shutdown (1001) the frames already queued go first:
+/// they hold the results of the operations the socket let finish.
+async fn close_socket(
+    sink: &mut SplitSink<WebSocket, Message>,
+    frames: &mut mpsc::Receiver<String>,
+    reason: Option<CloseReason>,
+) {
+    if matches!(reason, Some(CloseReason::GoingAway)) {
+        let flushed = async {
+            while let Ok(text) = frames.try_recv() {
+                if sink.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, flushed).await;
+    }
+    send_close(sink, reason).await;
 }
 
 /// Sends the close frame for `reason` (if any), giving up after a short

@@ -102,11 +102,30 @@ impl TestApp {
         }
     }
 
-    /// Triggers a graceful shutdown and waits for the server to finish.
-    pub async fn shutdown(&mut self) {
+    /// Another instance of the application on the same database and the
+    /// same Redis (a second server behind the balancer), with `configure`
+    /// applied on top.
+    pub async fn spawn_peer(&self, configure: impl FnOnce(&mut Settings)) -> Self {
+        let database = self.settings.mongodb_database.clone();
+        let redis_url = self.settings.redis_url.clone();
+        Self::spawn_with(|settings| {
+            settings.mongodb_database = database;
+            settings.redis_url = redis_url;
+            configure(settings);
+        })
+        .await
+    }
+
+    /// Sends the shutdown signal (SIGTERM in production) without waiting.
+    pub fn begin_shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+
+    /// Triggers a graceful shutdown and waits for the server to finish.
+    pub async fn shutdown(&mut self) {
+        self.begin_shutdown();
         if let Some(stopped) = self.stopped.take() {
             tokio::time::timeout(super::EVENT_TIMEOUT, stopped)
                 .await
@@ -237,6 +256,18 @@ impl TestApp {
             )
             .await;
         data["sendMessage"].clone()
+    }
+
+    /// `/ready`: its status code and body.
+    pub async fn ready(&self) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}/ready", self.address))
+            .send()
+            .await
+            .expect("the request is sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
     }
 
     /// MongoDB commands this app has sent so far (each is a round trip).

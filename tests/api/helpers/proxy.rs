@@ -1,26 +1,40 @@
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Forwards TCP connections to `upstream` until stopped; stopping drops every
-/// forwarded connection, like a database that went away.
+/// forwarded connection, like a server that went away. Pausing holds the
+/// bytes in both directions (a stalled network) until resumed.
 pub struct TcpProxy {
     pub port: u16,
     accept: JoinHandle<()>,
-    connections: std::sync::Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    paused: watch::Sender<bool>,
 }
 
 impl TcpProxy {
     pub async fn start(upstream: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let connections = Arc::new(Mutex::new(Vec::new()));
         let tracked = connections.clone();
+        let (paused, gate) = watch::channel(false);
         let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 let upstream = upstream.clone();
+                let gate = gate.clone();
                 let task = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if let Ok(outbound) = TcpStream::connect(upstream).await {
+                        let (in_read, in_write) = inbound.into_split();
+                        let (out_read, out_write) = outbound.into_split();
+                        tokio::select! {
+                            _ = forward(in_read, out_write, gate.clone()) => {}
+                            _ = forward(out_read, in_write, gate) => {}
+                        }
                     }
                 });
                 tracked.lock().unwrap().push(task);
@@ -30,6 +44,7 @@ impl TcpProxy {
             port,
             accept,
             connections,
+            paused,
         }
     }
 
@@ -37,6 +52,31 @@ impl TcpProxy {
         self.accept.abort();
         for connection in self.connections.lock().unwrap().drain(..) {
             connection.abort();
+        }
+    }
+
+    /// Holds every byte from now on (reads continue, writes wait).
+    pub fn pause(&self) {
+        self.paused.send_replace(true);
+    }
+
+    pub fn resume(&self) {
+        self.paused.send_replace(false);
+    }
+}
+
+async fn forward(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut gate: watch::Receiver<bool>) {
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
+        };
+        if gate.wait_for(|paused| !paused).await.is_err() {
+            return;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            return;
         }
     }
 }
