@@ -736,10 +736,12 @@ async fn a_page_of_chats__costs_constant_round_trips() {
         assert_eq!(data["chats"]["edges"][0]["node"]["unreadCount"], 1);
         app.db_commands() - before
     };
-    // Bounded whatever the page size (batching may split by one).
+    // Bounded whatever the page size: without batching a page of 50 would
+    // cost 50 more. Batches form in a short time window, so a busy machine
+    // may split one in two; the bound leaves room for that.
     let (small, large) = (count(5).await, count(50).await);
     assert!(
-        small <= 7 && large <= 7,
+        small <= 10 && large <= 10,
         "{small} and {large} round trips for pages of 5 and 50"
     );
 }

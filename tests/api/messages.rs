@@ -853,11 +853,12 @@ async fn history__pages_both_ways_and_costs_constant_round_trips() {
         app.gql_ok(Some(&ada.token), &page(n), json!({})).await;
         app.db_commands() - before
     };
-    // DataLoader batches by timing, so the count may vary by one between
-    // runs; what matters is that it does not grow with the page.
+    // Bounded whatever the page size: without batching a page of 50 would
+    // cost 50 more. Batches form in a short time window, so a busy machine
+    // may split one in two; the bound leaves room for that.
     let (small, large) = (count(5).await, count(50).await);
     assert!(
-        small <= 8 && large <= 8,
+        small <= 10 && large <= 10,
         "{small} and {large} round trips for pages of 5 and 50"
     );
 }

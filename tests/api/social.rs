@@ -678,11 +678,13 @@ async fn a_page_of_friend_requests_or_notifications__costs_constant_round_trips(
         )
     };
     for query in [requests, notifications] {
-        // Bounded whatever the page size (batching may split by one).
+        // Bounded whatever the page size: without batching a page of 50 would
+        // cost 50 more. Batches form in a short time window, so a busy machine
+        // may split one in two; the bound leaves room for that.
         let small = round_trips(&app, &hub.token, &query(5)).await;
         let large = round_trips(&app, &hub.token, &query(50)).await;
         assert!(
-            small <= 4 && large <= 4,
+            small <= 6 && large <= 6,
             "{small} and {large} round trips for {}",
             query(50)
         );
