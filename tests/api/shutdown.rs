@@ -208,3 +208,64 @@ async fn shutdown__loses_no_acknowledged_friend_request() {
         );
     }
 }
+
+#[tokio::test]
+async fn shutdown__loses_no_acknowledged_message() {
+    let mut app = TestApp::spawn().await;
+    let owner = app.sign_up("owner").await;
+    let mut senders = Vec::new();
+    for i in 0..8 {
+        senders.push(app.sign_up(&format!("sender{i}")).await);
+    }
+    let members: Vec<_> = senders.iter().collect();
+    let chat = app.group(&owner, &members, "Busy").await;
+    let send = "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }";
+
+    let mut calls: FuturesUnordered<_> = (0..32)
+        .map(|i| {
+            let sender = &senders[i % senders.len()];
+            let request = app
+                .http
+                .post(format!("{}/graphql", app.address))
+                .bearer_auth(&sender.token)
+                .json(&json!({ "query": send, "variables": { "input": { "chatId": chat, "text": format!("m{i}") } } }));
+            async move {
+                let response = request.send().await.ok()?;
+                let body: Value = response.json().await.ok()?;
+                body["data"]["sendMessage"]["id"].as_str().map(str::to_owned)
+            }
+        })
+        .collect();
+    // Shut down at the first acknowledgement, with the rest in flight.
+    let mut acknowledged = Vec::new();
+    while let Some(answer) = calls.next().await {
+        if let Some(id) = answer {
+            acknowledged.push(id);
+            app.begin_shutdown();
+        }
+    }
+    app.shutdown().await;
+    assert!(!acknowledged.is_empty());
+
+    let peer =
+        TestApp::spawn_with(|s| s.mongodb_database = app.settings.mongodb_database.clone()).await;
+    let history = peer
+        .gql_ok(
+            Some(&owner.token),
+            "query($c: ID!) { messages(chatId: $c, first: 100) { edges { node { id } } } }",
+            json!({ "c": chat }),
+        )
+        .await;
+    let stored: Vec<&str> = history["messages"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|edge| edge["node"]["id"].as_str())
+        .collect();
+    for id in &acknowledged {
+        assert!(
+            stored.contains(&id.as_str()),
+            "acknowledged message {id} is not stored"
+        );
+    }
+}
