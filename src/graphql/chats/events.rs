@@ -1,0 +1,221 @@
+//! `chatEvents`: changes to every chat the signed-in user is in, following
+//! membership as it changes.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, Object, Subscription};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::StreamMap;
+
+use super::{ChatObject, users_in_order};
+use crate::domain::{Chat, ChatId, UserId};
+use crate::events::{
+    ChatEventKind as Kind, Event, EventStream, Interruption, MessageEventKind, Topic,
+};
+use crate::graphql::context::{Authenticated, ContextExt};
+use crate::graphql::live::SlowConsumer;
+use crate::graphql::messages::MessageObject;
+use crate::graphql::users::{UserObject, load_user};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ChatEventKind {
+    Created,
+    Updated,
+    MembersAdded,
+    MemberRemoved,
+    AdminPromoted,
+    AdminDemoted,
+    /// The chat is gone (its last member left).
+    Deleted,
+    /// A new message: `message` is the chat's new last message (for chat
+    /// lists; the chat's own stream is `messageEvents`).
+    NewMessage,
+    /// Events may have been missed (a server-side outage): refetch `chats`.
+    Resync,
+}
+
+impl From<Kind> for ChatEventKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Created => Self::Created,
+            Kind::Updated => Self::Updated,
+            Kind::MembersAdded => Self::MembersAdded,
+            Kind::MemberRemoved => Self::MemberRemoved,
+            Kind::AdminPromoted => Self::AdminPromoted,
+            Kind::AdminDemoted => Self::AdminDemoted,
+            Kind::Deleted => Self::Deleted,
+        }
+    }
+}
+
+/// A change to one of the signed-in user's chats.
+pub struct ChatEventObject {
+    kind: ChatEventKind,
+    chat_id: Option<ChatId>,
+    chat: Option<Chat>,
+    actor: Option<UserId>,
+    users: Vec<UserId>,
+    message: Option<MessageObject>,
+}
+
+#[Object(name = "ChatEvent")]
+impl ChatEventObject {
+    async fn kind(&self) -> ChatEventKind {
+        self.kind
+    }
+
+    /// Null only for RESYNC.
+    async fn chat_id(&self) -> Option<ID> {
+        self.chat_id.map(|id| ID(id.to_string()))
+    }
+
+    /// The chat after the change; null for NEW_MESSAGE and RESYNC.
+    async fn chat(&self) -> Option<ChatObject> {
+        self.chat.clone().map(ChatObject)
+    }
+
+    /// Who did it; null for RESYNC.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserObject>> {
+        match self.actor {
+            Some(id) => load_user(ctx, id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The members added, removed, promoted or demoted.
+    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        users_in_order(ctx, &self.users).await
+    }
+
+    /// For NEW_MESSAGE: the new last message.
+    async fn message(&self) -> Option<&MessageObject> {
+        self.message.as_ref()
+    }
+}
+
+#[derive(Default)]
+pub struct ChatSubscription;
+
+#[Subscription]
+impl ChatSubscription {
+    /// Changes to every chat the signed-in user is in — created, updated,
+    /// members added and removed, admins promoted and demoted, deleted, and
+    /// each new last message — including the chat they were just added to
+    /// or removed from.
+    #[graphql(guard = "Authenticated")]
+    async fn chat_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = ChatEventObject> + use<>> {
+        let me = ctx.current_user()?.id;
+        let services = ctx.services()?;
+        let bus = services.bus.clone();
+        let mut chats = StreamMap::new();
+        for id in services.chats.chat_ids(me).await? {
+            chats.insert(id, bus.subscribe(Topic::Chat(id)));
+        }
+        let feed = ChatFeed {
+            me,
+            bus,
+            own: bus_user_stream(ctx, me)?,
+            chats,
+            slow: ctx.data_opt::<SlowConsumer>().cloned(),
+        };
+        Ok(futures_util::stream::unfold(feed, |mut feed| async move {
+            let item = feed.next().await?;
+            Some((item, feed))
+        }))
+    }
+}
+
+fn bus_user_stream(ctx: &Context<'_>, me: UserId) -> async_graphql::Result<EventStream> {
+    Ok(ctx.services()?.bus.subscribe(Topic::User(me)))
+}
+
+/// The user's own topic plus the topic of every chat they are in, following
+/// membership as it changes: added chats are joined, left ones dropped.
+struct ChatFeed {
+    me: UserId,
+    bus: Arc<dyn crate::events::EventBus>,
+    own: EventStream,
+    chats: StreamMap<ChatId, EventStream>,
+    slow: Option<SlowConsumer>,
+}
+
+impl ChatFeed {
+    async fn next(&mut self) -> Option<ChatEventObject> {
+        loop {
+            let item = tokio::select! {
+                item = self.own.next() => item?,
+                Some((_, item)) = self.chats.next(), if !self.chats.is_empty() => item,
+            };
+            let event = match item {
+                Ok(event) => event,
+                Err(Interruption::Gap) => return Some(resync()),
+                Err(Interruption::Lagged(_)) => {
+                    if let Some(slow) = &self.slow {
+                        slow.0.cancel();
+                    }
+                    return None;
+                }
+            };
+            if let Some(out) = self.apply(&event) {
+                return Some(out);
+            }
+        }
+    }
+
+    /// Follows membership changes and turns an event into what to send.
+    fn apply(&mut self, event: &Event) -> Option<ChatEventObject> {
+        match event {
+            Event::Chat(e) => {
+                let id = e.chat.id;
+                let me_concerned = e.users.contains(&self.me);
+                match e.kind {
+                    Kind::Created | Kind::MembersAdded
+                        if me_concerned && !self.chats.contains_key(&id) =>
+                    {
+                        self.chats.insert(id, self.bus.subscribe(Topic::Chat(id)));
+                    }
+                    Kind::MemberRemoved | Kind::Deleted
+                        if me_concerned || e.kind == Kind::Deleted =>
+                    {
+                        self.chats.remove(&id);
+                    }
+                    _ => {}
+                }
+                Some(ChatEventObject {
+                    kind: e.kind.into(),
+                    chat_id: Some(id),
+                    chat: Some(e.chat.clone()),
+                    actor: Some(e.actor),
+                    users: e.users.clone(),
+                    message: None,
+                })
+            }
+            Event::Message(m) if m.kind == MessageEventKind::Created => Some(ChatEventObject {
+                kind: ChatEventKind::NewMessage,
+                chat_id: Some(m.chat),
+                chat: None,
+                actor: Some(m.actor),
+                users: Vec::new(),
+                message: m
+                    .message
+                    .clone()
+                    .map(|msg| MessageObject::with_sender(msg, m.sender.clone())),
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn resync() -> ChatEventObject {
+    ChatEventObject {
+        kind: ChatEventKind::Resync,
+        chat_id: None,
+        chat: None,
+        actor: None,
+        users: Vec::new(),
+        message: None,
+    }
+}

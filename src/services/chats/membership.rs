@@ -1,0 +1,283 @@
+//! Membership of groups: adding, removing, leaving (with the passing of
+//! ownership), admins, and joining public groups.
+
+use super::{ChatService, chat_not_found};
+use crate::domain::{Chat, ChatId, ChatPrivacy, SystemAction, UserId};
+use crate::error::{AppError, AppResult};
+use crate::events::{ChatEvent, ChatEventKind, Event, Topic};
+
+impl ChatService {
+    /// Adds members (admins only). They must exist, not be members yet, and
+    /// not have blocked the admin.
+    #[tracing::instrument(skip(self, users), fields(user_id = %me, chat_id = %id))]
+    pub async fn add_members(&self, me: UserId, id: ChatId, users: Vec<UserId>) -> AppResult<Chat> {
+        let chat = self.as_admin(me, id).await?;
+        let mut new: Vec<UserId> = Vec::new();
+        for user in users {
+            if !new.contains(&user) {
+                new.push(user);
+            }
+        }
+        if new.is_empty() {
+            return Err(AppError::bad_input("userIds", "name at least one user"));
+        }
+        if new.iter().any(|u| chat.is_member(*u)) {
+            return Err(AppError::Conflict("already a member".into()));
+        }
+        let added_users = self.existing_users(&new).await?;
+        self.ensure_none_blocked(me, &new).await?;
+        let updated = self
+            .db
+            .chats()
+            .add_members(id, &new, self.max_members)
+            .await?
+            .ok_or_else(|| {
+                AppError::bad_input(
+                    "userIds",
+                    format!("a group has at most {} members", self.max_members),
+                )
+            })?;
+        let actor = self.user(me).await?;
+        let names: Vec<String> = new
+            .iter()
+            .filter_map(|u| added_users.get(u))
+            .map(|u| format!("@{}", u.handle))
+            .collect();
+        let text = format!("@{} added {}", actor.handle, names.join(", "));
+        self.system(
+            &updated,
+            &actor,
+            SystemAction::MembersAdded,
+            new.clone(),
+            None,
+            text,
+        )
+        .await?;
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::MembersAdded, &updated, me, new.clone());
+        for user in &new {
+            // The new members do not listen to the chat yet.
+            self.bus.publish(
+                Topic::User(*user),
+                Event::Chat(ChatEvent {
+                    kind: ChatEventKind::MembersAdded,
+                    chat: updated.clone(),
+                    actor: me,
+                    users: new.clone(),
+                }),
+            );
+        }
+        self.notify_added(&updated, me, &new).await?;
+        Ok(updated)
+    }
+
+    /// Removes a member (admins only; only the creator may remove an admin;
+    /// nobody may remove the creator).
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id, target = %target))]
+    pub async fn remove_member(&self, me: UserId, id: ChatId, target: UserId) -> AppResult<Chat> {
+        let chat = self.as_admin(me, id).await?;
+        if target == me {
+            return Err(AppError::bad_input("userId", "use leaveChat to leave"));
+        }
+        if !chat.is_member(target) {
+            return Err(AppError::NotFound("not a member of this chat".into()));
+        }
+        if target == chat.created_by {
+            return Err(AppError::Forbidden("the creator cannot be removed".into()));
+        }
+        if chat.is_admin(target) && me != chat.created_by {
+            return Err(AppError::Forbidden(
+                "only the creator can remove an admin".into(),
+            ));
+        }
+        let updated = self
+            .db
+            .chats()
+            .remove_member(id, target)
+            .await?
+            .ok_or_else(chat_not_found)?;
+        let (actor, removed) = (self.user(me).await?, self.user(target).await?);
+        let text = format!("@{} removed @{}", actor.handle, removed.handle);
+        self.system(
+            &updated,
+            &actor,
+            SystemAction::MemberRemoved,
+            vec![target],
+            None,
+            text,
+        )
+        .await?;
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::MemberRemoved, &updated, me, vec![target]);
+        Ok(updated)
+    }
+
+    /// Leaves a group (any member). See the module docs for ownership and
+    /// for a group left empty. Returns the chat as the leaver last saw it.
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id))]
+    pub async fn leave(&self, me: UserId, id: ChatId) -> AppResult<Chat> {
+        let chat = self.as_member(me, id).await?;
+        if !chat.is_group {
+            return Err(AppError::bad_input(
+                "chatId",
+                "a direct chat cannot be left",
+            ));
+        }
+        let updated = self
+            .db
+            .chats()
+            .remove_member(id, me)
+            .await?
+            .ok_or_else(chat_not_found)?;
+        let actor = self.user(me).await?;
+        if updated.participants.is_empty() {
+            self.db.chats().delete(id).await?;
+            self.db.messages().delete_chat(id).await?;
+            self.publish_chat(ChatEventKind::Deleted, &updated, me, vec![me]);
+            return Ok(updated);
+        }
+        let text = format!("@{} left", actor.handle);
+        self.system(
+            &updated,
+            &actor,
+            SystemAction::MemberLeft,
+            vec![me],
+            None,
+            text,
+        )
+        .await?;
+        if updated.created_by == me {
+            let heir = updated
+                .admins
+                .first()
+                .or(updated.participants.first())
+                .copied()
+                .ok_or_else(chat_not_found)?;
+            let succeeded = self
+                .db
+                .chats()
+                .set_creator(id, heir)
+                .await?
+                .ok_or_else(chat_not_found)?;
+            let heir_user = self.user(heir).await?;
+            let text = format!("@{} is now the owner", heir_user.handle);
+            self.system(
+                &succeeded,
+                &actor,
+                SystemAction::OwnerChanged,
+                vec![heir],
+                None,
+                text,
+            )
+            .await?;
+        }
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::MemberRemoved, &updated, me, vec![me]);
+        Ok(updated)
+    }
+
+    /// Makes a member an admin, or takes the role back (creator only).
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id, target = %target))]
+    pub async fn set_admin(
+        &self,
+        me: UserId,
+        id: ChatId,
+        target: UserId,
+        admin: bool,
+    ) -> AppResult<Chat> {
+        let chat = self.as_member(me, id).await?;
+        if !chat.is_group {
+            return Err(AppError::bad_input("chatId", "a direct chat has no admins"));
+        }
+        if chat.created_by != me {
+            return Err(AppError::Forbidden(
+                "only the creator can change admins".into(),
+            ));
+        }
+        if !chat.is_member(target) {
+            return Err(AppError::NotFound("not a member of this chat".into()));
+        }
+        if !admin && target == chat.created_by {
+            return Err(AppError::Forbidden("the creator cannot be demoted".into()));
+        }
+        if chat.is_admin(target) == admin {
+            let state = if admin {
+                "already an admin"
+            } else {
+                "not an admin"
+            };
+            return Err(AppError::Conflict(state.into()));
+        }
+        let updated = self
+            .db
+            .chats()
+            .set_admin(id, target, admin)
+            .await?
+            .ok_or_else(chat_not_found)?;
+        let (actor, subject) = (self.user(me).await?, self.user(target).await?);
+        let (action, verb, kind) = if admin {
+            (
+                SystemAction::AdminPromoted,
+                "made",
+                ChatEventKind::AdminPromoted,
+            )
+        } else {
+            (
+                SystemAction::AdminDemoted,
+                "removed",
+                ChatEventKind::AdminDemoted,
+            )
+        };
+        let text = if admin {
+            format!("@{} {verb} @{} an admin", actor.handle, subject.handle)
+        } else {
+            format!("@{} {verb} @{} as admin", actor.handle, subject.handle)
+        };
+        self.system(&updated, &actor, action, vec![target], None, text)
+            .await?;
+        let updated = self.reload(id).await?;
+        self.publish_chat(kind, &updated, me, vec![target]);
+        Ok(updated)
+    }
+
+    /// Joins a public group.
+    #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id))]
+    pub async fn join(&self, me: UserId, id: ChatId) -> AppResult<Chat> {
+        let chat = self.db.chats().find(id).await?.ok_or_else(chat_not_found)?;
+        if chat.is_member(me) {
+            return Ok(chat);
+        }
+        if !chat.is_group || chat.privacy != ChatPrivacy::Public {
+            return Err(chat_not_found());
+        }
+        let updated = self
+            .db
+            .chats()
+            .add_members(id, &[me], self.max_members)
+            .await?
+            .ok_or_else(|| AppError::Forbidden("the group is full".into()))?;
+        let actor = self.user(me).await?;
+        let text = format!("@{} joined", actor.handle);
+        self.system(
+            &updated,
+            &actor,
+            SystemAction::MemberJoined,
+            vec![me],
+            None,
+            text,
+        )
+        .await?;
+        let updated = self.reload(id).await?;
+        self.publish_chat(ChatEventKind::MembersAdded, &updated, me, vec![me]);
+        self.bus.publish(
+            Topic::User(me),
+            Event::Chat(ChatEvent {
+                kind: ChatEventKind::MembersAdded,
+                chat: updated.clone(),
+                actor: me,
+                users: vec![me],
+            }),
+        );
+        Ok(updated)
+    }
+}
