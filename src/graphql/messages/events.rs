@@ -1,0 +1,145 @@
+//! `messageEvents`: one chat's timeline, resumable from a cursor.
+
+use async_graphql::{Context, Enum, ID, Object, Subscription};
+use futures_util::Stream;
+
+use super::{MessageObject, parse_cursor};
+use crate::domain::ChatId;
+use crate::events::{MessageEvent, MessageEventKind as EventKind};
+use crate::graphql::context::{Authenticated, ContextExt};
+use crate::graphql::live::SlowConsumer;
+use crate::graphql::users::{UserObject, load_user};
+use crate::services::message_stream::{Follower, TimelineItem};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum MessageEventKind {
+    Created,
+    Edited,
+    /// Deleted for everyone: `message` is the tombstone.
+    Deleted,
+    /// `message` carries the new reactions.
+    ReactionChanged,
+    /// `user` has read up to `upTo`.
+    Read,
+    /// `user`'s device received up to `upTo`.
+    Delivered,
+    /// Events may be missing (a cursor older than the kept history, or a
+    /// server-side outage): refetch `messages`, then carry on.
+    Resync,
+}
+
+/// One step of a chat's timeline. `cursor` orders them; pass the last one
+/// you saw as `after` when you reconnect.
+pub struct MessageEventObject {
+    kind: MessageEventKind,
+    chat: ChatId,
+    event: Option<MessageEvent>,
+}
+
+#[Object(name = "MessageEvent")]
+impl MessageEventObject {
+    async fn kind(&self) -> MessageEventKind {
+        self.kind
+    }
+
+    async fn chat_id(&self) -> ID {
+        ID(self.chat.to_string())
+    }
+
+    /// Null only for RESYNC.
+    async fn cursor(&self) -> Option<String> {
+        self.event.as_ref().map(|e| e.seq.to_string())
+    }
+
+    /// The message after the change (not for receipts).
+    async fn message(&self) -> Option<MessageObject> {
+        let event = self.event.as_ref()?;
+        let message = event.message.clone()?;
+        Some(MessageObject::with_sender(message, event.sender.clone()))
+    }
+
+    /// Who did it.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserObject>> {
+        match &self.event {
+            Some(event) => load_user(ctx, event.actor).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// For READ and DELIVERED: the cursor read or received up to.
+    async fn up_to(&self) -> Option<String> {
+        self.event.as_ref()?.up_to.map(|n| n.to_string())
+    }
+}
+
+#[derive(Default)]
+pub struct MessageSubscription;
+
+#[Subscription]
+impl MessageSubscription {
+    /// Everything that happens in one chat (members only): messages created,
+    /// edited and deleted, reactions, read and delivered receipts, system
+    /// messages. With `after`, first replays every event after that cursor
+    /// in order, then continues live, with no gap and no duplicate. Ends
+    /// when you are removed from the chat.
+    #[graphql(guard = "Authenticated")]
+    async fn message_events(
+        &self,
+        ctx: &Context<'_>,
+        chat_id: ID,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = MessageEventObject> + use<>> {
+        let me = ctx.current_user()?;
+        let chat = ChatId::parse("chatId", &chat_id)?;
+        let after = parse_cursor("after", after.as_deref())?;
+        let services = ctx.services()?;
+        let follower = Follower::start(
+            services.db.clone(),
+            services.bus.as_ref(),
+            &services.chats,
+            services.message_replay_max,
+            me.id,
+            chat,
+            after,
+        )
+        .await?;
+        let slow = ctx.data_opt::<SlowConsumer>().cloned();
+        Ok(futures_util::stream::unfold(
+            (follower, slow),
+            move |(mut follower, slow)| async move {
+                let item = match follower.next().await? {
+                    TimelineItem::Event(event) => MessageEventObject {
+                        kind: event_kind(event.kind),
+                        chat,
+                        event: Some(*event),
+                    },
+                    TimelineItem::Resync => MessageEventObject {
+                        kind: MessageEventKind::Resync,
+                        chat,
+                        event: None,
+                    },
+                    TimelineItem::Lagged => {
+                        if let Some(slow) = &slow {
+                            slow.0.cancel();
+                        }
+                        return None;
+                    }
+                };
+                Some((item, (follower, slow)))
+            },
+        ))
+    }
+}
+
+fn event_kind(kind: EventKind) -> MessageEventKind {
+    match kind {
+        EventKind::Created => MessageEventKind::Created,
+        EventKind::Edited => MessageEventKind::Edited,
+        EventKind::Deleted => MessageEventKind::Deleted,
+        EventKind::ReactionChanged => MessageEventKind::ReactionChanged,
+        EventKind::Read => MessageEventKind::Read,
+        EventKind::Delivered => MessageEventKind::Delivered,
+        // Never delivered: the follower skips void numbers.
+        EventKind::Void => MessageEventKind::Resync,
+    }
+}

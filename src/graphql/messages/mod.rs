@@ -1,0 +1,401 @@
+//! Messages: the `Message` type, `messages` history, the message mutations
+//! and the resumable `messageEvents` stream.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+mod events;
+mod mutations;
+
+pub use events::MessageSubscription;
+pub use mutations::MessageMutation;
+
+use super::context::{Authenticated, ContextExt};
+use super::pagination;
+use super::users::{UserObject, load_user};
+use crate::domain::{
+    ChatId, Media, Message, MessageKind as Kind, SystemAction as Action, User, UserId,
+};
+use crate::error::AppError;
+use crate::storage::messages::HistoryPage;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(name = "MessageType")]
+pub enum MessageKind {
+    Text,
+    Image,
+    Video,
+    File,
+    /// Written by the server about the chat (see `system`).
+    System,
+}
+
+impl From<Kind> for MessageKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Text => Self::Text,
+            Kind::Image => Self::Image,
+            Kind::Video => Self::Video,
+            Kind::File => Self::File,
+            Kind::System => Self::System,
+        }
+    }
+}
+
+impl From<MessageKind> for Kind {
+    fn from(kind: MessageKind) -> Self {
+        match kind {
+            MessageKind::Text => Self::Text,
+            MessageKind::Image => Self::Image,
+            MessageKind::Video => Self::Video,
+            MessageKind::File => Self::File,
+            MessageKind::System => Self::System,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(name = "SystemAction")]
+pub enum SystemAction {
+    ChatCreated,
+    Renamed,
+    DescriptionChanged,
+    ImageChanged,
+    PrivacyChanged,
+    MembersAdded,
+    MemberRemoved,
+    MemberLeft,
+    MemberJoined,
+    AdminPromoted,
+    AdminDemoted,
+    OwnerChanged,
+}
+
+impl From<Action> for SystemAction {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::ChatCreated => Self::ChatCreated,
+            Action::Renamed => Self::Renamed,
+            Action::DescriptionChanged => Self::DescriptionChanged,
+            Action::ImageChanged => Self::ImageChanged,
+            Action::PrivacyChanged => Self::PrivacyChanged,
+            Action::MembersAdded => Self::MembersAdded,
+            Action::MemberRemoved => Self::MemberRemoved,
+            Action::MemberLeft => Self::MemberLeft,
+            Action::MemberJoined => Self::MemberJoined,
+            Action::AdminPromoted => Self::AdminPromoted,
+            Action::AdminDemoted => Self::AdminDemoted,
+            Action::OwnerChanged => Self::OwnerChanged,
+        }
+    }
+}
+
+/// An attachment of an IMAGE, VIDEO or FILE message.
+#[derive(SimpleObject)]
+#[graphql(name = "Media")]
+pub struct MediaObject {
+    url: String,
+    mime_type: String,
+    /// Bytes.
+    size: i64,
+    name: Option<String>,
+    width: Option<i32>,
+    height: Option<i32>,
+    duration_ms: Option<i64>,
+}
+
+impl From<Media> for MediaObject {
+    fn from(m: Media) -> Self {
+        Self {
+            url: m.url,
+            mime_type: m.mime_type,
+            size: m.size,
+            name: m.name,
+            width: m.width,
+            height: m.height,
+            duration_ms: m.duration_ms,
+        }
+    }
+}
+
+/// One emoji on a message: how many put it there, and whether you did.
+pub struct ReactionObject {
+    emoji: String,
+    users: Vec<UserId>,
+}
+
+#[Object(name = "Reaction")]
+impl ReactionObject {
+    async fn emoji(&self) -> &str {
+        &self.emoji
+    }
+
+    async fn count(&self) -> usize {
+        self.users.len()
+    }
+
+    async fn reacted_by_me(&self, ctx: &Context<'_>) -> bool {
+        ctx.current_user()
+            .is_ok_and(|me| self.users.contains(&me.id))
+    }
+
+    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        let mut users = super::users::load_users(ctx, self.users.iter().copied()).await?;
+        Ok(self
+            .users
+            .iter()
+            .filter_map(|id| users.remove(id))
+            .map(UserObject::new)
+            .collect())
+    }
+}
+
+/// What a system message reports, for clients that render it themselves.
+pub struct SystemInfoObject(crate::domain::SystemInfo);
+
+#[Object(name = "SystemInfo")]
+impl SystemInfoObject {
+    async fn action(&self) -> SystemAction {
+        self.0.action.into()
+    }
+
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+        load_user(ctx, self.0.actor).await
+    }
+
+    async fn targets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        let mut users = super::users::load_users(ctx, self.0.targets.iter().copied()).await?;
+        Ok(self
+            .0
+            .targets
+            .iter()
+            .filter_map(|id| users.remove(id))
+            .map(UserObject::new)
+            .collect())
+    }
+
+    /// The new value (a new name, description, image URL or privacy).
+    async fn value(&self) -> Option<&str> {
+        self.0.value.as_deref()
+    }
+}
+
+/// A message in a chat. A message deleted for everyone stays as a
+/// tombstone: `isDeleted`, no text or media, same cursor.
+pub struct MessageObject {
+    message: Message,
+    /// The sender when already at hand (live events carry it), saving a
+    /// lookup per delivery.
+    sender: Option<User>,
+}
+
+impl MessageObject {
+    pub fn new(message: Message) -> Self {
+        Self {
+            message,
+            sender: None,
+        }
+    }
+
+    pub fn with_sender(message: Message, sender: Option<User>) -> Self {
+        Self { message, sender }
+    }
+}
+
+#[Object(name = "Message")]
+impl MessageObject {
+    async fn id(&self) -> ID {
+        ID(self.message.id.to_string())
+    }
+
+    async fn chat_id(&self) -> ID {
+        ID(self.message.chat.to_string())
+    }
+
+    /// The chat's sequence number at creation, as an opaque cursor.
+    async fn cursor(&self) -> String {
+        self.message.seq.to_string()
+    }
+
+    async fn sender(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+        match &self.sender {
+            Some(user) => Ok(UserObject::new(user.clone())),
+            None => load_user(ctx, self.message.sender).await,
+        }
+    }
+
+    #[graphql(name = "type")]
+    async fn kind(&self) -> MessageKind {
+        self.message.kind.into()
+    }
+
+    /// The text or caption; null when deleted.
+    async fn text(&self) -> Option<&str> {
+        self.message.text.as_deref()
+    }
+
+    async fn media(&self) -> Vec<MediaObject> {
+        self.message
+            .media
+            .iter()
+            .cloned()
+            .map(MediaObject::from)
+            .collect()
+    }
+
+    /// The message this one replies to (with its sender).
+    async fn reply_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MessageObject>> {
+        let Some(id) = self.message.reply_to else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()?
+            .messages
+            .load_one(id)
+            .await?
+            .map(MessageObject::new))
+    }
+
+    async fn reactions(&self) -> Vec<ReactionObject> {
+        self.message
+            .reactions
+            .iter()
+            .map(|r| ReactionObject {
+                emoji: r.emoji.clone(),
+                users: r.users.clone(),
+            })
+            .collect()
+    }
+
+    /// Members (other than the sender) who have read this message.
+    async fn read_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        self.receipt_holders(ctx, |r| r.read).await
+    }
+
+    /// Members (other than the sender) whose devices received this message.
+    async fn delivered_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        self.receipt_holders(ctx, |r| r.delivered).await
+    }
+
+    async fn is_deleted(&self) -> bool {
+        self.message.is_deleted
+    }
+
+    async fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.message.edited_at
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.message.created_at
+    }
+
+    /// The id the sender's client gave for idempotent retries.
+    async fn client_message_id(&self) -> Option<&str> {
+        self.message.client_message_id.as_deref()
+    }
+
+    /// For SYSTEM messages: what happened, structured.
+    async fn system(&self) -> Option<SystemInfoObject> {
+        self.message.system.clone().map(SystemInfoObject)
+    }
+}
+
+impl MessageObject {
+    /// Members whose pointer (`position`) is at or past this message.
+    async fn receipt_holders(
+        &self,
+        ctx: &Context<'_>,
+        position: fn(&crate::storage::receipts::Receipt) -> i64,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let receipts = ctx
+            .loaders()?
+            .receipts
+            .load_one(self.message.chat)
+            .await?
+            .unwrap_or_default();
+        let ids: Vec<UserId> = receipts
+            .iter()
+            .filter(|r| r.user != self.message.sender && position(r) >= self.message.seq)
+            .map(|r| r.user)
+            .collect();
+        let mut users = super::users::load_users(ctx, ids.iter().copied()).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| users.remove(id))
+            .map(UserObject::new)
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct MessageQuery;
+
+#[Object]
+impl MessageQuery {
+    /// A chat's messages in sequence order (members only), without those you
+    /// deleted for yourself; tombstones of messages deleted for everyone are
+    /// included. `first`/`after` pages forward from the start; `last`/
+    /// `before` backward from the end. With neither, the latest 20.
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::connection_complexity(first, last, super::pagination::DEFAULT_PAGE, child_complexity)"
+    )]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        chat_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Connection<String, MessageObject>> {
+        let me = ctx.current_user()?;
+        let chat = ChatId::parse("chatId", &chat_id)?;
+        let seq = |field: &'static str, raw: Option<String>| {
+            raw.map(|r| {
+                r.parse::<i64>()
+                    .map_err(|_| AppError::bad_input(field, "is not a valid cursor"))
+            })
+            .transpose()
+        };
+        let page = match (first, last) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_input("first", "use first or last, not both").into());
+            }
+            (Some(_), None) | (None, None) if after.is_some() || first.is_some() => {
+                HistoryPage::Forward {
+                    after: seq("after", after)?,
+                    limit: pagination::page_size("first", first)?,
+                }
+            }
+            _ => HistoryPage::Backward {
+                before: seq("before", before)?,
+                limit: pagination::page_size("last", last)?,
+            },
+        };
+        let (messages, more) = ctx.services()?.messages.history(me.id, chat, page).await?;
+        let (has_previous, has_next) = match page {
+            HistoryPage::Forward { after, .. } => (after.is_some(), more),
+            HistoryPage::Backward { before, .. } => (more, before.is_some()),
+        };
+        let mut connection = Connection::new(has_previous, has_next);
+        connection.edges = messages
+            .into_iter()
+            .map(|m| Edge::new(m.seq.to_string(), MessageObject::new(m)))
+            .collect();
+        Ok(connection)
+    }
+}
+
+/// A sequence number given as a cursor.
+pub(super) fn parse_cursor(
+    field: &'static str,
+    raw: Option<&str>,
+) -> Result<Option<i64>, AppError> {
+    raw.map(|r| {
+        r.parse::<i64>()
+            .map_err(|_| AppError::bad_input(field, "is not a valid cursor"))
+    })
+    .transpose()
+}
