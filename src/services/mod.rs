@@ -12,6 +12,7 @@ pub mod message_stream;
 pub mod messages;
 pub mod notifications;
 pub mod presence;
+pub mod presence_redis;
 pub mod timeline;
 pub mod typing;
 pub mod users;
@@ -58,6 +59,24 @@ pub struct Services {
     pub message_replay_max: i64,
 }
 
+/// Where presence is counted: in Redis when `REDIS_URL` is set (so it holds
+/// across instances), else in this process.
+fn presence_tracker(settings: &Settings) -> AppResult<Arc<dyn presence::PresenceTracker>> {
+    let Some(url) = settings.redis_url() else {
+        return Ok(Arc::new(presence::LocalPresence::default()));
+    };
+    let tracker = presence_redis::RedisPresence::start(presence_redis::RedisPresenceOptions {
+        url: url.to_owned(),
+        heartbeat: std::time::Duration::from_millis(settings.presence_heartbeat_ms),
+        instance_timeout: std::time::Duration::from_millis(settings.presence_instance_timeout_ms),
+        grace: std::time::Duration::from_millis(settings.presence_grace_ms),
+    })
+    .map_err(|e| {
+        crate::error::AppError::Internal(anyhow::anyhow!("REDIS_URL is not usable: {e}"))
+    })?;
+    Ok(Arc::new(tracker))
+}
+
 impl Services {
     pub fn new(settings: &Settings, db: Database, bus: Arc<dyn EventBus>) -> AppResult<Self> {
         let hasher = PasswordHasher::new(
@@ -97,7 +116,7 @@ impl Services {
             bus.clone(),
             audience.clone(),
             typing.clone(),
-            Arc::new(presence::LocalPresence::default()),
+            presence_tracker(settings)?,
             std::time::Duration::from_millis(settings.presence_grace_ms),
         );
         Ok(Self {
