@@ -9,8 +9,11 @@
 //!   transition (set when the total reached 0, expires on its own);
 //! - `chat:presence:users:<instance>`: the users an instance has counted,
 //!   so its fields can be found when it crashes;
-//! - `chat:presence:instances`: a sorted set of instance ids scored by
-//!   their last heartbeat (Redis time, so clocks need not agree).
+//! - `chat:presence:instances`: a sorted set of instance ids scored by the
+//!   time they count as crashed unless they beat again: their last heartbeat
+//!   plus their own `PRESENCE_INSTANCE_TIMEOUT_MS` (Redis time, so clocks
+//!   need not agree; each instance's own timeout, so instances configured
+//!   differently do not sweep each other early).
 //!
 //! **Transitions.** Each change is one Lua script, so it reads and writes
 //! the total atomically: opening reports "came online" only when the total
@@ -102,14 +105,14 @@ if total(KEYS[1]) > 0 or redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
 return 0
 ";
 
-/// KEYS: instances. ARGV: instance, timeout (ms), ticket, marker ttl (ms),
-/// prefix. Returns {1 if this instance was not listed, users left offline}.
+/// KEYS: instances. ARGV: instance, its timeout (ms), ticket, marker ttl
+/// (ms), prefix. Returns {1 if this instance was not listed, users left offline}.
 const BEAT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local added = redis.call('ZADD', KEYS[1], now, ARGV[1])
+local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 local orphans = {}
-local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
 for _, instance in ipairs(dead) do
   redis.call('ZREM', KEYS[1], instance)
   local users_key = ARGV[5] .. 'users:' .. instance
