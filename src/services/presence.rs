@@ -67,6 +67,9 @@ pub enum PresenceChange {
     Online(UserId),
     /// The user has no socket left: confirm after the grace period.
     Offline(UserId, Ticket),
+    /// A transition another instance should have confirmed long ago (it
+    /// died): confirm now.
+    Overdue(UserId, Ticket),
 }
 
 /// What opening a socket changed.
@@ -238,7 +241,12 @@ impl PresenceService {
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
                 match change {
-                    PresenceChange::Offline(user, ticket) => this.await_offline(user, ticket),
+                    PresenceChange::Offline(user, ticket) => {
+                        this.await_offline(user, ticket, this.grace);
+                    }
+                    PresenceChange::Overdue(user, ticket) => {
+                        this.await_offline(user, ticket, Duration::ZERO);
+                    }
                     PresenceChange::Online(user) => {
                         this.announce(user, PresenceStatus::Online).await;
                     }
@@ -259,15 +267,14 @@ impl PresenceService {
             };
             // Typing stops at once; presence waits out the grace period.
             this.typing.disconnected(user);
-            this.await_offline(user, ticket);
+            this.await_offline(user, ticket, this.grace);
         });
     }
 
-    /// After the grace period, announces `user` offline if `ticket` is still
-    /// their pending transition and they have no socket.
-    fn await_offline(&self, user: UserId, ticket: Ticket) {
+    /// After `grace`, announces `user` offline if `ticket` is still their
+    /// pending transition and they have no socket.
+    fn await_offline(&self, user: UserId, ticket: Ticket, grace: Duration) {
         let this = self.clone();
-        let grace = self.grace;
         let task = tokio::spawn(async move {
             tokio::time::sleep(grace).await;
             if this.tracker.confirm_offline(user, ticket).await {

@@ -7,6 +7,10 @@
 //!   instance's open sockets of the user; the cluster-wide total is the sum;
 //! - `chat:presence:offline:<user>`: the ticket of the pending offline
 //!   transition (set when the total reached 0, expires on its own);
+//! - `chat:presence:sockets:<user>`: the same per-instance counts for the
+//!   per-user socket limit ([`RedisSockets`]); kept apart from the presence
+//!   counts because a slot is claimed before presence counts the socket and
+//!   released on its own;
 //! - `chat:presence:users:<instance>`: the users an instance has counted,
 //!   so its fields can be found when it crashes;
 //! - `chat:presence:instances`: a sorted set of instance ids scored by the
@@ -31,9 +35,18 @@
 //! instance that finds itself swept (it was cut off, not dead, or Redis lost
 //! its data) writes its counts back and announces users that came back.
 //!
+//! **Socket limit.** Claiming a slot is one script that sums the user's
+//! counts and increments this instance's only below the cap, so two
+//! instances cannot both take the last slot.
+//!
+//! A transition whose confirmer dies during the grace period is not lost:
+//! it is also listed in `chat:presence:pending`, scored by when it counts
+//! as abandoned (grace plus instance timeout), and the next instance to beat
+//! after that confirms it.
+//!
 //! **Failures.** Redis errors are logged and answered with the harmless
 //! default (nothing announced, offline for `status`); presence never refuses
-//! a socket. Counts of this instance are mirrored in memory so the next
+//! a socket, and the socket limit falls back to counting on this instance. Counts of this instance are mirrored in memory so the next
 //! heartbeat after an outage puts them back.
 
 use std::collections::HashMap;
@@ -47,18 +60,33 @@ use tokio::task::AbortHandle;
 
 use super::presence::{PresenceChange, PresenceTracker, Ticket, Transition};
 use crate::domain::UserId;
+use crate::error::AppResult;
+use crate::limits::{LocalSlots, Slot, UserSockets};
 
 const PREFIX: &str = "chat:presence:";
 const INSTANCES: &str = "chat:presence:instances";
+/// Pending offline transitions by the time they count as abandoned (named
+/// in the scripts too).
+const PENDING: &str = "chat:presence:pending";
 /// How long connecting and each command may take.
 const TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Sums a count hash; shared by every script.
+/// Helpers shared by every script: the sum of a count hash, Redis time in
+/// milliseconds, and starting an offline transition (the marker, and an
+/// entry in the overdue list in case its confirmer dies).
 const TOTAL: &str = r"
 local function total(key)
   local n = 0
   for _, v in ipairs(redis.call('HVALS', key)) do n = n + tonumber(v) end
   return n
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function pend(marker, user, ticket, ttl, overdue_after)
+  redis.call('SET', marker, ticket, 'PX', ttl)
+  redis.call('ZADD', 'chat:presence:pending', now_ms() + tonumber(overdue_after), user)
 end
 ";
 
@@ -68,11 +96,13 @@ const OPEN: &str = r"
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('SADD', KEYS[3], ARGV[2])
 local returning = redis.call('DEL', KEYS[2])
+if returning == 1 then redis.call('ZREM', 'chat:presence:pending', ARGV[2]) end
 if returning == 0 and total(KEYS[1]) == 1 then return 1 end
 return 0
 ";
 
-/// KEYS: as OPEN. ARGV: instance, user, ticket, marker ttl (ms).
+/// KEYS: as OPEN. ARGV: instance, user, ticket, marker ttl (ms), overdue
+/// after (ms).
 /// Returns 1 when the total reached 0 and the ticket is now pending.
 const CLOSE: &str = r"
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
@@ -84,16 +114,18 @@ end
 -- started the transition itself).
 if n < 0 then return 0 end
 if total(KEYS[1]) == 0 then
-  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+  pend(KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
   return 1
 end
 return 0
 ";
 
-/// KEYS: count hash, offline marker. ARGV: ticket. 1 = announce offline.
+/// KEYS: count hash, offline marker. ARGV: ticket, user. 1 = announce
+/// offline.
 const CONFIRM: &str = r"
 if redis.call('GET', KEYS[2]) == ARGV[1] and total(KEYS[1]) == 0 then
   redis.call('DEL', KEYS[2])
+  redis.call('ZREM', 'chat:presence:pending', ARGV[2])
   return 1
 end
 return 0
@@ -105,11 +137,11 @@ if total(KEYS[1]) > 0 or redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
 return 0
 ";
 
-/// KEYS: instances. ARGV: instance, its timeout (ms), ticket, marker ttl
-/// (ms), prefix. Returns {1 if this instance was not listed, users left offline}.
+/// KEYS: instances, overdue list. ARGV: instance, its timeout (ms), ticket,
+/// marker ttl (ms), prefix, overdue after (ms). Returns {1 if this instance
+/// was not listed, users left offline, overdue users and tickets}.
 const BEAT: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 local orphans = {}
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
@@ -120,14 +152,26 @@ for _, instance in ipairs(dead) do
     local hash = ARGV[5] .. 'count:' .. user
     local marker = ARGV[5] .. 'offline:' .. user
     redis.call('HDEL', hash, instance)
+    redis.call('HDEL', ARGV[5] .. 'sockets:' .. user, instance)
     if total(hash) == 0 and redis.call('EXISTS', marker) == 0 then
-      redis.call('SET', marker, ARGV[3], 'PX', ARGV[4])
+      pend(marker, user, ARGV[3], ARGV[4], ARGV[6])
       table.insert(orphans, user)
     end
   end
   redis.call('DEL', users_key)
 end
-return {added, orphans}
+-- Transitions whose confirmer should have confirmed long ago (it died):
+-- this instance takes them over.
+local overdue = {}
+for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. now, 'LIMIT', 0, 100)) do
+  redis.call('ZREM', KEYS[2], user)
+  local ticket = redis.call('GET', ARGV[5] .. 'offline:' .. user)
+  if ticket then
+    table.insert(overdue, user)
+    table.insert(overdue, ticket)
+  end
+end
+return {added, orphans, overdue}
 ";
 
 /// ARGV: instance, prefix, then user and count pairs. Writes this
@@ -146,6 +190,33 @@ end
 return back
 ";
 
+/// KEYS: socket counts, instance's users. ARGV: instance, user, cap.
+/// Returns 1 when a slot was claimed.
+const CLAIM: &str = r"
+if total(KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+";
+
+/// KEYS: socket counts. ARGV: instance.
+const RELEASE: &str = r"
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+";
+
+/// ARGV: instance, prefix, then user and count pairs: this instance's
+/// socket counts, written back.
+const REASSERT_SOCKETS: &str = r"
+for i = 3, #ARGV, 2 do
+  redis.call('HSET', ARGV[2] .. 'sockets:' .. ARGV[i], ARGV[1], ARGV[i + 1])
+  redis.call('SADD', ARGV[2] .. 'users:' .. ARGV[1], ARGV[i])
+end
+return 0
+";
+
 /// How an instance takes part in cluster presence.
 #[derive(Clone, Debug)]
 pub struct RedisPresenceOptions {
@@ -162,11 +233,83 @@ struct Inner {
     connection: tokio::sync::Mutex<Option<MultiplexedConnection>>,
     /// This instance's open sockets per user, as Redis should have them.
     mirror: Mutex<HashMap<UserId, usize>>,
+    /// This instance's claimed socket slots per user, likewise.
+    slots: Mutex<HashMap<UserId, usize>>,
+    /// Slot releases sent but not yet answered, per user; a claim of the
+    /// same user waits for them, so that closing a socket and opening
+    /// another in its place (in that order) never finds the slot taken.
+    releasing: Mutex<HashMap<UserId, usize>>,
+    /// Bumped after each answered release.
+    released: tokio::sync::watch::Sender<u64>,
     instance_timeout: Duration,
     /// Outlives the grace period and a sweep, so a pending transition is
     /// confirmed before its ticket can expire.
     marker_ttl: Duration,
+    /// When a pending transition counts as abandoned by its confirmer.
+    overdue_after: Duration,
     changes: mpsc::UnboundedSender<PresenceChange>,
+}
+
+impl RedisPresence {
+    /// The per-user socket limit of `max`, counted with this instance's
+    /// presence (one heartbeat, one sweep).
+    pub fn sockets(&self, max: usize) -> RedisSockets {
+        RedisSockets {
+            inner: self.inner.clone(),
+            max,
+            fallback: LocalSlots::new(max),
+        }
+    }
+}
+
+/// Open sockets per user counted across the cluster (see the module docs).
+pub struct RedisSockets {
+    inner: Arc<Inner>,
+    max: usize,
+    /// Used while Redis cannot answer: the cap then holds per instance.
+    fallback: LocalSlots<UserId>,
+}
+
+impl UserSockets for RedisSockets {
+    fn try_open(&self, user: UserId) -> BoxFuture<'_, AppResult<Option<Slot>>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            inner.await_releases(user).await;
+            let keys = [sockets_key(user), inner.users_key()];
+            let args = [
+                inner.instance.clone(),
+                user.to_string(),
+                self.max.to_string(),
+            ];
+            match inner.eval::<i64>(CLAIM, &keys, &args).await {
+                Ok(1) => {}
+                Ok(_) => return Ok(None),
+                Err(error) => {
+                    tracing::warn!(%error, %user, "could not claim a socket slot in redis; counting on this instance");
+                    return Ok(self.fallback.try_acquire(user));
+                }
+            }
+            adjust(&inner.slots, user, true);
+            let inner = inner.clone();
+            Ok(Some(Slot::new(move || {
+                adjust(&inner.slots, user, false);
+                // Released from a destructor: the Redis call runs on its
+                // own (outside a runtime the process is ending anyway).
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    adjust(&inner.releasing, user, true);
+                    runtime.spawn(async move {
+                        let keys = [sockets_key(user)];
+                        let args = [inner.instance.clone()];
+                        if let Err(error) = inner.eval::<i64>(RELEASE, &keys, &args).await {
+                            tracing::warn!(%error, %user, "could not release a socket slot in redis");
+                        }
+                        adjust(&inner.releasing, user, false);
+                        inner.released.send_modify(|n| *n = n.wrapping_add(1));
+                    });
+                }
+            })))
+        })
+    }
 }
 
 /// Presence counted in Redis (see the module docs).
@@ -186,8 +329,12 @@ impl RedisPresence {
             client,
             connection: tokio::sync::Mutex::new(None),
             mirror: Mutex::default(),
+            slots: Mutex::default(),
+            releasing: Mutex::default(),
+            released: tokio::sync::watch::Sender::new(0),
             instance_timeout: options.instance_timeout,
-            marker_ttl: options.grace + options.instance_timeout + Duration::from_secs(30),
+            overdue_after: options.grace + options.instance_timeout,
+            marker_ttl: options.grace + options.instance_timeout * 2 + Duration::from_secs(30),
             changes,
         });
         tokio::spawn(heartbeat(Arc::downgrade(&inner), options.heartbeat));
@@ -222,6 +369,10 @@ async fn heartbeat(inner: Weak<Inner>, every: Duration) {
 
 fn count_key(user: UserId) -> String {
     format!("{PREFIX}count:{user}")
+}
+
+fn sockets_key(user: UserId) -> String {
+    format!("{PREFIX}sockets:{user}")
 }
 
 fn marker_key(user: UserId) -> String {
@@ -284,16 +435,17 @@ impl Inner {
         // One ticket for every user of a sweep: it only has to differ from
         // any later transition of the same user.
         let ticket = new_ticket();
-        let (added, orphans): (i64, Vec<String>) = self
+        let (added, orphans, overdue): (i64, Vec<String>, Vec<String>) = self
             .eval(
                 BEAT,
-                &[INSTANCES.to_owned()],
+                &[INSTANCES.to_owned(), PENDING.to_owned()],
                 &[
                     self.instance.clone(),
                     self.instance_timeout.as_millis().to_string(),
                     ticket.to_string(),
                     self.marker_ttl.as_millis().to_string(),
                     PREFIX.to_owned(),
+                    self.overdue_after.as_millis().to_string(),
                 ],
             )
             .await?;
@@ -304,6 +456,15 @@ impl Inner {
             );
         }
         self.report(orphans, |user| PresenceChange::Offline(user, ticket));
+        for pair in overdue.chunks_exact(2) {
+            match (UserId::parse("user", &pair[0]), pair[1].parse::<Ticket>()) {
+                (Ok(user), Ok(ticket)) => {
+                    tracing::warn!(%user, "taking over an abandoned offline transition");
+                    let _ = self.changes.send(PresenceChange::Overdue(user, ticket));
+                }
+                _ => tracing::warn!(?pair, "ignoring a malformed overdue presence entry"),
+            }
+        }
         Ok(added == 1)
     }
 
@@ -318,15 +479,44 @@ impl Inner {
         }
     }
 
-    async fn reassert(&self) -> redis::RedisResult<()> {
-        let mut args = vec![self.instance.clone(), PREFIX.to_owned()];
-        {
-            let mirror = self.mirror.lock().unwrap_or_else(|p| p.into_inner());
-            for (user, count) in mirror.iter() {
-                args.push(user.to_string());
-                args.push(count.to_string());
+    /// Waits (bounded) until no slot release of `user` is in flight.
+    async fn await_releases(&self, user: UserId) {
+        // Subscribed before looking, so a release answered in between is
+        // not missed.
+        let mut released = self.released.subscribe();
+        let pending = |releasing: &Mutex<HashMap<UserId, usize>>| {
+            releasing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains_key(&user)
+        };
+        let _ = tokio::time::timeout(TIMEOUT, async {
+            while pending(&self.releasing) {
+                if released.changed().await.is_err() {
+                    return;
+                }
             }
+        })
+        .await;
+    }
+
+    /// The instance and prefix, then `counts` as user and count pairs.
+    fn counts_args(&self, counts: &Mutex<HashMap<UserId, usize>>) -> Vec<String> {
+        let mut args = vec![self.instance.clone(), PREFIX.to_owned()];
+        let counts = counts.lock().unwrap_or_else(|p| p.into_inner());
+        for (user, count) in counts.iter() {
+            args.push(user.to_string());
+            args.push(count.to_string());
         }
+        args
+    }
+
+    async fn reassert(&self) -> redis::RedisResult<()> {
+        let slots = self.counts_args(&self.slots);
+        if slots.len() > 2 {
+            self.eval::<i64>(REASSERT_SOCKETS, &[], &slots).await?;
+        }
+        let args = self.counts_args(&self.mirror);
         if args.len() == 2 {
             return Ok(());
         }
@@ -337,6 +527,20 @@ impl Inner {
         );
         self.report(back, PresenceChange::Online);
         Ok(())
+    }
+}
+
+/// Adds `delta` to `user`'s count in `counts`, dropping it at zero.
+fn adjust(counts: &Mutex<HashMap<UserId, usize>>, user: UserId, up: bool) {
+    let mut counts = counts.lock().unwrap_or_else(|p| p.into_inner());
+    let count = counts.entry(user).or_default();
+    if up {
+        *count += 1;
+    } else {
+        *count = count.saturating_sub(1);
+    }
+    if *count == 0 {
+        counts.remove(&user);
     }
 }
 
@@ -351,12 +555,7 @@ impl PresenceTracker for RedisPresence {
     fn open(&self, user: UserId) -> BoxFuture<'_, Transition> {
         Box::pin(async move {
             let inner = &self.inner;
-            *inner
-                .mirror
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(user)
-                .or_default() += 1;
+            adjust(&inner.mirror, user, true);
             let args = [inner.instance.clone(), user.to_string()];
             match inner.eval::<i64>(OPEN, &inner.keys(user), &args).await {
                 Ok(1) => Transition::CameOnline,
@@ -372,21 +571,14 @@ impl PresenceTracker for RedisPresence {
     fn close(&self, user: UserId) -> BoxFuture<'_, Option<Ticket>> {
         Box::pin(async move {
             let inner = &self.inner;
-            {
-                let mut mirror = inner.mirror.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(count) = mirror.get_mut(&user) {
-                    *count = count.saturating_sub(1);
-                    if *count == 0 {
-                        mirror.remove(&user);
-                    }
-                }
-            }
+            adjust(&inner.mirror, user, false);
             let ticket = new_ticket();
             let args = [
                 inner.instance.clone(),
                 user.to_string(),
                 ticket.to_string(),
                 inner.marker_ttl.as_millis().to_string(),
+                inner.overdue_after.as_millis().to_string(),
             ];
             match inner.eval::<i64>(CLOSE, &inner.keys(user), &args).await {
                 Ok(1) => Some(ticket),
@@ -419,7 +611,7 @@ impl PresenceTracker for RedisPresence {
     fn confirm_offline(&self, user: UserId, ticket: Ticket) -> BoxFuture<'_, bool> {
         Box::pin(async move {
             let keys = [count_key(user), marker_key(user)];
-            let args = [ticket.to_string()];
+            let args = [ticket.to_string(), user.to_string()];
             match self.inner.eval::<i64>(CONFIRM, &keys, &args).await {
                 Ok(confirmed) => confirmed == 1,
                 Err(error) => {

@@ -200,3 +200,69 @@ async fn presence__of_a_crashed_instance__is_swept_and_announced_offline_once() 
     expect_marker_next(&b, &ada, &mut [&mut on_b]).await;
     assert_eq!(status_on(&b, &bob, &ada).await, "OFFLINE");
 }
+
+#[tokio::test]
+async fn presence__an_instance_that_crashes_during_the_grace_period__is_confirmed_offline_by_another()
+ {
+    let redis = TestRedis::shared().await;
+    let cut = TcpProxy::start(redis.url.trim_start_matches("redis://").to_owned()).await;
+    let through_proxy = format!("redis://127.0.0.1:{}", cut.port);
+    let a = TestApp::spawn_with(|s| {
+        s.redis_url = Some(through_proxy.into());
+        quick(s);
+        // Long enough that A is cut off before it would confirm.
+        s.presence_grace_ms = 2_000;
+    })
+    .await;
+    let b = a
+        .spawn_peer(|s| {
+            s.redis_url = Some(redis.url.clone().into());
+            quick(s);
+        })
+        .await;
+    let (ada, bob) = (b.sign_up("ada").await, b.sign_up("bob").await);
+    b.befriend(&ada, &bob).await;
+    let mut on_b = watching(&b, &bob).await;
+    await_numsub(&redis.url, &user_channel(&bob), 1).await;
+    let ada_on_a = a.ws(&ada.token).await;
+    expect_presence(&mut on_b, "ONLINE").await;
+    ada_on_a.close().await;
+    let pending = format!("chat:presence:offline:{}", ada.id);
+    eventually("ada's offline transition is pending", || {
+        key_exists(&redis.url, &pending)
+    })
+    .await;
+
+    // A dies with the transition in hand; B takes it over once overdue.
+    cut.stop();
+    expect_presence(&mut on_b, "OFFLINE").await;
+    expect_marker_next(&b, &ada, &mut [&mut on_b]).await;
+    assert_eq!(status_on(&b, &bob, &ada).await, "OFFLINE");
+}
+
+#[tokio::test]
+async fn the_per_user_socket_limit__counts_sockets_on_every_instance() {
+    let redis = TestRedis::shared().await;
+    let (a, b) = two_instances(&redis.url, |s| {
+        quick(s);
+        s.ws_max_sockets_per_user = 2;
+    })
+    .await;
+    let (ada, bob) = (a.sign_up("ada").await, a.sign_up("bob").await);
+    let mut on_a = a.ws(&ada.token).await;
+    let on_b = b.ws(&ada.token).await;
+    for app in [&a, &b] {
+        let mut third = WsClient::connect(&app.ws_url).await;
+        third
+            .send(json!({ "type": "connection_init", "payload": { "token": ada.token } }))
+            .await;
+        let (code, reason) = third.closed_at_once().await;
+        assert_eq!((code, reason.as_str()), (4008, "Too many connections"));
+    }
+    on_a.expect_quiet().await;
+    b.ws(&bob.token).await.expect_quiet().await;
+
+    // Closing on one instance frees the slot on the other.
+    on_b.close().await;
+    a.ws(&ada.token).await.expect_quiet().await;
+}
