@@ -316,3 +316,26 @@ impl PresenceService {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_presence__only_the_latest_ticket_confirms_and_a_return_cancels_it() {
+        let presence = LocalPresence::default();
+        let ada = UserId::new();
+        assert_eq!(presence.open_now(ada), Transition::CameOnline);
+        assert_eq!(presence.open_now(ada), Transition::Unchanged);
+        assert_eq!(presence.close_now(ada), None, "one socket is left");
+        let first = presence.close_now(ada).expect("the last socket closed");
+        assert_eq!(presence.open_now(ada), Transition::Unchanged, "a return");
+        assert!(!presence.confirm_now(ada, first), "the return cancelled it");
+        let second = presence.close_now(ada).expect("the last socket closed");
+        assert!(!presence.confirm_now(ada, first), "an older ticket");
+        assert!(presence.confirm_now(ada, second));
+        assert!(!presence.confirm_now(ada, second), "confirmed once");
+        assert_eq!(presence.open_now(ada), Transition::CameOnline);
+    }
+}
