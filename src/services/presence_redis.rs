@@ -161,14 +161,17 @@ for _, instance in ipairs(dead) do
   redis.call('DEL', users_key)
 end
 -- Transitions whose confirmer should have confirmed long ago (it died):
--- this instance takes them over.
+-- this instance takes them over, and stays listed as due again later in
+-- case it dies too (confirming removes the entry).
 local overdue = {}
 for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. now, 'LIMIT', 0, 100)) do
-  redis.call('ZREM', KEYS[2], user)
   local ticket = redis.call('GET', ARGV[5] .. 'offline:' .. user)
   if ticket then
+    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[6]), user)
     table.insert(overdue, user)
     table.insert(overdue, ticket)
+  else
+    redis.call('ZREM', KEYS[2], user)
   end
 end
 return {added, orphans, overdue}
@@ -185,6 +188,7 @@ for i = 3, #ARGV, 2 do
   redis.call('HSET', hash, ARGV[1], ARGV[i + 1])
   redis.call('SADD', ARGV[2] .. 'users:' .. ARGV[1], user)
   local returning = redis.call('DEL', ARGV[2] .. 'offline:' .. user)
+  redis.call('ZREM', 'chat:presence:pending', user)
   if before == 0 and returning == 0 then table.insert(back, user) end
 end
 return back
@@ -349,20 +353,28 @@ impl RedisPresence {
 async fn heartbeat(inner: Weak<Inner>, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut first = true;
+    // Whether Redis may lack this instance's counts: at the start, and
+    // after any failed beat (a timed-out command may still run later, so
+    // even "was this instance listed?" cannot be trusted then).
+    let mut unsure = true;
     loop {
         ticks.tick().await;
         let Some(inner) = inner.upgrade() else { return };
         match inner.beat().await {
-            // Listed anew after the first beat: swept, or Redis lost its
-            // data. Put this instance's sockets back.
-            Ok(true) if !first => {
-                if let Err(error) = inner.reassert().await {
+            // Listed anew (this instance was swept: cut off, not dead; or
+            // Redis lost its data), or unsure: put this instance's sockets
+            // back. Idempotent, so writing counts Redis has costs nothing.
+            Ok(listed_anew) if listed_anew || unsure => match inner.reassert().await {
+                Ok(()) => unsure = false,
+                Err(error) => {
                     tracing::warn!(%error, "could not restore presence counts in redis");
                 }
+            },
+            Ok(_) => {}
+            Err(error) => {
+                unsure = true;
+                tracing::warn!(%error, "presence heartbeat failed");
             }
-            Ok(_) => first = false,
-            Err(error) => tracing::warn!(%error, "presence heartbeat failed"),
         }
     }
 }

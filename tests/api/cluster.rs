@@ -173,7 +173,11 @@ async fn presence__a_reconnect_on_the_other_instance_within_the_grace_period__do
 
 #[tokio::test]
 async fn presence__of_a_crashed_instance__is_swept_and_announced_offline_once() {
-    let redis = TestRedis::shared().await;
+    // A Redis of its own: on the shared one, instances of tests that end
+    // meanwhile may sweep this test's instance and take its transitions
+    // with them (then another instance confirms them, but only once they
+    // are overdue, which may outlast the test's patience).
+    let redis = TestRedis::private().await;
     let cut = TcpProxy::start(redis.url.trim_start_matches("redis://").to_owned()).await;
     let through_proxy = format!("redis://127.0.0.1:{}", cut.port);
     let a = TestApp::spawn_with(|s| {
@@ -204,7 +208,11 @@ async fn presence__of_a_crashed_instance__is_swept_and_announced_offline_once() 
 #[tokio::test]
 async fn presence__an_instance_that_crashes_during_the_grace_period__is_confirmed_offline_by_another()
  {
-    let redis = TestRedis::shared().await;
+    // A Redis of its own: on the shared one, instances of tests that end
+    // meanwhile may sweep this test's instance and take its transitions
+    // with them (then another instance confirms them, but only once they
+    // are overdue, which may outlast the test's patience).
+    let redis = TestRedis::private().await;
     let cut = TcpProxy::start(redis.url.trim_start_matches("redis://").to_owned()).await;
     let through_proxy = format!("redis://127.0.0.1:{}", cut.port);
     let a = TestApp::spawn_with(|s| {
@@ -238,6 +246,52 @@ async fn presence__an_instance_that_crashes_during_the_grace_period__is_confirme
     expect_presence(&mut on_b, "OFFLINE").await;
     expect_marker_next(&b, &ada, &mut [&mut on_b]).await;
     assert_eq!(status_on(&b, &bob, &ada).await, "OFFLINE");
+}
+
+#[tokio::test]
+async fn presence__an_instance_cut_off_then_back__is_swept_offline_then_announced_online_again() {
+    // A Redis of its own: on the shared one, instances of tests that end
+    // meanwhile may sweep this test's instance and take its transitions
+    // with them (then another instance confirms them, but only once they
+    // are overdue, which may outlast the test's patience).
+    let redis = TestRedis::private().await;
+    let stall = TcpProxy::start(redis.url.trim_start_matches("redis://").to_owned()).await;
+    let through_proxy = format!("redis://127.0.0.1:{}", stall.port);
+    let a = TestApp::spawn_with(|s| {
+        s.redis_url = Some(through_proxy.into());
+        quick(s);
+    })
+    .await;
+    let b = a
+        .spawn_peer(|s| {
+            s.redis_url = Some(redis.url.clone().into());
+            quick(s);
+        })
+        .await;
+    let (ada, bob) = (b.sign_up("ada").await, b.sign_up("bob").await);
+    b.befriend(&ada, &bob).await;
+    let mut on_b = watching(&b, &bob).await;
+    await_numsub(&redis.url, &user_channel(&bob), 1).await;
+    let _ada_on_a = a.ws(&ada.token).await;
+    expect_presence(&mut on_b, "ONLINE").await;
+
+    stall.pause();
+    expect_presence(&mut on_b, "OFFLINE").await;
+    stall.resume();
+    // A writes its sockets back and announces ada (after a RESYNC or two:
+    // A's events were held up too).
+    loop {
+        let (kind, handle, status, _) = next_event(&mut on_b).await;
+        if kind == "RESYNC" {
+            continue;
+        }
+        assert_eq!(
+            (kind.as_str(), handle.as_str(), status.as_str()),
+            ("PRESENCE_CHANGED", "ada", "ONLINE")
+        );
+        break;
+    }
+    assert_eq!(status_on_both([&a, &b], &bob, &ada).await, ["ONLINE"; 2]);
 }
 
 #[tokio::test]

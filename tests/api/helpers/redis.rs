@@ -74,13 +74,17 @@ impl TestRedis {
                 url,
                 _private: None,
             },
-            _ => {
-                let server = RedisServer::start().await;
-                Self {
-                    url: server.url(),
-                    _private: Some(server),
-                }
-            }
+            _ => Self::private().await,
+        }
+    }
+
+    /// A `redis-server` of the test's own, for tests that need one Redis
+    /// to themselves (but never stop it).
+    pub async fn private() -> Self {
+        let server = RedisServer::start().await;
+        Self {
+            url: server.url(),
+            _private: Some(server),
         }
     }
 }
