@@ -35,19 +35,21 @@
 //! instance that finds itself swept (it was cut off, not dead, or Redis lost
 //! its data) writes its counts back and announces users that came back.
 //!
+//! A transition whose confirmer dies during the grace period is not lost:
+//! it is also listed in `chat:presence:pending`, scored by when it counts
+//! as abandoned (grace plus instance timeout), and the next instance to beat
+//! after that takes it over and confirms it at once.
+//!
 //! **Socket limit.** Claiming a slot is one script that sums the user's
 //! counts and increments this instance's only below the cap, so two
 //! instances cannot both take the last slot.
 //!
-//! A transition whose confirmer dies during the grace period is not lost:
-//! it is also listed in `chat:presence:pending`, scored by when it counts
-//! as abandoned (grace plus instance timeout), and the next instance to beat
-//! after that confirms it.
-//!
 //! **Failures.** Redis errors are logged and answered with the harmless
 //! default (nothing announced, offline for `status`); presence never refuses
-//! a socket, and the socket limit falls back to counting on this instance. Counts of this instance are mirrored in memory so the next
-//! heartbeat after an outage puts them back.
+//! a socket, and the socket limit falls back to counting on this instance.
+//! Counts of this instance are mirrored in memory, and written back after
+//! any failed heartbeat. Known gap: a socket opening or closing while that
+//! write-back runs may leave its count off by one until the next one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -542,7 +544,7 @@ impl Inner {
     }
 }
 
-/// Adds `delta` to `user`'s count in `counts`, dropping it at zero.
+/// Counts `user` up or down in `counts`, dropping the entry at zero.
 fn adjust(counts: &Mutex<HashMap<UserId, usize>>, user: UserId, up: bool) {
     let mut counts = counts.lock().unwrap_or_else(|p| p.into_inner());
     let count = counts.entry(user).or_default();
