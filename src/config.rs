@@ -124,6 +124,16 @@ pub struct Settings {
     /// only if they have not reconnected within this time.
     #[serde(default = "defaults::presence_grace_ms")]
     pub presence_grace_ms: u64,
+    /// `PRESENCE_HEARTBEAT_MS`: with `REDIS_URL`, how often an instance
+    /// tells Redis it is alive (and sweeps instances that stopped doing so).
+    #[serde(default = "defaults::presence_heartbeat_ms")]
+    pub presence_heartbeat_ms: u64,
+    /// `PRESENCE_INSTANCE_TIMEOUT_MS`: with `REDIS_URL`, an instance without
+    /// a heartbeat for this long counts as crashed: its sockets are taken
+    /// out of presence (its users go offline after the grace period). Keep
+    /// it several heartbeats long.
+    #[serde(default = "defaults::presence_instance_timeout_ms")]
+    pub presence_instance_timeout_ms: u64,
     /// `PLAYGROUND_ENABLED`: serve GraphiQL at `/playground`; defaults to on
     /// in development and off in production.
     #[serde(default)]
@@ -283,6 +293,11 @@ impl Settings {
                 self.ws_max_pending_sockets_per_ip,
             ),
             ("REDIS_PUBLISH_QUEUE", self.redis_publish_queue),
+            ("PRESENCE_HEARTBEAT_MS", self.presence_heartbeat_ms as usize),
+            (
+                "PRESENCE_INSTANCE_TIMEOUT_MS",
+                self.presence_instance_timeout_ms as usize,
+            ),
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be at least 1")));
@@ -421,6 +436,12 @@ mod defaults {
     }
     pub fn presence_grace_ms() -> u64 {
         5_000
+    }
+    pub fn presence_heartbeat_ms() -> u64 {
+        5_000
+    }
+    pub fn presence_instance_timeout_ms() -> u64 {
+        15_000
     }
     pub fn shutdown_drain_ms() -> u64 {
         10_000

@@ -13,7 +13,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Settings;
-use crate::domain::UserId;
 use crate::events::{EventBus, LocalBus, RedisBus, RedisOptions};
 use crate::graphql::{QueryLimits, build_schema};
 use crate::http::{AppState, router, ws::WsShared};
@@ -63,7 +62,7 @@ impl Application {
             shutdown: shutdown.clone(),
             max_operations: settings.ws_max_operations,
             query_limits: QueryLimits::from_settings(&settings),
-            user_sockets: Arc::new(LocalSlots::<UserId>::new(settings.ws_max_sockets_per_user)),
+            user_sockets: services.user_sockets.clone(),
             pending: LocalSlots::new(settings.ws_max_pending_sockets_per_ip),
         });
         let address = format!("{}:{}", settings.app_host, settings.app_port);

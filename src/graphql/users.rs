@@ -138,7 +138,9 @@ impl UserObject {
         }
         let status = match self.presence {
             Some(status) => status,
-            None if ctx.services()?.presence.is_online(self.user.id) => PresenceStatus::Online,
+            None if ctx.services()?.presence.is_online(self.user.id).await => {
+                PresenceStatus::Online
+            }
             None => PresenceStatus::Offline,
         };
         Ok(Some(status.into()))

@@ -12,6 +12,7 @@ pub mod message_stream;
 pub mod messages;
 pub mod notifications;
 pub mod presence;
+pub mod presence_redis;
 pub mod timeline;
 pub mod typing;
 pub mod users;
@@ -20,9 +21,10 @@ use std::sync::Arc;
 
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
+use crate::domain::UserId;
 use crate::error::AppResult;
 use crate::events::EventBus;
-use crate::limits::RateLimits;
+use crate::limits::{LocalSlots, RateLimits, UserSockets};
 use crate::storage::Database;
 
 pub use audience::Audience;
@@ -54,8 +56,35 @@ pub struct Services {
     pub messages: MessageService,
     pub typing: TypingService,
     pub presence: PresenceService,
+    /// Open WebSockets per user (shared by the cluster with `REDIS_URL`).
+    pub user_sockets: Arc<dyn UserSockets>,
     /// The most events one `messageEvents` resume replays.
     pub message_replay_max: i64,
+}
+
+/// Where presence and the per-user socket limit are counted: in Redis when
+/// `REDIS_URL` is set (so they hold across instances), else in this process.
+fn cluster_counts(
+    settings: &Settings,
+) -> AppResult<(Arc<dyn presence::PresenceTracker>, Arc<dyn UserSockets>)> {
+    let max_sockets = settings.ws_max_sockets_per_user;
+    let Some(url) = settings.redis_url() else {
+        return Ok((
+            Arc::new(presence::LocalPresence::default()),
+            Arc::new(LocalSlots::<UserId>::new(max_sockets)),
+        ));
+    };
+    let tracker = presence_redis::RedisPresence::start(presence_redis::RedisPresenceOptions {
+        url: url.to_owned(),
+        heartbeat: std::time::Duration::from_millis(settings.presence_heartbeat_ms),
+        instance_timeout: std::time::Duration::from_millis(settings.presence_instance_timeout_ms),
+        grace: std::time::Duration::from_millis(settings.presence_grace_ms),
+    })
+    .map_err(|e| {
+        crate::error::AppError::Internal(anyhow::anyhow!("REDIS_URL is not usable: {e}"))
+    })?;
+    let sockets = Arc::new(tracker.sockets(max_sockets));
+    Ok((Arc::new(tracker), sockets))
 }
 
 impl Services {
@@ -92,17 +121,19 @@ impl Services {
             TypingService::announcer(bus.clone()),
         )));
         let typing = TypingService::new(db.clone(), chats.clone(), Arc::new(typing_timers));
+        let (tracker, user_sockets) = cluster_counts(settings)?;
         let presence = PresenceService::new(
             db.clone(),
             bus.clone(),
             audience.clone(),
             typing.clone(),
-            Arc::new(presence::LocalPresence::default()),
+            tracker,
             std::time::Duration::from_millis(settings.presence_grace_ms),
         );
         Ok(Self {
             typing,
             presence,
+            user_sockets,
             message_replay_max: settings.message_replay_max,
             messages,
             timeline,

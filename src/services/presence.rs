@@ -5,13 +5,19 @@
 //! [`super::audience`]) through `userEvents`.
 //!
 //! Connection counting sits behind [`PresenceTracker`]; [`LocalPresence`]
-//! counts in this process.
+//! counts in this process, [`RedisPresence`] across a cluster (chosen in
+//! [`super::Services::new`] when `REDIS_URL` is set).
+//!
+//! [`RedisPresence`]: super::presence_redis::RedisPresence
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::future::BoxFuture;
+use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::domain::UserId;
@@ -21,19 +27,49 @@ use crate::storage::Database;
 use super::audience::Audience;
 use super::typing::TypingService;
 
-/// Counts a user's open sockets.
+/// Identifies one pending offline transition, so that only the grace
+/// period of the latest one can end it (a reconnect and a new last close in
+/// between make a new one).
+pub type Ticket = u64;
+
+/// Counts a user's open sockets. Async because a cluster counts them in a
+/// shared store; a failure there is logged by the implementation and
+/// answered with the harmless default (presence is best effort, it must
+/// never refuse a socket).
 pub trait PresenceTracker: Send + Sync + 'static {
-    /// A socket opened; true when the user was not online before (and no
-    /// offline transition is pending).
-    fn open(&self, user: UserId) -> Transition;
-    /// A socket closed; true when it was the user's last one.
-    fn close(&self, user: UserId) -> bool;
-    fn is_online(&self, user: UserId) -> bool;
-    /// Remembers the pending offline task of `user` (to cancel on reconnect).
+    /// A socket opened; says whether the user came online (they were not
+    /// online before and no offline transition was pending).
+    fn open(&self, user: UserId) -> BoxFuture<'_, Transition>;
+    /// A socket closed. When it was the user's last one, the offline
+    /// transition is now pending: its ticket is returned.
+    fn close(&self, user: UserId) -> BoxFuture<'_, Option<Ticket>>;
+    /// Online, or within the grace period after the last socket closed.
+    fn is_online(&self, user: UserId) -> BoxFuture<'_, bool>;
+    /// Remembers the task that waits out the grace period of `user`, so a
+    /// reconnect can stop it early. Only an optimisation: the ticket check
+    /// in [`PresenceTracker::confirm_offline`] is what keeps it correct.
     fn set_pending_offline(&self, user: UserId, task: AbortHandle);
-    /// The grace period ended with no socket open: forget the user. True
-    /// when they are indeed still without sockets.
-    fn confirm_offline(&self, user: UserId) -> bool;
+    /// The grace period of `ticket` ended: true (once) when the user is
+    /// still without sockets, and then forgets them.
+    fn confirm_offline(&self, user: UserId, ticket: Ticket) -> BoxFuture<'_, bool>;
+    /// Transitions this tracker found by itself (the sockets of a crashed
+    /// instance, or of this one put back after it was cut off). `None` when
+    /// it never does; taken once.
+    fn changes(&self) -> Option<mpsc::UnboundedReceiver<PresenceChange>> {
+        None
+    }
+}
+
+/// A transition a tracker found by itself.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PresenceChange {
+    /// The user came online.
+    Online(UserId),
+    /// The user has no socket left: confirm after the grace period.
+    Offline(UserId, Ticket),
+    /// A transition another instance should have confirmed long ago (it
+    /// died): confirm now.
+    Overdue(UserId, Ticket),
 }
 
 /// What opening a socket changed.
@@ -48,25 +84,27 @@ pub enum Transition {
 #[derive(Default)]
 struct Counts {
     sockets: usize,
-    pending_offline: Option<AbortHandle>,
+    /// The pending offline transition, if any.
+    pending: Option<Ticket>,
+    task: Option<AbortHandle>,
 }
 
 /// Presence counted in this process.
 #[derive(Default)]
 pub struct LocalPresence {
     users: Mutex<HashMap<UserId, Counts>>,
+    next_ticket: AtomicU64,
 }
 
-impl PresenceTracker for LocalPresence {
-    fn open(&self, user: UserId) -> Transition {
+impl LocalPresence {
+    fn open_now(&self, user: UserId) -> Transition {
         let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
         let counts = users.entry(user).or_default();
         counts.sockets += 1;
-        let returning = counts
-            .pending_offline
-            .take()
-            .map(|task| task.abort())
-            .is_some();
+        let returning = counts.pending.take().is_some();
+        if let Some(task) = counts.task.take() {
+            task.abort();
+        }
         if counts.sockets == 1 && !returning {
             Transition::CameOnline
         } else {
@@ -74,36 +112,61 @@ impl PresenceTracker for LocalPresence {
         }
     }
 
-    fn close(&self, user: UserId) -> bool {
+    fn close_now(&self, user: UserId) -> Option<Ticket> {
         let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(counts) = users.get_mut(&user) else {
-            return false;
-        };
-        counts.sockets = counts.sockets.saturating_sub(1);
-        counts.sockets == 0
-    }
-
-    fn is_online(&self, user: UserId) -> bool {
-        let users = self.users.lock().unwrap_or_else(|p| p.into_inner());
-        users.contains_key(&user)
-    }
-
-    fn set_pending_offline(&self, user: UserId, task: AbortHandle) {
-        let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
-        match users.get_mut(&user) {
-            Some(counts) if counts.sockets == 0 => counts.pending_offline = Some(task),
-            _ => task.abort(),
+        let counts = users.get_mut(&user)?;
+        if counts.sockets == 0 {
+            return None;
         }
+        counts.sockets -= 1;
+        if counts.sockets > 0 {
+            return None;
+        }
+        // Marked pending at once (not when the grace task is registered), so
+        // a reconnect racing with this close is seen as a return.
+        let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+        counts.pending = Some(ticket);
+        Some(ticket)
     }
 
-    fn confirm_offline(&self, user: UserId) -> bool {
+    fn confirm_now(&self, user: UserId, ticket: Ticket) -> bool {
         let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
-        if users.get(&user).is_some_and(|c| c.sockets == 0) {
+        if users
+            .get(&user)
+            .is_some_and(|c| c.sockets == 0 && c.pending == Some(ticket))
+        {
             users.remove(&user);
             true
         } else {
             false
         }
+    }
+}
+
+impl PresenceTracker for LocalPresence {
+    fn open(&self, user: UserId) -> BoxFuture<'_, Transition> {
+        Box::pin(std::future::ready(self.open_now(user)))
+    }
+
+    fn close(&self, user: UserId) -> BoxFuture<'_, Option<Ticket>> {
+        Box::pin(std::future::ready(self.close_now(user)))
+    }
+
+    fn is_online(&self, user: UserId) -> BoxFuture<'_, bool> {
+        let users = self.users.lock().unwrap_or_else(|p| p.into_inner());
+        Box::pin(std::future::ready(users.contains_key(&user)))
+    }
+
+    fn set_pending_offline(&self, user: UserId, task: AbortHandle) {
+        let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
+        match users.get_mut(&user) {
+            Some(counts) if counts.pending.is_some() => counts.task = Some(task),
+            _ => task.abort(),
+        }
+    }
+
+    fn confirm_offline(&self, user: UserId, ticket: Ticket) -> BoxFuture<'_, bool> {
+        Box::pin(std::future::ready(self.confirm_now(user, ticket)))
     }
 }
 
@@ -140,19 +203,21 @@ impl PresenceService {
         tracker: Arc<dyn PresenceTracker>,
         grace: Duration,
     ) -> Self {
-        Self {
+        let service = Self {
             db,
             bus,
             audience,
             typing,
             tracker,
             grace,
-        }
+        };
+        service.follow_changes();
+        service
     }
 
     /// Counts a new authenticated socket of `user` in.
-    pub fn connected(&self, user: UserId) -> PresenceGuard {
-        if self.tracker.open(user) == Transition::CameOnline {
+    pub async fn connected(&self, user: UserId) -> PresenceGuard {
+        if self.tracker.open(user).await == Transition::CameOnline {
             let this = self.clone();
             tokio::spawn(async move { this.announce(user, PresenceStatus::Online).await });
         }
@@ -162,21 +227,57 @@ impl PresenceService {
         }
     }
 
-    pub fn is_online(&self, user: UserId) -> bool {
-        self.tracker.is_online(user)
+    pub async fn is_online(&self, user: UserId) -> bool {
+        self.tracker.is_online(user).await
+    }
+
+    /// Acts on the transitions the tracker found by itself: offline ones
+    /// after the grace period, like any other.
+    fn follow_changes(&self) {
+        let Some(mut changes) = self.tracker.changes() else {
+            return;
+        };
+        let this = self.clone();
+        tokio::spawn(async move {
+            while let Some(change) = changes.recv().await {
+                match change {
+                    PresenceChange::Offline(user, ticket) => {
+                        this.await_offline(user, ticket, this.grace);
+                    }
+                    PresenceChange::Overdue(user, ticket) => {
+                        this.await_offline(user, ticket, Duration::ZERO);
+                    }
+                    PresenceChange::Online(user) => {
+                        this.announce(user, PresenceStatus::Online).await;
+                    }
+                }
+            }
+        });
     }
 
     fn closed(&self, user: UserId) {
-        if !self.tracker.close(user) {
+        // Dropped outside a runtime (the process is ending): nothing to do.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
-        }
-        // Typing stops at once; presence waits out the grace period.
-        self.typing.disconnected(user);
+        };
         let this = self.clone();
-        let grace = self.grace;
+        runtime.spawn(async move {
+            let Some(ticket) = this.tracker.close(user).await else {
+                return;
+            };
+            // Typing stops at once; presence waits out the grace period.
+            this.typing.disconnected(user);
+            this.await_offline(user, ticket, this.grace);
+        });
+    }
+
+    /// After `grace`, announces `user` offline if `ticket` is still their
+    /// pending transition and they have no socket.
+    fn await_offline(&self, user: UserId, ticket: Ticket, grace: Duration) {
+        let this = self.clone();
         let task = tokio::spawn(async move {
             tokio::time::sleep(grace).await;
-            if this.tracker.confirm_offline(user) {
+            if this.tracker.confirm_offline(user, ticket).await {
                 this.went_offline(user).await;
             }
         });
@@ -213,5 +314,28 @@ impl PresenceService {
             Ok((None, _)) => {}
             Err(error) => tracing::warn!(?error, %user, "could not announce presence"),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_presence__only_the_latest_ticket_confirms_and_a_return_cancels_it() {
+        let presence = LocalPresence::default();
+        let ada = UserId::new();
+        assert_eq!(presence.open_now(ada), Transition::CameOnline);
+        assert_eq!(presence.open_now(ada), Transition::Unchanged);
+        assert_eq!(presence.close_now(ada), None, "one socket is left");
+        let first = presence.close_now(ada).expect("the last socket closed");
+        assert_eq!(presence.open_now(ada), Transition::Unchanged, "a return");
+        assert!(!presence.confirm_now(ada, first), "the return cancelled it");
+        let second = presence.close_now(ada).expect("the last socket closed");
+        assert!(!presence.confirm_now(ada, first), "an older ticket");
+        assert!(presence.confirm_now(ada, second));
+        assert!(!presence.confirm_now(ada, second), "confirmed once");
+        assert_eq!(presence.open_now(ada), Transition::CameOnline);
     }
 }

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod chats;
+mod cluster;
 mod graphql_ws;
 mod health;
 mod http;

@@ -254,7 +254,7 @@ impl Connection {
             user,
             expires: Instant::now() + remaining,
             _slot: slot,
-            _presence: self.shared.services.presence.connected(user.id),
+            _presence: self.shared.services.presence.connected(user.id).await,
         };
         // Before the ack, so a client that opens its next socket on seeing
         // the ack finds the address's slot free.

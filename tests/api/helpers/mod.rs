@@ -12,7 +12,7 @@ mod ws;
 
 pub use app::*;
 pub use proxy::{TcpProxy, mongodb_address};
-pub use redis::{RedisServer, TestRedis, await_numsub, channels, numpat};
+pub use redis::{RedisServer, TestRedis, await_numsub, channels, hash_len, key_exists, numpat};
 pub use tokens::refused_tokens;
 pub use ws::WsClient;
 

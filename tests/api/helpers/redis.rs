@@ -74,13 +74,17 @@ impl TestRedis {
                 url,
                 _private: None,
             },
-            _ => {
-                let server = RedisServer::start().await;
-                Self {
-                    url: server.url(),
-                    _private: Some(server),
-                }
-            }
+            _ => Self::private().await,
+        }
+    }
+
+    /// A `redis-server` of the test's own, for tests that need one Redis
+    /// to themselves (but never stop it).
+    pub async fn private() -> Self {
+        let server = RedisServer::start().await;
+        Self {
+            url: server.url(),
+            _private: Some(server),
         }
     }
 }
@@ -143,4 +147,26 @@ pub async fn await_numsub(url: &str, channel: &str, count: i64) {
         || async move { numsub(url, channel).await == count },
     )
     .await;
+}
+
+/// Whether `key` exists (for state that emits no event, such as a pending
+/// offline transition).
+pub async fn key_exists(url: &str, key: &str) -> bool {
+    let mut c = connection(url).await.expect("redis answers");
+    redis::cmd("EXISTS")
+        .arg(key)
+        .query_async::<i64>(&mut c)
+        .await
+        .expect("EXISTS")
+        == 1
+}
+
+/// How many fields the hash at `key` has.
+pub async fn hash_len(url: &str, key: &str) -> i64 {
+    let mut c = connection(url).await.expect("redis answers");
+    redis::cmd("HLEN")
+        .arg(key)
+        .query_async(&mut c)
+        .await
+        .expect("HLEN")
 }
