@@ -15,6 +15,7 @@ pub mod presence;
 pub mod presence_redis;
 pub mod timeline;
 pub mod typing;
+pub mod typing_redis;
 pub mod users;
 
 use std::sync::Arc;
@@ -87,6 +88,29 @@ fn cluster_counts(
     Ok((Arc::new(tracker), sockets))
 }
 
+/// Where typing is decided: in Redis when `REDIS_URL` is set (so a renewal
+/// or a disconnect on any instance counts everywhere), else in this process.
+fn typing_timers(
+    settings: &Settings,
+    db: &Database,
+    bus: &Arc<dyn EventBus>,
+) -> AppResult<Arc<dyn typing::TypingTimers>> {
+    let timeout = std::time::Duration::from_millis(settings.typing_timeout_ms);
+    let local = Arc::new(typing::LocalTyping::new(
+        timeout,
+        std::time::Duration::from_millis(settings.typing_throttle_ms),
+        TypingService::announcer(bus.clone()),
+    ));
+    let Some(url) = settings.redis_url() else {
+        return Ok(Arc::new(typing::SharedTyping(local)));
+    };
+    let timers =
+        typing_redis::RedisTyping::start(url, local, timeout, db.clone()).map_err(|e| {
+            crate::error::AppError::Internal(anyhow::anyhow!("REDIS_URL is not usable: {e}"))
+        })?;
+    Ok(Arc::new(timers))
+}
+
 impl Services {
     pub fn new(settings: &Settings, db: Database, bus: Arc<dyn EventBus>) -> AppResult<Self> {
         let hasher = PasswordHasher::new(
@@ -115,12 +139,8 @@ impl Services {
             std::time::Duration::from_secs(settings.message_edit_window_seconds),
             std::time::Duration::from_secs(settings.message_delete_window_seconds),
         );
-        let typing_timers = typing::SharedTyping(std::sync::Arc::new(typing::LocalTyping::new(
-            std::time::Duration::from_millis(settings.typing_timeout_ms),
-            std::time::Duration::from_millis(settings.typing_throttle_ms),
-            TypingService::announcer(bus.clone()),
-        )));
-        let typing = TypingService::new(db.clone(), chats.clone(), Arc::new(typing_timers));
+        let typing_timers = typing_timers(settings, &db, &bus)?;
+        let typing = TypingService::new(db.clone(), chats.clone(), typing_timers);
         let (tracker, user_sockets) = cluster_counts(settings)?;
         let presence = PresenceService::new(
             db.clone(),

@@ -235,8 +235,7 @@ pub struct RedisPresenceOptions {
 struct Inner {
     /// Random per process start.
     instance: String,
-    client: redis::Client,
-    connection: tokio::sync::Mutex<Option<MultiplexedConnection>>,
+    link: RedisLink,
     /// This instance's open sockets per user, as Redis should have them.
     mirror: Mutex<HashMap<UserId, usize>>,
     /// This instance's claimed socket slots per user, likewise.
@@ -332,8 +331,7 @@ impl RedisPresence {
         let (changes, receiver) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             instance: uuid::Uuid::new_v4().simple().to_string(),
-            client,
-            connection: tokio::sync::Mutex::new(None),
+            link: RedisLink::new(client),
             mirror: Mutex::default(),
             slots: Mutex::default(),
             releasing: Mutex::default(),
@@ -403,41 +401,16 @@ impl Inner {
         format!("{PREFIX}users:{}", self.instance)
     }
 
-    async fn connection(&self) -> redis::RedisResult<MultiplexedConnection> {
-        let mut slot = self.connection.lock().await;
-        if let Some(connection) = slot.as_ref() {
-            return Ok(connection.clone());
-        }
-        let connection =
-            tokio::time::timeout(TIMEOUT, self.client.get_multiplexed_async_connection())
-                .await
-                .map_err(|_| timed_out())??;
-        *slot = Some(connection.clone());
-        Ok(connection)
-    }
-
-    /// Runs `script` (with the shared helpers) and drops the connection on
-    /// failure, so the next call reconnects.
+    /// Runs `script` with the shared helpers.
     async fn eval<T: redis::FromRedisValue>(
         &self,
         script: &str,
         keys: &[String],
         args: &[String],
     ) -> redis::RedisResult<T> {
-        let mut connection = self.connection().await?;
-        let mut command = redis::cmd("EVAL");
-        command.arg(format!("{TOTAL}{script}")).arg(keys.len());
-        command.arg(keys).arg(args);
-        let result = tokio::time::timeout(TIMEOUT, command.query_async::<T>(&mut connection))
+        self.link
+            .eval(&format!("{TOTAL}{script}"), keys, args)
             .await
-            .map_err(|_| timed_out())
-            .and_then(|r| r);
-        if let Err(error) = &result
-            && (error.is_io_error() || error.is_timeout() || error.is_connection_dropped())
-        {
-            *self.connection.lock().await = None;
-        }
-        result
     }
 
     fn keys(&self, user: UserId) -> Vec<String> {
@@ -541,6 +514,59 @@ impl Inner {
         );
         self.report(back, PresenceChange::Online);
         Ok(())
+    }
+}
+
+/// One lazily opened connection to Redis, shared by every command of its
+/// owner and reopened after a failure; every command is bounded in time.
+pub(crate) struct RedisLink {
+    client: redis::Client,
+    connection: tokio::sync::Mutex<Option<MultiplexedConnection>>,
+}
+
+impl RedisLink {
+    pub(crate) fn new(client: redis::Client) -> Self {
+        Self {
+            client,
+            connection: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn connection(&self) -> redis::RedisResult<MultiplexedConnection> {
+        let mut slot = self.connection.lock().await;
+        if let Some(connection) = slot.as_ref() {
+            return Ok(connection.clone());
+        }
+        let connection =
+            tokio::time::timeout(TIMEOUT, self.client.get_multiplexed_async_connection())
+                .await
+                .map_err(|_| timed_out())??;
+        *slot = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Runs the Lua `script` and drops the connection on failure, so the
+    /// next call reconnects.
+    pub(crate) async fn eval<T: redis::FromRedisValue>(
+        &self,
+        script: &str,
+        keys: &[String],
+        args: &[String],
+    ) -> redis::RedisResult<T> {
+        let mut connection = self.connection().await?;
+        let mut command = redis::cmd("EVAL");
+        command.arg(script).arg(keys.len());
+        command.arg(keys).arg(args);
+        let result = tokio::time::timeout(TIMEOUT, command.query_async::<T>(&mut connection))
+            .await
+            .map_err(|_| timed_out())
+            .and_then(|r| r);
+        if let Err(error) = &result
+            && (error.is_io_error() || error.is_timeout() || error.is_connection_dropped())
+        {
+            *self.connection.lock().await = None;
+        }
+        result
     }
 }
 

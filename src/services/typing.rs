@@ -5,7 +5,10 @@
 //! per `TYPING_THROTTLE_MS`, so a flood costs nothing and raises no errors.
 //!
 //! The timers sit behind [`TypingTimers`]; [`LocalTyping`] keeps them in
-//! this process (one small task per person typing).
+//! this process (one small task per person typing). With `REDIS_URL`,
+//! [`RedisTyping`](super::typing_redis::RedisTyping) decides starts and
+//! stops for the whole cluster and uses a [`LocalTyping`] only to broadcast
+//! them (with the same throttle).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -193,6 +196,38 @@ impl LocalTyping {
         } else {
             wake.notify_one();
         }
+    }
+}
+
+impl LocalTyping {
+    /// How long a state decided elsewhere stands here without a word: in
+    /// effect forever (the decider ends it).
+    const DECIDED: Duration = Duration::from_secs(86_400);
+
+    /// Broadcasts `typing` as decided for the whole cluster (a real change,
+    /// so others last heard the opposite), with the throttle. A change of
+    /// this instance still waiting for the throttle is merged with it.
+    pub(crate) fn decided(self: &Arc<Self>, chat: ChatId, user: &User, typing: bool) {
+        let expires = Instant::now() + Self::DECIDED;
+        self.update((chat, user.id), Some(user), |entry| {
+            if entry.typing == entry.announced {
+                entry.announced = !typing;
+            }
+            entry.typing = typing;
+            entry.expires = expires;
+        });
+    }
+
+    /// Another instance took over or ended `user`'s typing in `chat`:
+    /// forgets it here without a word (unless a change still waits for
+    /// the throttle).
+    pub(crate) fn handed_over(self: &Arc<Self>, chat: ChatId, user: UserId) {
+        self.update((chat, user), None, |entry| {
+            if entry.typing == entry.announced {
+                entry.typing = false;
+                entry.announced = false;
+            }
+        });
     }
 }
 

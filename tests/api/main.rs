@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod chats;
 mod cluster;
+mod cluster_typing;
 mod graphql_ws;
 mod health;
 mod http;
