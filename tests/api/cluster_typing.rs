@@ -20,7 +20,7 @@ fn chat_input(chat: &str) -> Value {
 }
 
 fn quick(s: &mut Settings) {
-    s.typing_timeout_ms = 800;
+    s.typing_timeout_ms = 3_000;
     s.typing_throttle_ms = 100;
     s.presence_grace_ms = 300;
     s.presence_heartbeat_ms = 100;
@@ -76,12 +76,13 @@ async fn typing__renewed_on_the_other_instance__is_announced_once_and_stops_once
     let started = tokio::time::Instant::now();
     a.gql_ok(Some(&ada.token), START, chat_input(&chat)).await;
     assert_eq!(next_typing(&mut bob_watch).await, ("ada".into(), true));
-    // Renewed on B halfway; A's timer (due at 800 ms) must then stay quiet
-    // while B's (due at about 1200 ms) has not run out yet. The sleeps let
-    // deadlines pass; no event is awaited by sleeping.
-    tokio::time::sleep_until(started + std::time::Duration::from_millis(400)).await;
+    // Renewed on B halfway; A's timer (due at 3 s) must then stay quiet
+    // while B's (due at about 4.5 s) has not run out yet. The sleeps let
+    // deadlines pass, with over a second of slack either side for a busy
+    // machine; no event is awaited by sleeping.
+    tokio::time::sleep_until(started + std::time::Duration::from_millis(1_500)).await;
     b.gql_ok(Some(&ada.token), START, chat_input(&chat)).await;
-    tokio::time::sleep_until(started + std::time::Duration::from_millis(950)).await;
+    tokio::time::sleep_until(started + std::time::Duration::from_millis(3_300)).await;
     a.gql_ok(Some(&cat.token), START, chat_input(&chat)).await;
     assert_eq!(
         next_typing(&mut bob_watch).await,
