@@ -61,7 +61,13 @@ impl MessageEventObject {
     /// Who did it.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserObject>> {
         match &self.event {
-            Some(event) => load_user(ctx, event.actor).await.map(Some),
+            // A new message carries its sender: no lookup per delivery.
+            Some(event) => match &event.sender {
+                Some(sender) if sender.id == event.actor => {
+                    Ok(Some(UserObject::new(sender.clone())))
+                }
+                _ => load_user(ctx, event.actor).await.map(Some),
+            },
             None => Ok(None),
         }
     }
