@@ -63,7 +63,9 @@ pub struct Args {
     /// Latency: subscriber counts, one chat each.
     #[arg(long, value_delimiter = ',')]
     pub subscribers: Vec<usize>,
-    /// Latency: messages per second (open loop).
+    /// Latency: messages per second (open loop), for every subscriber
+    /// count. Default: 100, lowered for large chats so that no step asks
+    /// for more than 100,000 deliveries per second (the fan-out target).
     #[arg(long)]
     pub rate: Option<f64>,
     /// Latency: seconds of sending per subscriber count.
@@ -105,7 +107,8 @@ pub struct Plan {
     pub target: Target,
     pub quick: bool,
     pub latency_subscribers: Vec<usize>,
-    pub latency_rate: f64,
+    /// The rate given with `--rate`, if any (see [`Plan::latency_rate`]).
+    pub latency_rate: Option<f64>,
     pub latency_duration: Duration,
     pub fanout_subscribers: usize,
     pub fanout_step: Duration,
@@ -183,14 +186,14 @@ impl Plan {
             target,
             quick: q,
             latency_subscribers: pick(&args.subscribers, &[20, 100], &[100, 1_000, 5_000]),
-            latency_rate: args.rate.unwrap_or(if q { 50.0 } else { 100.0 }),
+            latency_rate: args.rate,
             latency_duration: secs(args.latency_secs, 2.0, 10.0),
             fanout_subscribers: args
                 .fanout_subscribers
                 .unwrap_or(if q { 100 } else { 1_000 }),
             fanout_step: secs(args.fanout_step_secs, 1.0, 3.0),
-            fanout_start_rate: 50.0,
-            fanout_max_steps: if q { 3 } else { 10 },
+            fanout_start_rate: if q { 20.0 } else { 10.0 },
+            fanout_max_steps: if q { 3 } else { 12 },
             idle_levels: pick(&args.idle, &[200, 500], &[1_000, 5_000, 10_000]),
             mutation_clients: args.mutation_clients.unwrap_or(16),
             mutation_duration: secs(args.mutation_secs, 2.0, 10.0),
@@ -212,13 +215,25 @@ impl Plan {
         if !self.idle_levels.is_sorted() {
             bail!("--idle levels are cumulative: give them in increasing order");
         }
-        if self.latency_rate <= 0.0 || self.fanout_subscribers == 0 || self.storm_sockets == 0 {
+        if self.latency_rate.is_some_and(|r| r <= 0.0)
+            || self.fanout_subscribers == 0
+            || self.storm_sockets == 0
+        {
             bail!("rates and sizes must be positive");
         }
         if self.mutation_clients == 0 || self.history_requests == 0 {
             bail!("--mutation-clients and --history-requests must be at least 1");
         }
         Ok(())
+    }
+
+    /// The latency scenario's send rate into a chat of `subscribers`.
+    pub fn latency_rate(&self, subscribers: usize) -> f64 {
+        if let Some(rate) = self.latency_rate {
+            return rate;
+        }
+        let rate: f64 = if self.quick { 50.0 } else { 100.0 };
+        rate.min(LATENCY_MAX_DELIVERIES / subscribers as f64)
     }
 
     pub fn runs(&self, scenario: Scenario) -> bool {
@@ -260,6 +275,9 @@ impl Plan {
         users.max(HISTORY_MEMBERS)
     }
 }
+
+/// Deliveries per second the latency scenario asks for at most by default.
+pub const LATENCY_MAX_DELIVERIES: f64 = 100_000.0;
 
 /// Members of the idle scenario's chat: 1,000, so 10,000 sockets are ten
 /// devices per member, and each subscribe reads a chat of ordinary size.
@@ -319,6 +337,8 @@ mod tests {
         assert_eq!(full.latency_subscribers, vec![100, 1_000, 5_000]);
         assert_eq!(full.idle_levels, vec![1_000, 5_000, 10_000]);
         assert_eq!(full.largest_chat(), 5_000);
+        assert_eq!(full.latency_rate(1_000), 100.0);
+        assert_eq!(full.latency_rate(5_000), 20.0);
         let custom = plan(&[
             "--quick",
             "--subscribers",
@@ -327,6 +347,8 @@ mod tests {
             "mongodb://127.0.0.1:1",
         ]);
         assert_eq!(custom.latency_subscribers, vec![7, 9]);
+        let fixed = plan(&["--rate", "7", "--mongodb-uri", "mongodb://127.0.0.1:1"]);
+        assert_eq!(fixed.latency_rate(5_000), 7.0);
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub async fn run(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     let own_base = rss_kib(std::process::id());
     let mut fleet = Fleet::new(ctx.endpoint.clone(), OPEN_CONCURRENCY);
     let mut rows = Vec::new();
+    // The previous level, for the cost of each socket added since: the
+    // first level also pays for what the server allocates once.
+    let mut previous: Option<(usize, u64)> = None;
     for &level in &plan.idle_levels {
         let added = (fleet.len()..level)
             .map(|i| Member {
@@ -65,6 +68,13 @@ pub async fn run(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
                     base.unwrap_or(0) as f64 / 1024.0,
                     rss.unwrap_or(0) as f64 / 1024.0
                 );
+                if let (Some((count, before)), Some(now)) = (previous, rss) {
+                    let added = now.saturating_sub(before) as f64 / (level - count) as f64;
+                    result.push_str(&format!(
+                        "; {added:.1} KiB per socket added since {}",
+                        thousands(count as u64)
+                    ));
+                }
                 if let Some(own) = per_socket(own_base, own) {
                     result.push_str(&format!("; loadgen {own:.1} KiB per socket"));
                 }
@@ -78,6 +88,7 @@ pub async fn run(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
             ),
         };
         rows.push(row);
+        previous = rss.map(|rss| (level, rss));
     }
     fleet.close().await;
     Ok(rows)

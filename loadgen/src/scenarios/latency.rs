@@ -147,12 +147,13 @@ pub async fn run(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
     let plan = ctx.plan;
     let mut rows = Vec::new();
     for &n in &plan.latency_subscribers {
+        let rate = plan.latency_rate(n);
         let fleet = ctx.subscribed_fleet(n).await?;
         let measured = measure(
             ctx,
             &fleet,
             ctx.fixture.chat(n),
-            plan.latency_rate,
+            rate,
             plan.latency_duration,
         )
         .await;
@@ -160,7 +161,7 @@ pub async fn run(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
         let setting = format!(
             "{} subscribers, {} msg/s for {} s ({} messages)",
             thousands(n as u64),
-            plan.latency_rate,
+            rate,
             plan.latency_duration.as_secs_f64(),
             thousands(measured.messages as u64)
         );
@@ -170,7 +171,7 @@ pub async fn run(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
         }
         // The target is set at 1,000 subscribers and 100 msg/s; every size
         // must deliver everything.
-        let at_target_load = n == 1_000 && (plan.latency_rate - 100.0).abs() < f64::EPSILON;
+        let at_target_load = n == 1_000 && (rate - 100.0).abs() < f64::EPSILON;
         let row = if at_target_load {
             row.judged(
                 "p99 < 25 ms, 100% delivered",
