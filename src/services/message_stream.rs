@@ -6,10 +6,14 @@
 //! number is a duplicate and dropped. Live events can arrive out of order
 //! (two senders take numbers 7 and 8, and 8 is published first): the stream
 //! holds later numbers briefly and, if the missing one does not arrive, reads
-//! it from the database. What cannot be recovered — a cursor older than the
-//! retained log, or a number lost to a failed write — is reported with an
-//! explicit resync, never skipped silently. The stream ends when the member
-//! is removed or the chat deleted.
+//! it from the database. The same holds for a replay: a number the chat has
+//! handed out but whose write is still in flight is not stored yet when the
+//! replay reads, so an incomplete replay is read again after that wait
+//! before anything is given up.
+//! What cannot be recovered — a cursor older than the retained log, or a
+//! number lost to a failed write — is reported with an explicit resync,
+//! never skipped silently. The stream ends when the member is removed or the
+//! chat deleted.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
@@ -53,6 +57,9 @@ pub struct Follower {
     max_replay: i64,
     /// The last sequence number delivered (or skipped as void).
     last: i64,
+    /// Numbers up to here are known to be taken (a replay asked for them):
+    /// any not delivered yet are awaited.
+    awaited: i64,
     /// Later numbers waiting for an earlier one.
     pending: BTreeMap<i64, MessageEvent>,
     fill_at: Option<Instant>,
@@ -80,6 +87,7 @@ impl Follower {
             events,
             max_replay,
             last: current,
+            awaited: current,
             pending: BTreeMap::new(),
             fill_at: None,
             ready: VecDeque::new(),
@@ -90,7 +98,7 @@ impl Follower {
                 return Err(AppError::bad_input("after", "is not a cursor of this chat"));
             }
             follower.last = after;
-            follower.catch_up(current).await?;
+            follower.catch_up(current, Replay::AwaitMissing).await?;
         }
         Ok(follower)
     }
@@ -141,10 +149,16 @@ impl Follower {
             self.last = event.seq;
             self.deliver(event);
         }
-        self.fill_at = if self.pending.is_empty() {
-            None
-        } else {
+        self.rearm();
+    }
+
+    /// Sets the fill timer while a number is missing, clears it otherwise.
+    fn rearm(&mut self) {
+        let missing = !self.pending.is_empty() || self.last < self.awaited;
+        self.fill_at = if missing {
             self.fill_at.or(Some(Instant::now() + FILL_WAIT))
+        } else {
+            None
         };
     }
 
@@ -157,15 +171,21 @@ impl Follower {
         }
     }
 
-    /// A number stayed missing: read the range from the database.
+    /// A number stayed missing: read the range from the database, and give
+    /// up on whatever is still not there.
     async fn fill(&mut self) {
         self.fill_at = None;
-        let Some(&highest) = self.pending.keys().next_back() else {
-            return;
+        // Up to the awaited number, or to just below the highest one held.
+        let upto = match self.pending.keys().next_back() {
+            Some(&highest) if highest > self.awaited => highest - 1,
+            _ => self.awaited,
         };
-        if let Err(error) = self.catch_up(highest - 1).await {
+        if upto <= self.last {
+            return;
+        }
+        if let Err(error) = self.catch_up(upto, Replay::Complete).await {
             tracing::warn!(?error, chat = %self.chat, "could not fill a gap; asking for a resync");
-            self.resync_to(highest - 1);
+            self.resync_to(upto);
         }
         self.release();
     }
@@ -184,7 +204,7 @@ impl Follower {
                 return;
             }
         };
-        if let Err(error) = self.catch_up(current).await {
+        if let Err(error) = self.catch_up(current, Replay::AwaitMissing).await {
             tracing::warn!(?error, chat = %self.chat, "could not replay after a bus gap");
             self.resync_to(current);
         }
@@ -192,8 +212,11 @@ impl Follower {
     }
 
     /// Delivers everything in `(last, upto]` from the database, in order. A
-    /// range too long, or with numbers no longer stored, becomes a resync.
-    async fn catch_up(&mut self, upto: i64) -> AppResult<()> {
+    /// range too long becomes a resync. A range with numbers not stored is
+    /// read again after [`FILL_WAIT`] ([`Replay::AwaitMissing`]: they may
+    /// belong to writes still in flight) or given up with a resync
+    /// ([`Replay::Complete`]).
+    async fn catch_up(&mut self, upto: i64, replay: Replay) -> AppResult<()> {
         if upto <= self.last {
             return Ok(());
         }
@@ -207,16 +230,28 @@ impl Follower {
             .replay(self.chat, self.last, upto)
             .await?;
         let complete = replayed.len() as i64 == upto - self.last;
-        if !complete {
-            self.resync_to(upto);
-            return Ok(());
+        match (complete, replay) {
+            (true, _) => {}
+            (false, Replay::Complete) => {
+                self.resync_to(upto);
+                return Ok(());
+            }
+            (false, Replay::AwaitMissing) => {
+                // Read again once the writes in flight have landed (or
+                // give up then): `fill` runs when the timer fires.
+                self.awaited = self.awaited.max(upto);
+                self.rearm();
+                return Ok(());
+            }
         }
         for item in replayed {
-            self.pending.remove(&item.seq());
-            self.last = item.seq();
             let event = to_event(self.chat, item);
-            self.deliver(event);
+            // A live copy already waiting is the same event: keep it (it
+            // carries the sender).
+            self.pending.entry(event.seq).or_insert(event);
         }
+        self.awaited = self.awaited.max(upto);
+        self.release();
         Ok(())
     }
 
@@ -225,6 +260,16 @@ impl Follower {
         self.last = self.last.max(upto);
         self.pending.retain(|seq, _| *seq > upto);
     }
+}
+
+/// What a replay may leave missing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// Numbers not stored yet may belong to writes in flight: read again
+    /// after a while.
+    AwaitMissing,
+    /// Everything must be there now; what is not is lost.
+    Complete,
 }
 
 fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {

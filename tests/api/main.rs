@@ -17,6 +17,7 @@ mod metrics;
 mod presence;
 mod query_limits;
 mod rate_limits;
+mod resume;
 mod scale;
 mod schema_file;
 mod shutdown;
