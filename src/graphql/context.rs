@@ -1,9 +1,12 @@
 //! Typed access to what the transport put in the request, and the guard for
 //! the first permission layer (signed in).
 
+use std::sync::OnceLock;
+
 use async_graphql::{Context, Guard};
 
 use crate::auth::{CurrentUser, Viewer};
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::services::Services;
 
@@ -28,7 +31,16 @@ impl ContextExt for Context<'_> {
     }
 
     fn loaders(&self) -> Result<&Loaders, AppError> {
-        self.data::<Loaders>().map_err(|_| missing("Loaders"))
+        let slot = self
+            .data::<LoaderSlot>()
+            .map_err(|_| missing("LoaderSlot"))?;
+        if let Some(loaders) = slot.loaders.get() {
+            return Ok(loaders);
+        }
+        let services = self.services()?;
+        Ok(slot
+            .loaders
+            .get_or_init(|| Loaders::new(services, slot.viewer)))
     }
 
     fn current_user(&self) -> Result<CurrentUser, AppError> {
@@ -37,6 +49,24 @@ impl ContextExt for Context<'_> {
 
     fn viewer(&self) -> &Viewer {
         self.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+    }
+}
+
+/// The request's DataLoaders, made on first use: most subscriptions never
+/// load anything per event, and an idle socket should not pay for five
+/// loaders it does not use.
+pub struct LoaderSlot {
+    /// Whose answers the viewer-dependent loaders give.
+    viewer: Option<UserId>,
+    loaders: OnceLock<Loaders>,
+}
+
+impl LoaderSlot {
+    pub fn new(viewer: Option<UserId>) -> Self {
+        Self {
+            viewer,
+            loaders: OnceLock::new(),
+        }
     }
 }
 

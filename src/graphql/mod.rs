@@ -98,11 +98,10 @@ pub fn sdl() -> String {
 }
 
 /// Attaches what every operation needs, whatever the transport: the caller,
-/// their address (for rate limits before sign-in) and fresh per-request
-/// DataLoaders.
+/// their address (for rate limits before sign-in) and per-request
+/// DataLoaders (made on first use).
 pub fn prepare_request(
     request: async_graphql::Request,
-    services: &Services,
     viewer: Viewer,
     client_ip: ClientIp,
 ) -> async_graphql::Request {
@@ -113,5 +112,5 @@ pub fn prepare_request(
     request
         .data(viewer)
         .data(client_ip)
-        .data(loaders::Loaders::new(services, viewer_id))
+        .data(context::LoaderSlot::new(viewer_id))
 }

@@ -28,8 +28,10 @@ use crate::limits::ClientIp;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
-/// Small socket buffers keep idle connections cheap.
-const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Small socket buffers keep idle connections cheap: this one is allocated
+/// for every socket up front, while client messages are a few hundred bytes
+/// (a larger one makes it grow, up to `WS_MAX_MESSAGE_BYTES`).
+const WS_READ_BUFFER_BYTES: usize = 1024;
 
 pub async fn post(
     State(state): State<AppState>,
@@ -98,7 +100,7 @@ async fn execute(
         Ok(viewer) => viewer,
         Err(error) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, error),
     };
-    let request = prepare_request(request, &state.services, viewer, client_ip);
+    let request = prepare_request(request, viewer, client_ip);
     let mut response = state.schema.execute(request).await;
     ensure_codes(&mut response);
     let status =

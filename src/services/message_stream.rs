@@ -60,7 +60,8 @@ pub struct Follower {
     /// Numbers up to here are known to be taken (a replay asked for them):
     /// any not delivered yet are awaited.
     awaited: i64,
-    /// Later numbers waiting for an earlier one.
+    /// Later numbers waiting for an earlier one. Emptied maps are replaced,
+    /// not kept: an idle follower holds no buffer.
     pending: BTreeMap<i64, MessageEvent>,
     fill_at: Option<Instant>,
     ready: VecDeque<TimelineItem>,
@@ -120,9 +121,12 @@ impl Follower {
                         self.ready.push_back(TimelineItem::Lagged);
                         self.ended = true;
                     }
-                    Some(Err(Interruption::Gap)) => self.recover().await,
+                    // Boxed, like `fill` below: these rare paths hold
+                    // database futures, which would otherwise make every
+                    // idle follower's task as large as they are.
+                    Some(Err(Interruption::Gap)) => Box::pin(self.recover()).await,
                 },
-                _ = sleep_until(fill_at), if fill_at.is_some() => self.fill().await,
+                _ = sleep_until(fill_at), if fill_at.is_some() => Box::pin(self.fill()).await,
             }
         }
     }
@@ -130,8 +134,15 @@ impl Follower {
     fn on_event(&mut self, event: &Event) {
         match event {
             Event::Message(e) if e.chat == self.chat && e.seq > self.last => {
-                self.pending.insert(e.seq, e.clone());
-                self.release();
+                if e.seq == self.last + 1 && self.pending.is_empty() {
+                    // The usual case, in order: straight through.
+                    self.last = e.seq;
+                    self.deliver(e.clone());
+                    self.rearm();
+                } else {
+                    self.pending.insert(e.seq, e.clone());
+                    self.release();
+                }
             }
             Event::Chat(e) if e.chat.id == self.chat => {
                 let removed = e.kind == ChatEventKind::MemberRemoved && e.users.contains(&self.me);
@@ -160,6 +171,10 @@ impl Follower {
         } else {
             None
         };
+        if self.pending.is_empty() {
+            // Drops the node an emptied map keeps (a few KiB per follower).
+            self.pending = BTreeMap::new();
+        }
     }
 
     fn deliver(&mut self, event: MessageEvent) {

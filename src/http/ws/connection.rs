@@ -207,7 +207,11 @@ impl Connection {
 
     async fn on_text(&mut self, text: &str) -> Result<(), CloseReason> {
         match ClientMessage::parse(text)? {
-            ClientMessage::ConnectionInit { payload } => self.on_init(payload).await,
+            ClientMessage::ConnectionInit { payload } => {
+                // Boxed: the handshake's database and bus futures would
+                // otherwise stay part of every open socket's task.
+                Box::pin(self.on_init(payload)).await
+            }
             ClientMessage::Ping { payload } => {
                 self.send(ServerMessage::Pong { payload }.to_json());
                 Ok(())
@@ -288,13 +292,8 @@ impl Connection {
         }
         let subscription = operation_type(&mut request, &self.shared.query_limits)
             == Some(OperationType::Subscription);
-        let request = prepare_request(
-            request,
-            &self.shared.services,
-            Viewer::User(*user),
-            self.client_ip,
-        )
-        .data(self.slow.clone());
+        let request =
+            prepare_request(request, Viewer::User(*user), self.client_ip).data(self.slow.clone());
         let generation = self.next_generation;
         self.next_generation += 1;
         let operation = run_operation(
