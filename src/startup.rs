@@ -14,6 +14,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Settings;
 use crate::events::{EventBus, LocalBus, RedisBus, RedisOptions};
+use crate::graphql::shared_events::SharedEvents;
 use crate::graphql::{QueryLimits, build_schema};
 use crate::http::{AppState, router, ws::WsShared};
 use crate::limits::LocalSlots;
@@ -57,6 +58,7 @@ impl Application {
         let shutdown = CancellationToken::new();
         let ws = Arc::new(WsShared {
             schema: schema.clone(),
+            events: Arc::new(SharedEvents::new(services.clone())),
             services: services.clone(),
             init_timeout: settings.ws_init_timeout(),
             shutdown: shutdown.clone(),

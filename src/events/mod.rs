@@ -21,6 +21,7 @@
 
 mod local;
 mod redis;
+mod renders;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, User, Us
 
 pub use local::{LocalBus, TopicChange, TopicHook};
 pub use redis::{RedisBus, RedisOptions};
+pub use renders::{Rendering, Renders};
 
 /// Events a subscriber may hold before it counts as too slow.
 pub const SUBSCRIBER_BUFFER: usize = 256;
@@ -150,6 +152,11 @@ pub struct MessageEvent {
     pub sender: Option<User>,
     /// The receipt's position (read and delivered).
     pub up_to: Option<i64>,
+    /// Responses made of this event, shared by the subscribers that ask the
+    /// same question (see [`Renders`]); not part of the event itself, so not
+    /// carried between instances.
+    #[serde(skip)]
+    pub renders: Renders,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

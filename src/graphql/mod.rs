@@ -15,6 +15,7 @@ pub mod operation;
 pub mod pagination;
 pub mod query_limits;
 pub mod rate_limits;
+pub mod shared_events;
 pub mod typing;
 pub mod users;
 

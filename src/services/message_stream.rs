@@ -38,7 +38,7 @@ use super::timeline::logged_kind;
 const FILL_WAIT: Duration = Duration::from_millis(250);
 
 /// What a follower of a chat receives.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum TimelineItem {
     Event(Box<MessageEvent>),
     /// Events may be missing: refetch the history, then carry on.
@@ -262,7 +262,7 @@ impl Follower {
         for item in replayed {
             let event = to_event(self.chat, item);
             // A live copy already waiting is the same event: keep it (it
-            // carries the sender).
+            // carries the sender, and its renderings are shared).
             self.pending.entry(event.seq).or_insert(event);
         }
         self.awaited = self.awaited.max(upto);
@@ -297,6 +297,7 @@ fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {
             message: Some(message),
             sender: None,
             up_to: None,
+            renders: Default::default(),
         },
         Replayed::Logged(e) => MessageEvent {
             chat,
@@ -306,6 +307,7 @@ fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {
             message: e.message,
             sender: None,
             up_to: e.up_to,
+            renders: Default::default(),
         },
     }
 }

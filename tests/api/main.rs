@@ -20,6 +20,7 @@ mod rate_limits;
 mod resume;
 mod scale;
 mod schema_file;
+mod shared_events;
 mod shutdown;
 mod social;
 mod transport_limits;

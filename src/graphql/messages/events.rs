@@ -2,12 +2,14 @@
 
 use async_graphql::{Context, Enum, ID, Object, Subscription};
 use futures_util::Stream;
+use futures_util::future::Either;
 
 use super::{MessageObject, parse_cursor};
 use crate::domain::ChatId;
 use crate::events::{MessageEvent, MessageEventKind as EventKind};
 use crate::graphql::context::{Authenticated, ContextExt};
 use crate::graphql::live::SlowConsumer;
+use crate::graphql::shared_events::{Feed, Takeover};
 use crate::graphql::users::{UserObject, load_user};
 use crate::services::message_stream::{Follower, TimelineItem};
 
@@ -34,6 +36,26 @@ pub struct MessageEventObject {
     kind: MessageEventKind,
     chat: ChatId,
     event: Option<MessageEvent>,
+}
+
+impl MessageEventObject {
+    /// What a follower's item reports; `None` for `Lagged`, which ends the
+    /// stream instead.
+    pub fn from_item(chat: ChatId, item: TimelineItem) -> Option<Self> {
+        Some(match item {
+            TimelineItem::Event(event) => MessageEventObject {
+                kind: event_kind(event.kind),
+                chat,
+                event: Some(*event),
+            },
+            TimelineItem::Resync => MessageEventObject {
+                kind: MessageEventKind::Resync,
+                chat,
+                event: None,
+            },
+            TimelineItem::Lagged => return None,
+        })
+    }
 }
 
 #[Object(name = "MessageEvent")]
@@ -109,31 +131,26 @@ impl MessageSubscription {
             after,
         )
         .await?;
+        if let Some(takeover) = ctx.data_opt::<Takeover>() {
+            // The transport delivers the events itself (see `shared_events`).
+            takeover.hand_over(Feed { chat, follower });
+            return Ok(Either::Left(futures_util::stream::empty()));
+        }
         let slow = ctx.data_opt::<SlowConsumer>().cloned();
-        Ok(futures_util::stream::unfold(
+        Ok(Either::Right(futures_util::stream::unfold(
             (follower, slow),
             move |(mut follower, slow)| async move {
-                let item = match follower.next().await? {
-                    TimelineItem::Event(event) => MessageEventObject {
-                        kind: event_kind(event.kind),
-                        chat,
-                        event: Some(*event),
-                    },
-                    TimelineItem::Resync => MessageEventObject {
-                        kind: MessageEventKind::Resync,
-                        chat,
-                        event: None,
-                    },
-                    TimelineItem::Lagged => {
-                        if let Some(slow) = &slow {
-                            slow.0.cancel();
-                        }
-                        return None;
+                let item = follower.next().await?;
+                let Some(object) = MessageEventObject::from_item(chat, item) else {
+                    // Lagged: the follower fell too far behind.
+                    if let Some(slow) = &slow {
+                        slow.0.cancel();
                     }
+                    return None;
                 };
-                Some((item, (follower, slow)))
+                Some((object, (follower, slow)))
             },
-        ))
+        )))
     }
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 mod events;
 mod mutations;
 
-pub use events::MessageSubscription;
+pub use events::{MessageEventObject, MessageSubscription};
 pub use mutations::MessageMutation;
 
 use super::context::{Authenticated, ContextExt};

@@ -37,6 +37,7 @@ use super::outbound::{OUTBOUND_QUEUE, deliver, write_frames};
 use super::protocol::{ClientMessage, CloseReason, ServerMessage};
 use crate::auth::{CurrentUser, Viewer, token_from_init_payload};
 use crate::graphql::operation::operation_type;
+use crate::graphql::shared_events::{SharedEvents, SharedSubscription};
 use crate::graphql::{AppSchema, QueryLimits, SlowConsumer, prepare_request};
 use crate::limits::{ClientIp, LocalSlots, Slot, UserSockets};
 use crate::metrics::{self, GaugeGuard};
@@ -46,6 +47,8 @@ use crate::services::presence::PresenceGuard;
 /// What every connection shares.
 pub struct WsShared {
     pub schema: AppSchema,
+    /// Renders `messageEvents` once for the subscribers asking the same.
+    pub events: Arc<SharedEvents>,
     pub services: Services,
     pub init_timeout: Duration,
     /// Cancelled on shutdown: every socket closes with 1001.
@@ -292,12 +295,21 @@ impl Connection {
         }
         let subscription = operation_type(&mut request, &self.shared.query_limits)
             == Some(OperationType::Subscription);
-        let request =
+        // Only after the query limits passed (`operation_type` checks them).
+        let shared = subscription
+            .then(|| SharedSubscription::detect(&mut request, Viewer::User(*user)))
+            .flatten();
+        let mut request =
             prepare_request(request, Viewer::User(*user), self.client_ip).data(self.slow.clone());
+        if let Some(shared) = &shared {
+            request = request.data(shared.takeover.clone());
+        }
         let generation = self.next_generation;
         self.next_generation += 1;
         let operation = run_operation(
             self.shared.schema.clone(),
+            self.shared.events.clone(),
+            shared,
             request,
             id.clone(),
             self.outbound.clone(),

@@ -1,14 +1,22 @@
 //! One graphql-ws operation: executing it, streaming its results, and the
 //! refusal sent instead when a socket runs too many.
+//!
+//! A `messageEvents` subscription starts like any other; then its events
+//! are delivered here, each rendered once for every subscriber that asks
+//! the same (see [`crate::graphql::shared_events`]).
+
+use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::outbound::deliver;
-use super::protocol::ServerMessage;
+use super::protocol::{ServerMessage, next_with_payload};
 use crate::error::ErrorCode;
 use crate::graphql::errors::{ensure_codes, is_failed_operation};
+use crate::graphql::shared_events::{Feed, SharedEvents, SharedSubscription};
 use crate::graphql::{AppSchema, SlowConsumer};
+use crate::services::message_stream::TimelineItem;
 
 /// The `error` payload for a `subscribe` over the operation limit. There is
 /// no `retryAfterMs`: a slot frees when one of the socket's operations ends.
@@ -27,9 +35,12 @@ pub fn too_many_operations(max: usize) -> async_graphql::ServerError {
 /// Executes one operation and streams its results as `next` messages.
 /// Returns the last frame to send, `complete`, or for a request that fails
 /// before execution (syntax, validation, limits, a refused subscription) one
-/// `error`; `None` when the socket is gone or too slow.
+/// `error`; `None` when the socket is gone or too slow. `shared` is set for
+/// a `messageEvents` subscription whose events are delivered here.
 pub async fn run_operation(
     schema: AppSchema,
+    events: Arc<SharedEvents>,
+    shared: Option<SharedSubscription>,
     request: async_graphql::Request,
     id: String,
     outbound: mpsc::Sender<String>,
@@ -57,5 +68,35 @@ pub async fn run_operation(
             return None;
         }
     }
+    drop(results);
+    if let Some(subscriber) = shared
+        && let Some(feed) = subscriber.takeover.take()
+    {
+        return deliver_events(&events, subscriber, feed, &id, &outbound, &slow).await;
+    }
     Some(ServerMessage::Complete { id: &id }.to_json())
+}
+
+/// Delivers a handed-over `messageEvents` subscription until it ends.
+async fn deliver_events(
+    events: &SharedEvents,
+    mut subscriber: SharedSubscription,
+    mut feed: Feed,
+    id: &str,
+    outbound: &mpsc::Sender<String>,
+    slow: &SlowConsumer,
+) -> Option<String> {
+    while let Some(item) = feed.follower.next().await {
+        if matches!(item, TimelineItem::Lagged) {
+            // Too far behind: the socket closes and the client resumes.
+            slow.0.cancel();
+            return None;
+        }
+        // Boxed: the task keeps only what waiting for the next event needs.
+        let payload = Box::pin(events.render(&mut subscriber, feed.chat, item)).await;
+        if !deliver(outbound, slow, next_with_payload(id, &payload)) {
+            return None;
+        }
+    }
+    Some(ServerMessage::Complete { id }.to_json())
 }

@@ -155,6 +155,20 @@ impl ServerMessage<'_> {
     }
 }
 
+/// A `next` message around a payload serialized already (a response
+/// rendered once for many subscribers): the very bytes `ServerMessage::Next`
+/// writes for the same response.
+pub fn next_with_payload(id: &str, payload: &str) -> String {
+    let id = serde_json::to_string(id).unwrap_or_default();
+    let mut frame = String::with_capacity(payload.len() + id.len() + 32);
+    frame.push_str(r#"{"type":"next","id":"#);
+    frame.push_str(&id);
+    frame.push_str(r#","payload":"#);
+    frame.push_str(payload);
+    frame.push('}');
+    frame
+}
+
 #[cfg(test)]
 #[allow(non_snake_case)]
 mod tests {
@@ -171,6 +185,23 @@ mod tests {
                 .is_err()
         );
         assert!(ClientMessage::parse("not json").is_err());
+    }
+
+    #[test]
+    fn next_with_payload__writes_what_next_writes() {
+        let mut response = Response::new(async_graphql::value!({ "a": [1, "x\"y"] }));
+        response.errors.push(ServerError::new("boom", None));
+        let payload = serde_json::to_string(&response).unwrap();
+        for id in ["1", "an \"odd\" id"] {
+            assert_eq!(
+                next_with_payload(id, &payload),
+                ServerMessage::Next {
+                    id,
+                    payload: &response
+                }
+                .to_json()
+            );
+        }
     }
 
     #[test]

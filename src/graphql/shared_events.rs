@@ -1,0 +1,414 @@
+//! `messageEvents` rendered once for many subscribers.
+//!
+//! Executing a subscription the usual way resolves every event once per
+//! subscriber: a message into a chat of 1,000 followers is resolved and
+//! serialized 1,000 times, although nearly all of them select the same
+//! fields. Here the transport delivers `messageEvents` itself: the
+//! subscription starts as usual (parsing, validation, limits, the guard,
+//! membership and the resume cursor are all checked by the real schema),
+//! then the resolver hands its [`Follower`] over ([`Takeover`]), and each
+//! event is rendered by running the subscriber's own document as a query on
+//! [`EventRoot`], a root that answers with the event. The serialized result
+//! is kept with the event ([`crate::events::Renders`]) under a key made of
+//! the document, the operation and the variables the selection uses, so
+//! every subscriber asking the same question gets the one answer.
+//!
+//! What each user may see stays exact. A shared rendering runs as nobody:
+//! the request carries no viewer and a [`ViewerProbe`]. Any field whose
+//! answer depends on who asks reads the viewer through
+//! [`ContextExt::viewer`](super::ContextExt::viewer) (`reactedByMe`, a
+//! user's `email`, guards), which trips the probe; such a rendering is
+//! thrown away and each subscriber renders the event as itself, as before.
+//! What is still decided per subscriber is unchanged: which events reach
+//! them (the follower filters messages hidden for them), and when.
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, ID, Name, Object, Request, Schema, Variables,
+};
+use async_graphql_value::Value;
+
+use super::context::{LoaderSlot, ViewerProbe};
+use super::errors::ensure_codes;
+use super::messages::MessageEventObject;
+use crate::auth::Viewer;
+use crate::domain::ChatId;
+use crate::services::Services;
+use crate::services::message_stream::{Follower, TimelineItem};
+
+/// The root field delivered this way.
+const FIELD: &str = "messageEvents";
+
+/// Renders events for subscribers (one per server).
+pub struct SharedEvents {
+    schema: Schema<EventRoot, EmptyMutation, EmptySubscription>,
+}
+
+impl SharedEvents {
+    pub fn new(services: Services) -> Self {
+        let schema = Schema::build(EventRoot, EmptyMutation, EmptySubscription)
+            .data(services)
+            .finish();
+        Self { schema }
+    }
+
+    /// The `payload` of the `next` message for `item` (a serialized
+    /// response), shared with every subscriber asking the same when the
+    /// answer does not depend on who asks.
+    pub async fn render(
+        &self,
+        subscriber: &mut SharedSubscription,
+        chat: ChatId,
+        item: TimelineItem,
+    ) -> Arc<str> {
+        let item = Arc::new(RenderItem { chat, item });
+        let renders = match &item.item {
+            TimelineItem::Event(event) if !subscriber.renders_own => Some(event.renders.clone()),
+            _ => None,
+        };
+        if let Some(slot) = renders.and_then(|renders| renders.slot(&subscriber.key)) {
+            let shared = slot
+                .get_or_init(|| async {
+                    let probe = ViewerProbe::default();
+                    let payload = self.execute(subscriber, &item, None, &probe).await;
+                    (!probe.viewer_was_read()).then_some(payload)
+                })
+                .await;
+            match shared {
+                Some(payload) => return payload.clone(),
+                // This selection depends on the viewer: no sharing from now.
+                None => subscriber.renders_own = true,
+            }
+        }
+        let viewer = subscriber.viewer.clone();
+        self.execute(subscriber, &item, Some(viewer), &ViewerProbe::default())
+            .await
+    }
+
+    async fn execute(
+        &self,
+        subscriber: &SharedSubscription,
+        item: &Arc<RenderItem>,
+        viewer: Option<Viewer>,
+        probe: &ViewerProbe,
+    ) -> Arc<str> {
+        let viewer_id = match &viewer {
+            Some(Viewer::User(user)) => Some(user.id),
+            _ => None,
+        };
+        let mut request = Request::new(subscriber.query.as_ref())
+            .variables(subscriber.variables.clone())
+            .data(item.clone())
+            .data(LoaderSlot::new(viewer_id))
+            .data(probe.clone());
+        if let Some(name) = &subscriber.operation_name {
+            request = request.operation_name(name.as_str());
+        }
+        if let Some(viewer) = viewer {
+            request = request.data(viewer);
+        }
+        // Boxed: a subscriber's task should not carry an execution's state
+        // while it waits for the next event.
+        let mut response = Box::pin(self.schema.execute(request)).await;
+        ensure_codes(&mut response);
+        // Serializing a response cannot fail: every map key is a string.
+        serde_json::to_string(&response).unwrap_or_default().into()
+    }
+}
+
+/// What one rendering is about.
+struct RenderItem {
+    chat: ChatId,
+    item: TimelineItem,
+}
+
+/// The root of the rendering schema: `messageEvents` answers with the event
+/// being rendered. Named like the real root so that fragments on
+/// `Subscription` in the subscriber's document still apply.
+pub struct EventRoot;
+
+#[Object(name = "Subscription")]
+impl EventRoot {
+    /// The event being rendered. The arguments were checked when the
+    /// subscription started; they are declared so the same document runs.
+    async fn message_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "chatId")] _chat_id: ID,
+        #[graphql(name = "after")] _after: Option<String>,
+    ) -> async_graphql::Result<MessageEventObject> {
+        let render = ctx.data::<Arc<RenderItem>>()?;
+        MessageEventObject::from_item(render.chat, render.item.clone())
+            .ok_or_else(|| "nothing to render".into())
+    }
+}
+
+/// Where the `messageEvents` resolver hands its follower over when the
+/// transport delivers the events itself.
+#[derive(Clone, Default)]
+pub struct Takeover(Arc<Mutex<Option<Feed>>>);
+
+/// A started `messageEvents` subscription.
+pub struct Feed {
+    pub chat: ChatId,
+    pub follower: Follower,
+}
+
+impl Takeover {
+    pub fn hand_over(&self, feed: Feed) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(feed);
+    }
+
+    /// The feed, if the resolver handed one over.
+    pub fn take(&self) -> Option<Feed> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// A subscriber of `messageEvents` whose events the transport renders.
+pub struct SharedSubscription {
+    /// The subscriber's document with `subscription` turned into `query`
+    /// (parsed again at each rendering rather than kept: most renderings
+    /// are shared, and an idle subscriber should hold little).
+    query: Arc<str>,
+    operation_name: Option<String>,
+    variables: Variables,
+    /// Everything the rendering depends on besides the event and the
+    /// viewer: the document, the operation, and the variables used below
+    /// the root field (`chatId` and `after` only choose the events).
+    key: Arc<str>,
+    viewer: Viewer,
+    /// Set once a shared rendering read the viewer.
+    renders_own: bool,
+    pub takeover: Takeover,
+}
+
+impl SharedSubscription {
+    /// `Some` when `request` is a subscription whose one root field is
+    /// `messageEvents`, without directives there; anything else runs the
+    /// usual way. Call it after the query limits have passed: it parses.
+    pub fn detect(request: &mut Request, viewer: Viewer) -> Option<Self> {
+        let name = request.operation_name.clone();
+        let source = request.query.clone();
+        let document = request.parsed_query().ok()?;
+        let (_, operation) = super::operation::select(document, name.as_deref())?;
+        if operation.node.ty != OperationType::Subscription || !operation.node.directives.is_empty()
+        {
+            return None;
+        }
+        let [root] = &operation.node.selection_set.node.items[..] else {
+            return None;
+        };
+        let Selection::Field(field) = &root.node else {
+            return None;
+        };
+        if field.node.name.node != FIELD || !field.node.directives.is_empty() {
+            return None;
+        }
+        let start = byte_offset(&source, operation.pos)?;
+        if !source[start..].starts_with("subscription") {
+            return None;
+        }
+        let mut used = Vec::new();
+        let selection = &field.node.selection_set.node;
+        variables_used(document, selection, &mut used, &mut Vec::new());
+        let query = format!(
+            "{}query{}",
+            &source[..start],
+            &source[start + "subscription".len()..]
+        );
+        // The rewritten text must parse as the query it is meant to be.
+        async_graphql::parser::parse_query(&query).ok()?;
+        let used: std::collections::BTreeMap<&str, &async_graphql::Value> = used
+            .iter()
+            .filter_map(|name| Some((name.as_str(), request.variables.get(name)?)))
+            .collect();
+        let key = format!(
+            "{}\n{}\n{query}",
+            name.as_deref().unwrap_or_default(),
+            serde_json::to_string(&used).ok()?
+        );
+        Some(Self {
+            query: query.into(),
+            operation_name: request.operation_name.clone(),
+            variables: request.variables.clone(),
+            key: key.into(),
+            viewer,
+            renders_own: false,
+            takeover: Takeover::default(),
+        })
+    }
+}
+
+/// The byte offset of a parser position (1-based line and column, counted
+/// the way the parser counts them: `\r` restarts the column, `\n` also
+/// starts a line).
+fn byte_offset(text: &str, pos: async_graphql::Pos) -> Option<usize> {
+    let (mut line, mut column) = (1, 1);
+    for (offset, ch) in text.char_indices() {
+        if line == pos.line && column == pos.column {
+            return Some(offset);
+        }
+        match ch {
+            '\r' => column = 1,
+            '\n' => {
+                line += 1;
+                column = 1;
+            }
+            _ => column += 1,
+        }
+    }
+    None
+}
+
+/// The variables a selection uses (in arguments and directives, through
+/// fragments too).
+fn variables_used(
+    document: &ExecutableDocument,
+    selection: &SelectionSet,
+    used: &mut Vec<Name>,
+    seen_fragments: &mut Vec<Name>,
+) {
+    for item in &selection.items {
+        match &item.node {
+            Selection::Field(field) => {
+                let arguments = field.node.arguments.iter().map(|(_, v)| &v.node);
+                let directives = field.node.directives.iter();
+                collect(arguments, directives, used);
+                variables_used(
+                    document,
+                    &field.node.selection_set.node,
+                    used,
+                    seen_fragments,
+                );
+            }
+            Selection::InlineFragment(fragment) => {
+                collect([].into_iter(), fragment.node.directives.iter(), used);
+                let selection = &fragment.node.selection_set.node;
+                variables_used(document, selection, used, seen_fragments);
+            }
+            Selection::FragmentSpread(spread) => {
+                collect([].into_iter(), spread.node.directives.iter(), used);
+                let name = &spread.node.fragment_name.node;
+                if seen_fragments.contains(name) {
+                    continue;
+                }
+                seen_fragments.push(name.clone());
+                if let Some(fragment) = document.fragments.get(name) {
+                    collect([].into_iter(), fragment.node.directives.iter(), used);
+                    let selection = &fragment.node.selection_set.node;
+                    variables_used(document, selection, used, seen_fragments);
+                }
+            }
+        }
+    }
+}
+
+fn collect<'a>(
+    arguments: impl Iterator<Item = &'a Value>,
+    directives: impl Iterator<
+        Item = &'a async_graphql::Positioned<async_graphql::parser::types::Directive>,
+    >,
+    used: &mut Vec<Name>,
+) {
+    let directive_arguments =
+        directives.flat_map(|d| d.node.arguments.iter().map(|(_, v)| &v.node));
+    for value in arguments.chain(directive_arguments) {
+        value_variables(value, used);
+    }
+}
+
+fn value_variables(value: &Value, used: &mut Vec<Name>) {
+    match value {
+        Value::Variable(name) if !used.contains(name) => used.push(name.clone()),
+        Value::List(items) => items.iter().for_each(|v| value_variables(v, used)),
+        Value::Object(fields) => fields.values().for_each(|v| value_variables(v, used)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    fn detect(query: &str, variables: serde_json::Value) -> Option<SharedSubscription> {
+        let mut request = Request::new(query).variables(Variables::from_json(variables));
+        SharedSubscription::detect(&mut request, Viewer::Anonymous)
+    }
+
+    #[test]
+    fn detect__takes_a_lone_message_events_subscription_and_makes_it_a_query() {
+        let sub = detect(
+            "# events\nsubscription Events($chat: ID!) { messageEvents(chatId: $chat) { kind } }",
+            serde_json::json!({ "chat": "c1" }),
+        )
+        .expect("eligible");
+        assert_eq!(
+            &*sub.query,
+            "# events\nquery Events($chat: ID!) { messageEvents(chatId: $chat) { kind } }"
+        );
+        let aliased = detect(
+            "subscription { e: messageEvents(chatId: \"c\") { ...F } } fragment F on MessageEvent { cursor }",
+            serde_json::json!({}),
+        );
+        assert!(aliased.is_some());
+    }
+
+    #[test]
+    fn detect__leaves_everything_else_to_the_usual_path() {
+        let refused = [
+            "query { me { id } }",
+            "subscription { chatEvents { kind } }",
+            "subscription { messageEvents(chatId: \"c\") { kind } chatEvents { kind } }",
+            "subscription { messageEvents(chatId: \"c\") @include(if: true) { kind } }",
+            "subscription @x { messageEvents(chatId: \"c\") { kind } }",
+            "subscription { ... on Subscription { messageEvents(chatId: \"c\") { kind } } }",
+            "subscription A { messageEvents(chatId: \"c\") { kind } } query B { me { id } }",
+            "not graphql",
+        ];
+        for query in refused {
+            assert!(detect(query, serde_json::json!({})).is_none(), "{query}");
+        }
+    }
+
+    #[test]
+    fn detect__picks_the_named_operation_and_counts_columns_in_characters() {
+        let query = "# Äpfel\rquery A { me { id } }\r\n  subscription B { messageEvents(chatId: \"Ö\") { kind } }";
+        let mut request = Request::new(query).operation_name("B");
+        let sub = SharedSubscription::detect(&mut request, Viewer::Anonymous).expect("eligible");
+        assert!(
+            sub.query
+                .ends_with("}\r\n  query B { messageEvents(chatId: \"Ö\") { kind } }"),
+            "{}",
+            sub.query
+        );
+    }
+
+    #[test]
+    fn key__ignores_the_variables_that_only_choose_the_events() {
+        let query = "subscription($chat: ID!, $after: String, $big: Boolean!) { \
+            messageEvents(chatId: $chat, after: $after) { kind ...F } } \
+            fragment F on MessageEvent { message @include(if: $big) { id } }";
+        let a = detect(
+            query,
+            serde_json::json!({ "chat": "c", "after": "1", "big": true }),
+        );
+        let b = detect(
+            query,
+            serde_json::json!({ "chat": "c", "after": "9", "big": true }),
+        );
+        let c = detect(
+            query,
+            serde_json::json!({ "chat": "c", "after": "1", "big": false }),
+        );
+        let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+        assert_eq!(a.key, b.key);
+        assert_ne!(
+            a.key, c.key,
+            "a variable used by the selection is part of the key"
+        );
+    }
+}
