@@ -187,7 +187,7 @@ impl Plan {
             quick: q,
             latency_subscribers: pick(&args.subscribers, &[20, 100], &[100, 1_000, 5_000]),
             latency_rate: args.rate,
-            latency_duration: secs(args.latency_secs, 2.0, 10.0),
+            latency_duration: secs(args.latency_secs, 2.0, 6.0),
             fanout_subscribers: args
                 .fanout_subscribers
                 .unwrap_or(if q { 100 } else { 1_000 }),
@@ -196,8 +196,8 @@ impl Plan {
             fanout_max_steps: if q { 3 } else { 12 },
             idle_levels: pick(&args.idle, &[200, 500], &[1_000, 5_000, 10_000]),
             mutation_clients: args.mutation_clients.unwrap_or(16),
-            mutation_duration: secs(args.mutation_secs, 2.0, 10.0),
-            history_requests: args.history_requests.unwrap_or(if q { 20 } else { 300 }),
+            mutation_duration: secs(args.mutation_secs, 2.0, 6.0),
+            history_requests: args.history_requests.unwrap_or(if q { 20 } else { 200 }),
             history_messages: 120,
             storm_sockets: args.storm_sockets.unwrap_or(if q { 100 } else { 1_000 }),
             storm_messages: if q { 20 } else { 100 },

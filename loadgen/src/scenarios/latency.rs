@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{Ctx, DRAIN_TIMEOUT, name, ratio};
+use super::{Aftermath, Ctx, DRAIN_TIMEOUT, name, ratio, settle};
 use crate::fleet::{Fleet, Report};
 use crate::machine::cpu_seconds;
 use crate::plan::Scenario;
@@ -158,6 +158,7 @@ pub async fn run(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Row>> {
         )
         .await;
         fleet.close().await;
+        settle(ctx, Aftermath::SocketsClosed).await;
         let setting = format!(
             "{} subscribers, {} msg/s for {} s ({} messages)",
             thousands(n as u64),

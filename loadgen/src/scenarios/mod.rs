@@ -86,6 +86,7 @@ impl<'a> Ctx<'a> {
             LIVE_TIMEOUT,
         )
         .await?;
+        settle(self, Aftermath::SocketsOpened).await;
         Ok(fleet)
     }
 }
@@ -122,10 +123,75 @@ pub async fn run(ctx: &Ctx<'_>) -> Vec<Row> {
             );
         }
         rows.insert(scenario, scenario_rows);
-        // Let the server finish closing what the scenario left behind.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // The latency scenario settles after each of its fleets itself;
+        // mutations and history open no socket.
+        if matches!(
+            scenario,
+            Scenario::Idle | Scenario::Storm | Scenario::Fanout
+        ) {
+            settle(ctx, Aftermath::SocketsClosed).await;
+        }
     }
     rows.into_values().flatten().collect()
+}
+
+/// How long the server keeps a user online after their last socket closed
+/// (`PRESENCE_GRACE_MS`, default): the offline announcements come after it.
+const PRESENCE_GRACE: Duration = Duration::from_secs(5);
+/// Server CPU below this counts as idle.
+const IDLE_CORES: f64 = 0.05;
+/// The longest a scenario waits for the previous one's aftermath.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What the server may still be busy with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Aftermath {
+    /// Sockets opened: users came online.
+    SocketsOpened,
+    /// Sockets closed: users go offline once the grace period is over.
+    SocketsClosed,
+}
+
+/// Waits until the server has finished what just happened, so it does not
+/// land in the next measurement: a user who comes online, or goes offline
+/// (after the presence grace period), is announced to everyone who shares
+/// a chat with them. Says how long that took, with the server's CPU time,
+/// when the server's pid is known.
+pub async fn settle(ctx: &Ctx<'_>, aftermath: Aftermath) {
+    let began = std::time::Instant::now();
+    let cpu = || ctx.server.pid.and_then(crate::machine::cpu_seconds);
+    let cpu_before = cpu();
+    // A smoke run does not wait for the grace period: its figures are not
+    // the point.
+    if aftermath == Aftermath::SocketsClosed && !ctx.plan.quick {
+        tokio::time::sleep(PRESENCE_GRACE + Duration::from_millis(500)).await;
+    }
+    if ctx.server.pid.is_none() {
+        return;
+    }
+    while began.elapsed() < SETTLE_TIMEOUT {
+        let (Some(a), _, Some(b)) = (
+            cpu(),
+            tokio::time::sleep(Duration::from_millis(500)).await,
+            cpu(),
+        ) else {
+            return;
+        };
+        if (b - a) / 0.5 < IDLE_CORES {
+            break;
+        }
+    }
+    let busy = cpu()
+        .zip(cpu_before)
+        .map_or(0.0, |(after, before)| after - before);
+    let what = match aftermath {
+        Aftermath::SocketsOpened => "sockets opened",
+        Aftermath::SocketsClosed => "sockets closed",
+    };
+    eprintln!(
+        "loadgen:   settled {:.1} s after {what} ({busy:.1} s of server CPU meanwhile)",
+        began.elapsed().as_secs_f64()
+    );
 }
 
 /// The scenario's name in the table.
