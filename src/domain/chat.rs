@@ -34,11 +34,26 @@ pub struct Chat {
     pub admins: Vec<UserId>,
     /// The creator (owner); passes on when they leave.
     pub created_by: UserId,
-    pub last_message: Option<MessageId>,
+    /// When the chat last had a message (in a large group, to within
+    /// [`ACTIVITY_RESOLUTION`]): the order of a user's chat list.
     pub last_activity: DateTime<Utc>,
-    /// The last sequence number given to an event of this chat.
-    pub seq: i64,
     pub created_at: DateTime<Utc>,
+}
+
+/// Groups larger than this have their `last_activity` moved at most once
+/// per [`ACTIVITY_RESOLUTION`]: moving it rewrites the chat and its index
+/// entry for every member, which a busy group of thousands cannot afford
+/// per message. Smaller chats are always exact.
+pub const ACTIVITY_EXACT_MEMBERS: usize = 64;
+pub const ACTIVITY_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The head of a chat's timeline: what changes with every event, kept apart
+/// from the chat itself (see `storage::chat_heads`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChatHead {
+    /// The last sequence number given to an event of the chat (0: none yet).
+    pub seq: i64,
+    pub last_message: Option<MessageId>,
 }
 
 impl Chat {

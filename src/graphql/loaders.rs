@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
-use crate::domain::{Chat, ChatId, Message, MessageId, User, UserId};
+use crate::domain::{Chat, ChatHead, ChatId, Message, MessageId, User, UserId};
 use crate::services::Services;
 use crate::storage::receipts::Receipt;
 
@@ -16,6 +16,8 @@ pub struct Loaders {
     pub users: DataLoader<UserLoader>,
     pub messages: DataLoader<MessageLoader>,
     pub chats: DataLoader<ChatLoader>,
+    /// Each chat's timeline head (last number, last message).
+    pub heads: DataLoader<HeadLoader>,
     /// Every member's receipt pointers, per chat.
     pub receipts: DataLoader<ReceiptLoader>,
     /// The viewer's unread count, per chat (see [`Loaders::unread`]).
@@ -32,6 +34,7 @@ impl Loaders {
             users: DataLoader::new(UserLoader(services.clone()), tokio::spawn),
             messages: DataLoader::new(MessageLoader(services.clone()), tokio::spawn),
             chats: DataLoader::new(ChatLoader(services.clone()), tokio::spawn),
+            heads: DataLoader::new(HeadLoader(services.clone()), tokio::spawn),
             receipts: DataLoader::new(ReceiptLoader(services.clone()), tokio::spawn),
             unread: DataLoader::new(UnreadLoader(services.clone(), viewer), tokio::spawn),
             watchable: tokio::sync::OnceCell::new(),
@@ -101,6 +104,22 @@ impl Loader<ChatId> for ChatLoader {
     async fn load(&self, keys: &[ChatId]) -> Result<HashMap<ChatId, Chat>, Self::Error> {
         let chats = self.0.chats.chats(keys).await?;
         Ok(chats.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
+
+pub struct HeadLoader(Services);
+
+impl Loader<ChatId> for HeadLoader {
+    type Value = ChatHead;
+    type Error = async_graphql::Error;
+
+    /// Chats without a head have had no event yet: they get the default.
+    async fn load(&self, keys: &[ChatId]) -> Result<HashMap<ChatId, ChatHead>, Self::Error> {
+        let mut heads = self.0.db.chat_heads().find_many(keys).await?;
+        for key in keys {
+            heads.entry(*key).or_default();
+        }
+        Ok(heads)
     }
 }
 

@@ -80,7 +80,11 @@ impl Follower {
         after: Option<i64>,
     ) -> AppResult<Self> {
         let events = bus.subscribe(Topic::Chat(chat));
-        let current = chats.as_member(me, chat).await?.seq;
+        // After subscribing: an event published from here on is either
+        // live or at most `current`.
+        let heads = db.chat_heads();
+        let (_, head) = tokio::try_join!(chats.as_member(me, chat), heads.find(chat))?;
+        let current = head.seq;
         let mut follower = Self {
             db,
             chat,
@@ -207,9 +211,10 @@ impl Follower {
 
     /// The bus may have lost events: catch up to the chat's current number.
     async fn recover(&mut self) {
-        let current = match self.db.chats().find(self.chat).await {
-            Ok(Some(chat)) => chat.seq,
-            Ok(None) => {
+        let (chats, heads) = (self.db.chats(), self.db.chat_heads());
+        let current = match tokio::try_join!(chats.find(self.chat), heads.find(self.chat)) {
+            Ok((Some(_), head)) => head.seq,
+            Ok((None, _)) => {
                 self.ended = true;
                 return;
             }

@@ -298,10 +298,12 @@ impl MessageService {
         kind: ReceiptKind,
         up_to: Option<i64>,
     ) -> AppResult<ReceiptResult> {
-        let chat = self.chats.as_member(me, chat_id).await?;
+        let heads = self.db.chat_heads();
+        let (chat, head) =
+            tokio::try_join!(self.chats.as_member(me, chat_id), heads.find(chat_id))?;
         let up_to = match up_to {
-            None => chat.seq,
-            Some(n) if (0..=chat.seq).contains(&n) => n,
+            None => head.seq,
+            Some(n) if (0..=head.seq).contains(&n) => n,
             Some(_) => return Err(AppError::bad_input("upTo", "is not a cursor of this chat")),
         };
         if self.db.receipts().advance(chat.id, me, kind, up_to).await? {

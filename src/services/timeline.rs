@@ -1,8 +1,8 @@
 //! A chat's timeline: the one place that takes the chat's next sequence
 //! number, stores what happened, and publishes it on the chat's topic.
 //!
-//! The number is taken first (an atomic increment on the chat), then the
-//! message or log entry is written. If that write fails, the number is
+//! The number is taken first (an atomic increment on the chat's head), then
+//! the message or log entry is written. If that write fails, the number is
 //! filled with a VOID entry, so the sequence stays gapless and replay never
 //! waits for a number that will not come.
 
@@ -53,7 +53,7 @@ impl Timeline {
             return Ok(Posted::Duplicate(first));
         }
         let id = MessageId::new();
-        let seq = self.db.chats().next_seq(chat, Some(id)).await?;
+        let seq = self.db.chat_heads().next_seq(chat, Some(id)).await?;
         let message = Message {
             id,
             chat,
@@ -71,7 +71,13 @@ impl Timeline {
             client_message_id: draft.client_message_id,
             system: draft.system,
         };
-        match messages.insert(&message).await {
+        // The chat's place in its members' chat lists moves meanwhile.
+        let chats = self.db.chats();
+        let (stored, touched) = tokio::join!(messages.insert(&message), chats.touch(chat));
+        if let Err(error) = touched {
+            tracing::warn!(?error, %chat, "could not move the chat's last activity");
+        }
+        match stored {
             Ok(Some(())) => {
                 self.publish(MessageEvent {
                     chat,
@@ -96,7 +102,7 @@ impl Timeline {
                 // Taking the number also made this (never stored) message
                 // the chat's last one; point it back at the real message.
                 self.db
-                    .chats()
+                    .chat_heads()
                     .replace_last_message(chat, id, first.id)
                     .await?;
                 Ok(Posted::Duplicate(first))
@@ -139,7 +145,7 @@ impl Timeline {
         message: Option<Message>,
         up_to: Option<i64>,
     ) -> AppResult<i64> {
-        let seq = self.db.chats().next_seq(chat, None).await?;
+        let seq = self.db.chat_heads().next_seq(chat, None).await?;
         let entry = LoggedEvent {
             chat,
             seq,

@@ -1,5 +1,6 @@
-//! The `chats` collection: direct and group chats with their members, and
-//! each chat's sequence counter.
+//! The `chats` collection: direct and group chats with their members. Each
+//! chat's sequence counter and last message live in `chat_heads` (see
+//! [`super::chat_heads`] for why).
 //!
 //! A direct chat's `directKey` is the pair of its members (a group's is its
 //! own id) under a unique index, so two people creating their chat at the
@@ -16,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::paging::Page;
 use super::{duplicate_key_message, to_chrono};
-use crate::domain::{Chat, ChatId, ChatPrivacy, MessageId, UserId, pair_key};
+use crate::domain::{
+    ACTIVITY_EXACT_MEMBERS, ACTIVITY_RESOLUTION, Chat, ChatId, ChatPrivacy, UserId, pair_key,
+};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -35,9 +38,7 @@ struct ChatDoc {
     admins: Vec<ObjectId>,
     created_by: ObjectId,
     direct_key: String,
-    last_message_id: Option<ObjectId>,
     last_activity: bson::DateTime,
-    seq: i64,
     created_at: bson::DateTime,
 }
 
@@ -53,9 +54,7 @@ impl From<ChatDoc> for Chat {
             participants: doc.participants.into_iter().map(UserId).collect(),
             admins: doc.admins.into_iter().map(UserId).collect(),
             created_by: UserId(doc.created_by),
-            last_message: doc.last_message_id.map(MessageId),
             last_activity: to_chrono(doc.last_activity),
-            seq: doc.seq,
             created_at: to_chrono(doc.created_at),
         }
     }
@@ -156,7 +155,7 @@ impl ChatStore {
             "_id": id, "isGroup": false, "name": null, "nameKey": null, "description": null,
             "image": null, "privacy": privacy_bson(ChatPrivacy::Private),
             "participants": [a.oid(), b.oid()], "admins": [], "createdBy": a.oid(),
-            "lastMessageId": null, "lastActivity": now, "seq": 0_i64, "createdAt": now,
+            "lastActivity": now, "createdAt": now,
         } };
         let key = pair_key(a, b);
         for _ in 0..3 {
@@ -197,9 +196,7 @@ impl ChatStore {
             admins: vec![group.creator.oid()],
             created_by: group.creator.oid(),
             direct_key: format!("group:{id}"),
-            last_message_id: None,
             last_activity: now,
-            seq: 0,
             created_at: now,
         };
         self.chats.insert_one(&doc).await?;
@@ -395,42 +392,33 @@ impl ChatStore {
         Ok(())
     }
 
-    /// Takes the chat's next sequence number. With `message`, it also
-    /// becomes the chat's last message and the chat's activity moves.
-    pub async fn next_seq(&self, id: ChatId, message: Option<MessageId>) -> AppResult<i64> {
-        let mut update = doc! { "$inc": { "seq": 1_i64 } };
-        if let Some(message) = message {
-            update.insert(
-                "$set",
-                doc! { "lastMessageId": message.oid(), "lastActivity": bson::DateTime::now() },
-            );
-        }
-        let chat = self
-            .chats
-            .clone_with_type::<Document>()
-            .find_one_and_update(doc! { "_id": id.oid() }, update)
-            .projection(doc! { "seq": 1 })
-            .return_document(ReturnDocument::After)
-            .await?
-            .ok_or_else(|| AppError::NotFound("chat not found".into()))?;
-        chat.get_i64("seq").map_err(AppError::internal)
-    }
-
-    /// Points the chat's last message at `real` if it still names `phantom`
-    /// (a message whose insert lost a duplicate race).
-    pub async fn replace_last_message(
-        &self,
-        id: ChatId,
-        phantom: MessageId,
-        real: MessageId,
-    ) -> AppResult<()> {
+    /// Moves the chat's activity to now; in a group of more than
+    /// [`ACTIVITY_EXACT_MEMBERS`], only if it moved more than
+    /// [`ACTIVITY_RESOLUTION`] ago (a busy large group is rewritten once a
+    /// second, not once a message).
+    pub async fn touch(&self, id: ChatId) -> AppResult<()> {
+        let now = bson::DateTime::now();
+        let stale = bson::DateTime::from_millis(
+            now.timestamp_millis() - ACTIVITY_RESOLUTION.as_millis() as i64,
+        );
         self.chats
             .update_one(
-                doc! { "_id": id.oid(), "lastMessageId": phantom.oid() },
-                doc! { "$set": { "lastMessageId": real.oid() } },
+                doc! {
+                    "_id": id.oid(),
+                    "$or": [
+                        { format!("participants.{ACTIVITY_EXACT_MEMBERS}"): { "$exists": false } },
+                        { "lastActivity": { "$lt": stale } },
+                    ],
+                },
+                doc! { "$set": { "lastActivity": now } },
             )
             .await?;
         Ok(())
+    }
+
+    /// The collection untyped (for moving fields out of it).
+    pub(super) fn documents(&self) -> Collection<Document> {
+        self.chats.clone_with_type()
     }
 
     async fn modify(&self, filter: Document, update: Document) -> AppResult<Option<Chat>> {

@@ -7,6 +7,7 @@
 //! command name).
 
 pub mod blocks;
+pub mod chat_heads;
 pub mod chats;
 pub mod friends;
 pub mod messages;
@@ -31,6 +32,7 @@ use crate::error::{AppError, AppResult};
 use crate::metrics;
 
 pub use blocks::BlockStore;
+pub use chat_heads::ChatHeadStore;
 pub use chats::ChatStore;
 pub use friends::FriendStore;
 pub use messages::MessageStore;
@@ -91,6 +93,9 @@ impl Database {
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
         self.chats().ensure_indexes().await?;
+        self.chat_heads()
+            .adopt_legacy_counters(&self.chats().documents())
+            .await?;
         self.messages()
             .ensure_indexes(self.chat_event_retention)
             .await?;
@@ -126,6 +131,10 @@ impl Database {
 
     pub fn chats(&self) -> ChatStore {
         ChatStore::new(&self.db)
+    }
+
+    pub fn chat_heads(&self) -> ChatHeadStore {
+        ChatHeadStore::new(&self.db)
     }
 
     pub fn messages(&self) -> MessageStore {

@@ -745,3 +745,30 @@ async fn a_page_of_chats__costs_constant_round_trips() {
         "{small} and {large} round trips for pages of 5 and 50"
     );
 }
+
+#[tokio::test]
+async fn last_activity__of_a_large_group__moves_at_most_once_per_resolution() {
+    use chat_server::domain::{ACTIVITY_EXACT_MEMBERS, ChatPrivacy, UserId};
+    use chat_server::storage::chats::NewGroup;
+
+    let app = TestApp::spawn().await;
+    let chats = app.services.db.chats();
+    let members: Vec<UserId> = (0..=ACTIVITY_EXACT_MEMBERS)
+        .map(|_| UserId(bson::oid::ObjectId::new()))
+        .collect();
+    let group = chats
+        .insert_group(NewGroup {
+            name: "Large".into(),
+            description: None,
+            image: None,
+            privacy: ChatPrivacy::Private,
+            creator: members[0],
+            participants: members,
+        })
+        .await
+        .unwrap();
+    // Created just now: a message within the resolution leaves it alone.
+    chats.touch(group.id).await.unwrap();
+    let after = chats.find(group.id).await.unwrap().unwrap();
+    assert_eq!(after.last_activity, group.last_activity);
+}

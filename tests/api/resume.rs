@@ -17,7 +17,7 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
     let bob_id = UserId::parse("userId", &bob.id).unwrap();
     let services = &app.services;
     // A send has taken the next number but not stored its message yet.
-    let seq = services.db.chats().next_seq(chat, None).await.unwrap();
+    let seq = services.db.chat_heads().next_seq(chat, None).await.unwrap();
     let mut follower = Follower::start(
         services.db.clone(),
         services.bus.as_ref(),

@@ -14,7 +14,7 @@ use super::context::{Authenticated, ContextExt};
 use super::messages::MessageObject;
 use super::pagination::{self, decode_cursor};
 use super::users::{UserObject, load_user};
-use crate::domain::{Chat, ChatId, ChatPrivacy as Privacy, UserId};
+use crate::domain::{Chat, ChatHead, ChatId, ChatPrivacy as Privacy, UserId};
 use crate::error::AppError;
 use crate::services::chats::{ChatUpdate, NewChat};
 use crate::storage::chats::ChatCursor;
@@ -99,7 +99,7 @@ impl ChatObject {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<MessageObject>> {
-        let Some(id) = self.0.last_message else {
+        let Some(id) = head(ctx, self.0.id).await?.last_message else {
             return Ok(None);
         };
         let message = ctx.loaders()?.messages.load_one(id).await?;
@@ -117,6 +117,8 @@ impl ChatObject {
             .unwrap_or(0))
     }
 
+    /// When the chat last had a message (what orders `chats`); in groups of
+    /// more than 64 members, to within a second.
     async fn last_activity(&self) -> DateTime<Utc> {
         self.0.last_activity
     }
@@ -127,9 +129,18 @@ impl ChatObject {
 
     /// The last sequence number of the chat's timeline: pass it as
     /// `messageEvents(after:)` to receive only what comes next.
-    async fn cursor(&self) -> String {
-        self.0.seq.to_string()
+    async fn cursor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(head(ctx, self.0.id).await?.seq.to_string())
     }
+}
+
+async fn head(ctx: &Context<'_>, chat: ChatId) -> async_graphql::Result<ChatHead> {
+    Ok(ctx
+        .loaders()?
+        .heads
+        .load_one(chat)
+        .await?
+        .unwrap_or_default())
 }
 
 /// `ids` as users, in that order, loaded in one batch.

@@ -132,6 +132,7 @@ impl ChatService {
         let actor = self.user(me).await?;
         if updated.participants.is_empty() {
             self.db.chats().delete(id).await?;
+            self.db.chat_heads().delete(id).await?;
             self.db.messages().delete_chat(id).await?;
             self.publish_chat(ChatEventKind::Deleted, &updated, me, vec![me]);
             return Ok(updated);

@@ -1,0 +1,135 @@
+//! The `chat_heads` collection: the head of each chat's timeline (its
+//! sequence counter and last message), one small document per chat.
+//!
+//! Every message, edit, reaction and receipt takes the chat's next number,
+//! so this is the hottest write there is. It is kept off the chat document
+//! on purpose: a chat carries its member list, and the member list is a key
+//! of the chats index, so updating a group of 1,000 rewrites a large
+//! document and touches 1,000 index entries. Here the same update rewrites
+//! a few dozen bytes. A head is created by the chat's first event; a chat
+//! without one has had none (`seq` 0).
+
+use std::collections::HashMap;
+
+use bson::oid::ObjectId;
+use bson::{Document, doc};
+use futures_util::TryStreamExt;
+use mongodb::Collection;
+use mongodb::options::ReturnDocument;
+
+use crate::domain::{ChatHead, ChatId, MessageId};
+use crate::error::{AppError, AppResult};
+
+#[derive(Clone)]
+pub struct ChatHeadStore {
+    heads: Collection<Document>,
+}
+
+impl ChatHeadStore {
+    pub(super) fn new(db: &mongodb::Database) -> Self {
+        Self {
+            heads: db.collection("chat_heads"),
+        }
+    }
+
+    /// Takes the chat's next sequence number. With `message`, that message
+    /// becomes the chat's last one.
+    pub async fn next_seq(&self, id: ChatId, message: Option<MessageId>) -> AppResult<i64> {
+        let mut update = doc! { "$inc": { "seq": 1_i64 } };
+        if let Some(message) = message {
+            update.insert("$set", doc! { "lastMessageId": message.oid() });
+        }
+        let head = self
+            .heads
+            .find_one_and_update(doc! { "_id": id.oid() }, update)
+            .upsert(true)
+            .projection(doc! { "seq": 1 })
+            .return_document(ReturnDocument::After)
+            .await?
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("an upsert returned nothing")))?;
+        head.get_i64("seq").map_err(AppError::internal)
+    }
+
+    pub async fn find(&self, id: ChatId) -> AppResult<ChatHead> {
+        let head = self.heads.find_one(doc! { "_id": id.oid() }).await?;
+        Ok(head.as_ref().map(to_head).unwrap_or_default())
+    }
+
+    /// The heads of `ids` (chats without events are left out).
+    pub async fn find_many(&self, ids: &[ChatId]) -> AppResult<HashMap<ChatId, ChatHead>> {
+        let oids: Vec<ObjectId> = ids.iter().map(ChatId::oid).collect();
+        let docs: Vec<Document> = self
+            .heads
+            .find(doc! { "_id": { "$in": oids } })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| Some((ChatId(d.get_object_id("_id").ok()?), to_head(d))))
+            .collect())
+    }
+
+    /// Points the chat's last message at `real` if it still names `phantom`
+    /// (a message whose insert lost a duplicate race).
+    pub async fn replace_last_message(
+        &self,
+        id: ChatId,
+        phantom: MessageId,
+        real: MessageId,
+    ) -> AppResult<()> {
+        self.heads
+            .update_one(
+                doc! { "_id": id.oid(), "lastMessageId": phantom.oid() },
+                doc! { "$set": { "lastMessageId": real.oid() } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, id: ChatId) -> AppResult<()> {
+        self.heads.delete_one(doc! { "_id": id.oid() }).await?;
+        Ok(())
+    }
+
+    /// Moves the counters of chats stored before heads existed (on the chat
+    /// document itself) into heads. Safe to run on every start and from
+    /// several instances at once: `$max` never moves a counter back.
+    pub(super) async fn adopt_legacy_counters(
+        &self,
+        chats: &Collection<Document>,
+    ) -> AppResult<()> {
+        let legacy = doc! { "seq": { "$exists": true } };
+        let mut cursor = chats
+            .find(legacy.clone())
+            .projection(doc! { "seq": 1, "lastMessageId": 1 })
+            .await?;
+        while let Some(chat) = cursor.try_next().await? {
+            let (Ok(id), Ok(seq)) = (chat.get_object_id("_id"), chat.get_i64("seq")) else {
+                continue;
+            };
+            let mut update = doc! { "$max": { "seq": seq } };
+            if let Ok(last) = chat.get_object_id("lastMessageId") {
+                update.insert("$setOnInsert", doc! { "lastMessageId": last });
+            }
+            self.heads
+                .update_one(doc! { "_id": id }, update)
+                .upsert(true)
+                .await?;
+            chats
+                .update_one(
+                    doc! { "_id": id },
+                    doc! { "$unset": { "seq": "", "lastMessageId": "" } },
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn to_head(doc: &Document) -> ChatHead {
+    ChatHead {
+        seq: doc.get_i64("seq").unwrap_or(0),
+        last_message: doc.get_object_id("lastMessageId").ok().map(MessageId),
+    }
+}
