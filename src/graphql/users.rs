@@ -32,6 +32,20 @@ pub async fn load_users(
     ctx.loaders()?.users.load_many(ids).await
 }
 
+/// `ids` as users, in that order, loaded in one batch (deleted users left
+/// out).
+pub async fn users_in_order(
+    ctx: &Context<'_>,
+    ids: &[UserId],
+) -> async_graphql::Result<Vec<UserObject>> {
+    let mut users = load_users(ctx, ids.iter().copied()).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| users.remove(id))
+        .map(UserObject::new)
+        .collect())
+}
+
 /// A person with an account. `email` is visible to its owner only.
 pub struct UserObject {
     user: User,

@@ -8,6 +8,7 @@ pub mod audience;
 pub mod blocks;
 pub mod chats;
 pub mod friends;
+pub mod known_accounts;
 pub mod message_stream;
 pub mod messages;
 pub mod notifications;

@@ -16,6 +16,7 @@ use crate::storage::users::{NewUser, ProfileChanges};
 use crate::storage::{Database, Page, PageRequest};
 
 use super::audience::Audience;
+use super::known_accounts::KnownAccounts;
 
 /// The longest search prefix accepted (a handle or name is never longer).
 const SEARCH_MAX: usize = 80;
@@ -55,6 +56,7 @@ pub struct AccountService {
     tokens: TokenService,
     hasher: PasswordHasher,
     rate_limits: Arc<RateLimits>,
+    known: Arc<KnownAccounts>,
 }
 
 impl AccountService {
@@ -73,6 +75,7 @@ impl AccountService {
             tokens,
             hasher,
             rate_limits,
+            known: Arc::default(),
         }
     }
 
@@ -147,11 +150,15 @@ impl AccountService {
     }
 
     /// Turns a bearer token into the user it proves, checking the account
-    /// still exists (a deleted user's tokens stop working at once).
+    /// still exists (a removed user's tokens stop working within
+    /// [`KNOWN_FOR`](super::known_accounts::KNOWN_FOR)).
     pub async fn authenticate(&self, token: &str) -> AppResult<CurrentUser> {
         let verified = self.tokens.verify(token)?;
-        if !self.db.users().exists(verified.user_id).await? {
-            return Err(AppError::Unauthenticated("invalid token".into()));
+        if !self.known.contains(verified.user_id) {
+            if !self.db.users().exists(verified.user_id).await? {
+                return Err(AppError::Unauthenticated("invalid token".into()));
+            }
+            self.known.insert(verified.user_id);
         }
         Ok(CurrentUser {
             id: verified.user_id,

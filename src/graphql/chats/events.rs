@@ -7,7 +7,7 @@ use async_graphql::{Context, Enum, ID, Object, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::StreamMap;
 
-use super::{ChatObject, users_in_order};
+use super::ChatObject;
 use crate::domain::{Chat, ChatId, UserId};
 use crate::events::{
     ChatEventKind as Kind, Event, EventStream, Interruption, MessageEventKind, Topic,
@@ -15,6 +15,7 @@ use crate::events::{
 use crate::graphql::context::{Authenticated, ContextExt};
 use crate::graphql::live::SlowConsumer;
 use crate::graphql::messages::MessageObject;
+use crate::graphql::users::users_in_order;
 use crate::graphql::users::{UserObject, load_user};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]

@@ -13,7 +13,7 @@ pub use events::ChatSubscription;
 use super::context::{Authenticated, ContextExt};
 use super::messages::MessageObject;
 use super::pagination::{self, decode_cursor};
-use super::users::{UserObject, load_user};
+use super::users::{UserObject, load_user, users_in_order};
 use crate::domain::{Chat, ChatHead, ChatId, ChatPrivacy as Privacy, UserId};
 use crate::error::AppError;
 use crate::services::chats::{ChatUpdate, NewChat};
@@ -141,19 +141,6 @@ async fn head(ctx: &Context<'_>, chat: ChatId) -> async_graphql::Result<ChatHead
         .load_one(chat)
         .await?
         .unwrap_or_default())
-}
-
-/// `ids` as users, in that order, loaded in one batch.
-async fn users_in_order(
-    ctx: &Context<'_>,
-    ids: &[UserId],
-) -> async_graphql::Result<Vec<UserObject>> {
-    let mut users = super::users::load_users(ctx, ids.iter().copied()).await?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| users.remove(id))
-        .map(UserObject::new)
-        .collect())
 }
 
 #[derive(InputObject)]

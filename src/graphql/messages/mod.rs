@@ -1,24 +1,28 @@
 //! Messages: the `Message` type, `messages` history, the message mutations
 //! and the resumable `messageEvents` stream.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 mod events;
 mod mutations;
+mod prefetch;
 
 pub use events::{MessageEventObject, MessageSubscription};
 pub use mutations::MessageMutation;
 
 use super::context::{Authenticated, ContextExt};
 use super::pagination;
-use super::users::{UserObject, load_user};
+use super::users::UserObject;
 use crate::domain::{
     ChatId, Media, Message, MessageKind as Kind, SystemAction as Action, User, UserId,
 };
 use crate::error::AppError;
 use crate::storage::messages::HistoryPage;
+use prefetch::Prefetched;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(name = "MessageType")]
@@ -123,6 +127,7 @@ impl From<Media> for MediaObject {
 pub struct ReactionObject {
     emoji: String,
     users: Vec<UserId>,
+    known: Option<Arc<Prefetched>>,
 }
 
 #[Object(name = "Reaction")]
@@ -141,18 +146,12 @@ impl ReactionObject {
     }
 
     async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        let mut users = super::users::load_users(ctx, self.users.iter().copied()).await?;
-        Ok(self
-            .users
-            .iter()
-            .filter_map(|id| users.remove(id))
-            .map(UserObject::new)
-            .collect())
+        prefetch::users(ctx, self.known.as_deref(), &self.users).await
     }
 }
 
 /// What a system message reports, for clients that render it themselves.
-pub struct SystemInfoObject(crate::domain::SystemInfo);
+pub struct SystemInfoObject(crate::domain::SystemInfo, Option<Arc<Prefetched>>);
 
 #[Object(name = "SystemInfo")]
 impl SystemInfoObject {
@@ -161,18 +160,11 @@ impl SystemInfoObject {
     }
 
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
-        load_user(ctx, self.0.actor).await
+        prefetch::user(ctx, self.1.as_deref(), self.0.actor).await
     }
 
     async fn targets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        let mut users = super::users::load_users(ctx, self.0.targets.iter().copied()).await?;
-        Ok(self
-            .0
-            .targets
-            .iter()
-            .filter_map(|id| users.remove(id))
-            .map(UserObject::new)
-            .collect())
+        prefetch::users(ctx, self.1.as_deref(), &self.0.targets).await
     }
 
     /// The new value (a new name, description, image URL or privacy).
@@ -188,18 +180,29 @@ pub struct MessageObject {
     /// The sender when already at hand (live events carry it), saving a
     /// lookup per delivery.
     sender: Option<User>,
+    /// What the page this message is part of loaded up front.
+    known: Option<Arc<Prefetched>>,
 }
 
 impl MessageObject {
     pub fn new(message: Message) -> Self {
-        Self {
-            message,
-            sender: None,
-        }
+        Self::with_sender(message, None)
     }
 
     pub fn with_sender(message: Message, sender: Option<User>) -> Self {
-        Self { message, sender }
+        Self {
+            message,
+            sender,
+            known: None,
+        }
+    }
+
+    fn in_page(message: Message, known: Option<Arc<Prefetched>>) -> Self {
+        Self {
+            message,
+            sender: None,
+            known,
+        }
     }
 }
 
@@ -221,7 +224,7 @@ impl MessageObject {
     async fn sender(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
         match &self.sender {
             Some(user) => Ok(UserObject::new(user.clone())),
-            None => load_user(ctx, self.message.sender).await,
+            None => prefetch::user(ctx, self.known.as_deref(), self.message.sender).await,
         }
     }
 
@@ -249,6 +252,9 @@ impl MessageObject {
         let Some(id) = self.message.reply_to else {
             return Ok(None);
         };
+        if let Some(reply) = self.known.as_ref().and_then(|k| k.messages.get(&id)) {
+            return Ok(Some(Self::in_page(reply.clone(), self.known.clone())));
+        }
         Ok(ctx
             .loaders()?
             .messages
@@ -264,6 +270,7 @@ impl MessageObject {
             .map(|r| ReactionObject {
                 emoji: r.emoji.clone(),
                 users: r.users.clone(),
+                known: self.known.clone(),
             })
             .collect()
     }
@@ -297,7 +304,8 @@ impl MessageObject {
 
     /// For SYSTEM messages: what happened, structured.
     async fn system(&self) -> Option<SystemInfoObject> {
-        self.message.system.clone().map(SystemInfoObject)
+        let system = self.message.system.clone();
+        system.map(|info| SystemInfoObject(info, self.known.clone()))
     }
 }
 
@@ -308,23 +316,22 @@ impl MessageObject {
         ctx: &Context<'_>,
         position: fn(&crate::storage::receipts::Receipt) -> i64,
     ) -> async_graphql::Result<Vec<UserObject>> {
-        let receipts = ctx
-            .loaders()?
-            .receipts
-            .load_one(self.message.chat)
-            .await?
-            .unwrap_or_default();
+        let known = self.known.as_ref().and_then(|k| k.receipts.as_ref());
+        let receipts = match known {
+            Some(receipts) => receipts.clone(),
+            None => ctx
+                .loaders()?
+                .receipts
+                .load_one(self.message.chat)
+                .await?
+                .unwrap_or_default(),
+        };
         let ids: Vec<UserId> = receipts
             .iter()
             .filter(|r| r.user != self.message.sender && position(r) >= self.message.seq)
             .map(|r| r.user)
             .collect();
-        let mut users = super::users::load_users(ctx, ids.iter().copied()).await?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| users.remove(id))
-            .map(UserObject::new)
-            .collect())
+        prefetch::users(ctx, self.known.as_deref(), &ids).await
     }
 }
 
@@ -379,10 +386,11 @@ impl MessageQuery {
             HistoryPage::Forward { after, .. } => (after.is_some(), more),
             HistoryPage::Backward { before, .. } => (more, before.is_some()),
         };
+        let known = prefetch::prefetch(ctx, &messages).await?;
         let mut connection = Connection::new(has_previous, has_next);
         connection.edges = messages
             .into_iter()
-            .map(|m| Edge::new(m.seq.to_string(), MessageObject::new(m)))
+            .map(|m| Edge::new(m.seq.to_string(), MessageObject::in_page(m, known.clone())))
             .collect();
         Ok(connection)
     }
