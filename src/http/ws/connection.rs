@@ -141,14 +141,36 @@ struct Connection {
     state: State,
     operations: HashMap<String, Running>,
     next_generation: u64,
-    finished_tx: mpsc::UnboundedSender<(String, u64)>,
-    finished_rx: mpsc::UnboundedReceiver<(String, u64)>,
+    finished: Arc<Finished>,
     slow: SlowConsumer,
+}
+
+/// Operations that ended, reported by their tasks. A list and a wake-up
+/// rather than a channel: a channel allocates a block of slots up front,
+/// paid by every idle socket, for what happens a few times a socket.
+#[derive(Default)]
+struct Finished {
+    ended: std::sync::Mutex<Vec<(String, u64)>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Finished {
+    fn report(&self, id: String, generation: u64) {
+        self.ended
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((id, generation));
+        // Stores a permit when the connection is not waiting right now.
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Vec<(String, u64)> {
+        std::mem::take(&mut *self.ended.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 impl Connection {
     fn new(shared: Arc<WsShared>, outbound: mpsc::Sender<String>, client_ip: ClientIp) -> Self {
-        let (finished_tx, finished_rx) = mpsc::unbounded_channel();
         let deadline = Instant::now() + shared.init_timeout;
         Self {
             shared,
@@ -158,8 +180,7 @@ impl Connection {
             state: State::AwaitingInit { deadline },
             operations: HashMap::new(),
             next_generation: 0,
-            finished_tx,
-            finished_rx,
+            finished: Arc::default(),
             slow: SlowConsumer::default(),
         }
     }
@@ -171,6 +192,7 @@ impl Connection {
     ) -> Option<CloseReason> {
         let shutdown = self.shared.shutdown.clone();
         let slow = self.slow.0.clone();
+        let finished = self.finished.clone();
         loop {
             let (init_deadline, token_expiry) = match &self.state {
                 State::AwaitingInit { deadline } => (Some(*deadline), None),
@@ -185,11 +207,7 @@ impl Connection {
                 _ = slow.cancelled() => return Some(CloseReason::SlowConsumer),
                 _ = sleep_until_some(init_deadline) => return Some(CloseReason::InitTimeout),
                 _ = sleep_until_some(token_expiry) => return Some(CloseReason::Forbidden("Token expired")),
-                Some((id, generation)) = self.finished_rx.recv() => {
-                    if self.operations.get(&id).is_some_and(|r| r.generation == generation) {
-                        self.operations.remove(&id);
-                    }
-                }
+                _ = finished.wake.notified() => self.reap_finished(),
                 frame = stream.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
                         if let Err(reason) = self.on_text(text.as_str()).await {
@@ -275,6 +293,9 @@ impl Connection {
         id: String,
         mut request: async_graphql::Request,
     ) -> Result<(), CloseReason> {
+        // An operation that just ended frees its id and its slot, even if
+        // the wake-up for it has not been handled yet.
+        self.reap_finished();
         let State::Ready { user, .. } = &self.state else {
             return Err(CloseReason::Unauthorized);
         };
@@ -315,7 +336,7 @@ impl Connection {
             self.outbound.clone(),
             self.slow.clone(),
         );
-        let finished = self.finished_tx.clone();
+        let finished = self.finished.clone();
         let finished_id = id.clone();
         let outbound = self.outbound.clone();
         let slow = self.slow.clone();
@@ -325,7 +346,7 @@ impl Connection {
                 // The id is freed before the client can see the operation
                 // end, so reusing it at once is never taken for a duplicate
                 // or counted against the operation limit.
-                let _ = finished.send((finished_id, generation));
+                finished.report(finished_id, generation);
                 if let Some(frame) = last {
                     deliver(&outbound, &slow, frame);
                 }
@@ -341,6 +362,19 @@ impl Connection {
             },
         );
         Ok(())
+    }
+
+    /// Forgets the operations that ended (unless their id was reused since).
+    fn reap_finished(&mut self) {
+        for (id, generation) in self.finished.take() {
+            if self
+                .operations
+                .get(&id)
+                .is_some_and(|r| r.generation == generation)
+            {
+                self.operations.remove(&id);
+            }
+        }
     }
 
     /// Queues a frame; a full queue means a slow consumer.
