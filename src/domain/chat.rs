@@ -47,6 +47,16 @@ pub struct Chat {
 pub const ACTIVITY_EXACT_MEMBERS: usize = 64;
 pub const ACTIVITY_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// What a member's action needs to know of their chat, read without its
+/// member list (most of a large group's document).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub id: ChatId,
+    pub is_group: bool,
+    /// The other person of a direct chat.
+    pub partner: Option<UserId>,
+}
+
 /// The head of a chat's timeline: what changes with every event, kept apart
 /// from the chat itself (see `storage::chat_heads`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

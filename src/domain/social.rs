@@ -53,3 +53,31 @@ pub fn pair_key(a: UserId, b: UserId) -> String {
     let (low, high) = if a <= b { (a, b) } else { (b, a) };
     format!("{low}:{high}")
 }
+
+/// The other user of a [`pair_key`] that names `me`.
+pub fn pair_partner(key: &str, me: UserId) -> Option<UserId> {
+    let (low, high) = key.split_once(':')?;
+    let [low, high] = [low, high].map(|id| bson::oid::ObjectId::parse_str(id).ok().map(UserId));
+    let (low, high) = (low?, high?);
+    match me {
+        _ if me == low => Some(high),
+        _ if me == high => Some(low),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_partner__names_the_other_of_the_pair_only() {
+        let [a, b, c] = [(); 3].map(|_| UserId(bson::oid::ObjectId::new()));
+        let key = pair_key(b, a);
+        assert_eq!(pair_partner(&key, a), Some(b));
+        assert_eq!(pair_partner(&key, b), Some(a));
+        assert_eq!(pair_partner(&key, c), None);
+        assert_eq!(pair_partner("group:1", a), None);
+    }
+}

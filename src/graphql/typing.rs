@@ -114,7 +114,7 @@ impl TypingSubscription {
         let bus = services.bus.clone();
         // Subscribe first so nothing falls between the checks and the stream.
         let events = topic_stream(ctx, &bus, Topic::Chat(chat));
-        services.chats.as_member(me, chat).await?;
+        services.chats.membership(me, chat).await?;
         let hidden: HashSet<UserId> = services.blocks.partners(me).await?;
         Ok(events
             .take_while(move |live| {

@@ -83,7 +83,7 @@ impl Follower {
         // After subscribing: an event published from here on is either
         // live or at most `current`.
         let heads = db.chat_heads();
-        let (_, head) = tokio::try_join!(chats.as_member(me, chat), heads.find(chat))?;
+        let (_, head) = tokio::try_join!(chats.membership(me, chat), heads.find(chat))?;
         let current = head.seq;
         let mut follower = Self {
             db,

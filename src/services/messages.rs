@@ -80,12 +80,10 @@ impl MessageService {
             .as_deref()
             .map(parse_client_message_id)
             .transpose()?;
-        let chat = self.chats.as_member(me, outgoing.chat).await?;
-        if !chat.is_group
-            && let Some(other) = chat.participants.iter().find(|p| **p != me)
-        {
+        let chat = self.chats.membership(me, outgoing.chat).await?;
+        if let Some(other) = chat.partner {
             self.blocks
-                .ensure_unblocked(me, *other, "you cannot message this user")
+                .ensure_unblocked(me, other, "you cannot message this user")
                 .await?;
         }
         if let Some(reply_to) = outgoing.reply_to {
@@ -300,7 +298,7 @@ impl MessageService {
     ) -> AppResult<ReceiptResult> {
         let heads = self.db.chat_heads();
         let (chat, head) =
-            tokio::try_join!(self.chats.as_member(me, chat_id), heads.find(chat_id))?;
+            tokio::try_join!(self.chats.membership(me, chat_id), heads.find(chat_id))?;
         let up_to = match up_to {
             None => head.seq,
             Some(n) if (0..=head.seq).contains(&n) => n,
@@ -351,7 +349,7 @@ impl MessageService {
         chat: ChatId,
         page: HistoryPage,
     ) -> AppResult<(Vec<Message>, bool)> {
-        self.chats.as_member(me, chat).await?;
+        self.chats.membership(me, chat).await?;
         self.db.messages().history(chat, me, page).await
     }
 

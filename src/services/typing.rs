@@ -65,7 +65,7 @@ impl TypingService {
 
     #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %chat))]
     pub async fn start(&self, me: UserId, chat: ChatId) -> AppResult<()> {
-        self.chats.as_member(me, chat).await?;
+        self.chats.membership(me, chat).await?;
         let user = self
             .db
             .users()
@@ -78,7 +78,7 @@ impl TypingService {
 
     #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %chat))]
     pub async fn stop(&self, me: UserId, chat: ChatId) -> AppResult<()> {
-        self.chats.as_member(me, chat).await?;
+        self.chats.membership(me, chat).await?;
         self.timers.stop(chat, me);
         Ok(())
     }

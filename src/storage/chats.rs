@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::paging::Page;
 use super::{duplicate_key_message, to_chrono};
 use crate::domain::{
-    ACTIVITY_EXACT_MEMBERS, ACTIVITY_RESOLUTION, Chat, ChatId, ChatPrivacy, UserId, pair_key,
+    ACTIVITY_EXACT_MEMBERS, ACTIVITY_RESOLUTION, Chat, ChatId, ChatPrivacy, Membership, UserId,
+    pair_key, pair_partner,
 };
 use crate::error::{AppError, AppResult};
 
@@ -201,6 +202,25 @@ impl ChatStore {
         };
         self.chats.insert_one(&doc).await?;
         Ok(doc.into())
+    }
+
+    /// `user`'s membership of chat `id` (`None`: not a member, or no such
+    /// chat), without reading the member list.
+    pub async fn membership(&self, id: ChatId, user: UserId) -> AppResult<Option<Membership>> {
+        let chat = self
+            .documents()
+            .find_one(doc! { "_id": id.oid(), "participants": user.oid() })
+            .projection(doc! { "isGroup": 1, "directKey": 1 })
+            .await?;
+        Ok(chat.map(|chat| {
+            let is_group = chat.get_bool("isGroup").unwrap_or(true);
+            let key = chat.get_str("directKey").unwrap_or_default();
+            Membership {
+                id,
+                is_group,
+                partner: (!is_group).then(|| pair_partner(key, user)).flatten(),
+            }
+        }))
     }
 
     pub async fn find(&self, id: ChatId) -> AppResult<Option<Chat>> {
