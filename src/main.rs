@@ -7,6 +7,10 @@ use chat_server::config::Settings;
 use chat_server::startup::Application;
 use chat_server::telemetry;
 
+/// See Cargo.toml: memory freed after a burst goes back to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let settings = match Settings::from_env() {
