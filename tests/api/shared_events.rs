@@ -116,3 +116,52 @@ async fn shared_rendering__keeps_what_depends_on_the_viewer_their_own() {
         json!([{ "emoji": "👍", "reactedByMe": true }])
     );
 }
+
+#[tokio::test]
+async fn a_message_to_more_subscribers__costs_no_more_database_round_trips() {
+    for query in [EVERYTHING_SHARED, VIEWER_DEPENDENT] {
+        round_trips_do_not_grow_with_subscribers(query).await;
+    }
+}
+
+/// Shared or rendered per viewer, a delivery reads nothing from the
+/// database: what it needs travels with the event.
+async fn round_trips_do_not_grow_with_subscribers(query: &str) {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada").await;
+    let mut members = Vec::new();
+    for name in ["bob", "cat", "dan", "eve", "fay", "gus"] {
+        members.push(app.sign_up(name).await);
+    }
+    let chat = app
+        .group(&ada, &members.iter().collect::<Vec<_>>(), "Club")
+        .await;
+    let mut sockets = Vec::new();
+    // Round trips of one message, sent once every socket took a first one
+    // (so that starting the subscriptions is not counted).
+    let cost = async |sockets: &mut Vec<WsClient>| {
+        app.say(&ada, &chat, "warm-up").await;
+        for socket in sockets.iter_mut() {
+            socket.next_data("e").await;
+        }
+        let before = app.db_commands();
+        app.say(&ada, &chat, "counted").await;
+        for socket in sockets.iter_mut() {
+            assert_eq!(
+                event(&socket.next_data("e").await)["message"]["text"],
+                "counted"
+            );
+        }
+        app.db_commands() - before
+    };
+    sockets.push(subscribed(&app, &members[0].token, query, &chat).await);
+    let one = cost(&mut sockets).await;
+    for member in &members[1..] {
+        sockets.push(subscribed(&app, &member.token, query, &chat).await);
+    }
+    let six = cost(&mut sockets).await;
+    assert_eq!(
+        six, one,
+        "round trips with 6 subscribers and with 1: {query}"
+    );
+}
