@@ -22,12 +22,11 @@
 //! What is still decided per subscriber is unchanged: which events reach
 //! them (the follower filters messages hidden for them), and when.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, ID, Name, Object, Request, Schema, Variables,
-};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Name, Object, Request, Schema};
 use async_graphql_value::Value;
 
 use super::context::{LoaderSlot, ViewerProbe};
@@ -44,6 +43,9 @@ const FIELD: &str = "messageEvents";
 /// Renders events for subscribers (one per server).
 pub struct SharedEvents {
     schema: Schema<EventRoot, EmptyMutation, EmptySubscription>,
+    /// The templates in use, by key: subscribers asking the same share one
+    /// copy of the document (see [`SharedEvents::intern`]).
+    templates: Mutex<HashMap<Arc<str>, Weak<Template>>>,
 }
 
 impl SharedEvents {
@@ -51,7 +53,31 @@ impl SharedEvents {
         let schema = Schema::build(EventRoot, EmptyMutation, EmptySubscription)
             .data(services)
             .finish();
-        Self { schema }
+        Self {
+            schema,
+            templates: Mutex::default(),
+        }
+    }
+
+    /// `subscriber` holding the template already in use for its key, if
+    /// any: a thousand subscribers of one app hold one copy of its document,
+    /// and their renderings are found by pointer.
+    pub fn intern(&self, mut subscriber: SharedSubscription) -> SharedSubscription {
+        let mut templates = self.templates.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = templates
+            .get(&subscriber.template.key)
+            .and_then(Weak::upgrade)
+        {
+            subscriber.template = known;
+            return subscriber;
+        }
+        // Forget the templates nobody uses before the map doubles.
+        if templates.len() >= 64 && templates.len().is_power_of_two() {
+            templates.retain(|_, template| template.strong_count() > 0);
+        }
+        let template = &subscriber.template;
+        templates.insert(template.key.clone(), Arc::downgrade(template));
+        subscriber
     }
 
     /// The `payload` of the `next` message for `item` (a serialized
@@ -68,7 +94,7 @@ impl SharedEvents {
             TimelineItem::Event(event) if !subscriber.renders_own => Some(event.renders.clone()),
             _ => None,
         };
-        if let Some(slot) = renders.and_then(|renders| renders.slot(&subscriber.key)) {
+        if let Some(slot) = renders.and_then(|renders| renders.slot(&subscriber.template.key)) {
             let shared = slot
                 .get_or_init(|| async {
                     let probe = ViewerProbe::default();
@@ -98,12 +124,15 @@ impl SharedEvents {
             Some(Viewer::User(user)) => Some(user.id),
             _ => None,
         };
-        let mut request = Request::new(subscriber.query.as_ref())
-            .variables(subscriber.variables.clone())
+        // Kept as JSON: a parsed map costs an idle subscriber far more.
+        let variables = serde_json::from_str(&subscriber.variables).unwrap_or_default();
+        let template = &subscriber.template;
+        let mut request = Request::new(template.query.as_ref())
+            .variables(variables)
             .data(item.clone())
             .data(LoaderSlot::new(viewer_id))
             .data(probe.clone());
-        if let Some(name) = &subscriber.operation_name {
+        if let Some(name) = &template.operation_name {
             request = request.operation_name(name.as_str());
         }
         if let Some(viewer) = viewer {
@@ -167,18 +196,24 @@ impl Takeover {
     }
 }
 
-/// A subscriber of `messageEvents` whose events the transport renders.
-pub struct SharedSubscription {
+/// What subscribers asking the same question have in common.
+struct Template {
     /// The subscriber's document with `subscription` turned into `query`
     /// (parsed again at each rendering rather than kept: most renderings
     /// are shared, and an idle subscriber should hold little).
-    query: Arc<str>,
+    query: Box<str>,
     operation_name: Option<String>,
-    variables: Variables,
     /// Everything the rendering depends on besides the event and the
     /// viewer: the document, the operation, and the variables used below
     /// the root field (`chatId` and `after` only choose the events).
     key: Arc<str>,
+}
+
+/// A subscriber of `messageEvents` whose events the transport renders.
+pub struct SharedSubscription {
+    template: Arc<Template>,
+    /// The request's variables, as JSON.
+    variables: Box<str>,
     viewer: Viewer,
     /// Set once a shared rendering read the viewer.
     renders_own: bool,
@@ -230,11 +265,14 @@ impl SharedSubscription {
             name.as_deref().unwrap_or_default(),
             serde_json::to_string(&used).ok()?
         );
-        Some(Self {
+        let template = Template {
             query: query.into(),
             operation_name: request.operation_name.clone(),
-            variables: request.variables.clone(),
             key: key.into(),
+        };
+        Some(Self {
+            template: Arc::new(template),
+            variables: serde_json::to_string(&request.variables).ok()?.into(),
             viewer,
             renders_own: false,
             takeover: Takeover::default(),
@@ -335,7 +373,8 @@ mod tests {
     use super::*;
 
     fn detect(query: &str, variables: serde_json::Value) -> Option<SharedSubscription> {
-        let mut request = Request::new(query).variables(Variables::from_json(variables));
+        let mut request =
+            Request::new(query).variables(async_graphql::Variables::from_json(variables));
         SharedSubscription::detect(&mut request, Viewer::Anonymous)
     }
 
@@ -347,7 +386,7 @@ mod tests {
         )
         .expect("eligible");
         assert_eq!(
-            &*sub.query,
+            &*sub.template.query,
             "# events\nquery Events($chat: ID!) { messageEvents(chatId: $chat) { kind } }"
         );
         let aliased = detect(
@@ -380,10 +419,11 @@ mod tests {
         let mut request = Request::new(query).operation_name("B");
         let sub = SharedSubscription::detect(&mut request, Viewer::Anonymous).expect("eligible");
         assert!(
-            sub.query
+            sub.template
+                .query
                 .ends_with("}\r\n  query B { messageEvents(chatId: \"Ö\") { kind } }"),
             "{}",
-            sub.query
+            sub.template.query
         );
     }
 
@@ -405,9 +445,9 @@ mod tests {
             serde_json::json!({ "chat": "c", "after": "1", "big": false }),
         );
         let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
-        assert_eq!(a.key, b.key);
+        assert_eq!(a.template.key, b.template.key);
         assert_ne!(
-            a.key, c.key,
+            a.template.key, c.template.key,
             "a variable used by the selection is part of the key"
         );
     }

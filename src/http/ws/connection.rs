@@ -26,14 +26,14 @@ use std::time::Duration;
 use async_graphql::parser::types::OperationType;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::StreamExt;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::operation::{run_operation, too_many_operations};
-use super::outbound::{OUTBOUND_QUEUE, deliver, write_frames};
+use super::outbound::{Outbound, deliver, write_frames};
 use super::protocol::{ClientMessage, CloseReason, ServerMessage};
 use crate::auth::{CurrentUser, Viewer, token_from_init_payload};
 use crate::graphql::operation::operation_type;
@@ -77,9 +77,9 @@ pub async fn serve(
     async move {
         let _open = GaugeGuard::new(metrics::WS_CONNECTIONS);
         let (sink, stream) = socket.split();
-        let (outbound, outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
+        let outbound = Outbound::default();
         let (close_tx, close_rx) = oneshot::channel();
-        let writer = tokio::spawn(write_frames(sink, outbound_rx, close_rx).in_current_span());
+        let writer = tokio::spawn(write_frames(sink, outbound.clone(), close_rx).in_current_span());
         let pending = shared.pending.try_acquire(client_ip);
         let mut connection = Connection::new(shared, outbound, client_ip);
         let reason = match pending {
@@ -133,7 +133,7 @@ enum State {
 
 struct Connection {
     shared: Arc<WsShared>,
-    outbound: mpsc::Sender<String>,
+    outbound: Outbound,
     client_ip: ClientIp,
     /// The client address's slot for sockets awaiting `connection_init`;
     /// given back once the socket is authenticated.
@@ -170,7 +170,7 @@ impl Finished {
 }
 
 impl Connection {
-    fn new(shared: Arc<WsShared>, outbound: mpsc::Sender<String>, client_ip: ClientIp) -> Self {
+    fn new(shared: Arc<WsShared>, outbound: Outbound, client_ip: ClientIp) -> Self {
         let deadline = Instant::now() + shared.init_timeout;
         Self {
             shared,
@@ -194,19 +194,21 @@ impl Connection {
         let slow = self.slow.0.clone();
         let finished = self.finished.clone();
         loop {
-            let (init_deadline, token_expiry) = match &self.state {
-                State::AwaitingInit { deadline } => (Some(*deadline), None),
-                State::Ready { expires, .. } => (None, Some(*expires)),
+            // One timer (every idle socket holds it): the init deadline,
+            // then the token's expiry.
+            let (deadline, expired) = match &self.state {
+                State::AwaitingInit { deadline } => (*deadline, CloseReason::InitTimeout),
+                State::Ready { expires, .. } => (*expires, CloseReason::Forbidden("Token expired")),
             };
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => {
-                    self.finish_in_flight().await;
+                    // Boxed: a rare path, which should not size every socket.
+                    Box::pin(self.finish_in_flight()).await;
                     return Some(CloseReason::GoingAway);
                 }
                 _ = slow.cancelled() => return Some(CloseReason::SlowConsumer),
-                _ = sleep_until_some(init_deadline) => return Some(CloseReason::InitTimeout),
-                _ = sleep_until_some(token_expiry) => return Some(CloseReason::Forbidden("Token expired")),
+                _ = tokio::time::sleep_until(deadline) => return Some(expired),
                 _ = finished.wake.notified() => self.reap_finished(),
                 frame = stream.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
@@ -319,7 +321,8 @@ impl Connection {
         // Only after the query limits passed (`operation_type` checks them).
         let shared = subscription
             .then(|| SharedSubscription::detect(&mut request, Viewer::User(*user)))
-            .flatten();
+            .flatten()
+            .map(|subscriber| self.shared.events.intern(subscriber));
         let mut request =
             prepare_request(request, Viewer::User(*user), self.client_ip).data(self.slow.clone());
         if let Some(shared) = &shared {
@@ -432,12 +435,5 @@ fn read_failed(error: axum::Error) -> Option<CloseReason> {
             Some(CloseReason::MessageTooBig)
         }
         _ => None,
-    }
-}
-
-async fn sleep_until_some(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }

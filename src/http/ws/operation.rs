@@ -8,9 +8,8 @@
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
 
-use super::outbound::deliver;
+use super::outbound::{Outbound, deliver};
 use super::protocol::{ServerMessage, next_with_payload};
 use crate::error::ErrorCode;
 use crate::graphql::errors::{ensure_codes, is_failed_operation};
@@ -37,16 +36,31 @@ pub fn too_many_operations(max: usize) -> async_graphql::ServerError {
 /// before execution (syntax, validation, limits, a refused subscription) one
 /// `error`; `None` when the socket is gone or too slow. `shared` is set for
 /// a `messageEvents` subscription whose events are delivered here.
-pub async fn run_operation(
+///
+/// Not an `async fn`: a future keeps its arguments for as long as it runs,
+/// and the request (with the schema) is only needed to start the stream. A
+/// subscription's task should hold no more than waiting for events needs.
+pub fn run_operation(
     schema: AppSchema,
     events: Arc<SharedEvents>,
     shared: Option<SharedSubscription>,
     request: async_graphql::Request,
     id: String,
-    outbound: mpsc::Sender<String>,
+    outbound: Outbound,
+    slow: SlowConsumer,
+) -> impl Future<Output = Option<String>> + Send + 'static {
+    let results = schema.execute_stream(request);
+    stream_results(results, events, shared, id, outbound, slow)
+}
+
+async fn stream_results(
+    mut results: futures_util::stream::BoxStream<'static, async_graphql::Response>,
+    events: Arc<SharedEvents>,
+    mut shared: Option<SharedSubscription>,
+    id: String,
+    outbound: Outbound,
     slow: SlowConsumer,
 ) -> Option<String> {
-    let mut results = schema.execute_stream(request);
     let mut first = true;
     while let Some(mut response) = results.next().await {
         ensure_codes(&mut response);
@@ -69,7 +83,8 @@ pub async fn run_operation(
         }
     }
     drop(results);
-    if let Some(subscriber) = shared
+    // Borrowed, not moved: the task keeps one copy of the subscriber.
+    if let Some(subscriber) = &mut shared
         && let Some(feed) = subscriber.takeover.take()
     {
         return deliver_events(&events, subscriber, feed, &id, &outbound, &slow).await;
@@ -80,10 +95,10 @@ pub async fn run_operation(
 /// Delivers a handed-over `messageEvents` subscription until it ends.
 async fn deliver_events(
     events: &SharedEvents,
-    mut subscriber: SharedSubscription,
+    subscriber: &mut SharedSubscription,
     mut feed: Feed,
     id: &str,
-    outbound: &mpsc::Sender<String>,
+    outbound: &Outbound,
     slow: &SlowConsumer,
 ) -> Option<String> {
     while let Some(item) = feed.follower.next().await {
@@ -93,7 +108,7 @@ async fn deliver_events(
             return None;
         }
         // Boxed: the task keeps only what waiting for the next event needs.
-        let payload = Box::pin(events.render(&mut subscriber, feed.chat, item)).await;
+        let payload = Box::pin(events.render(subscriber, feed.chat, item)).await;
         if !deliver(outbound, slow, next_with_payload(id, &payload)) {
             return None;
         }

@@ -6,12 +6,15 @@
 //! ([`SlowConsumer`]) and closed with 1013. So a socket never holds more than
 //! [`OUTBOUND_QUEUE`] frames here, whatever its subscriptions produce.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 
 use super::protocol::CloseReason;
 use crate::graphql::SlowConsumer;
@@ -20,33 +23,108 @@ use crate::graphql::SlowConsumer;
 pub const OUTBOUND_QUEUE: usize = 128;
 /// How long a close frame may take to go out before the socket is dropped.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Room an emptied queue may keep; more is given back (after a burst).
+const IDLE_CAPACITY: usize = 8;
+
+/// The frames waiting for one socket, shared by the connection, its
+/// operations and the writer. A lock and a wake-up rather than a channel:
+/// a channel allocates a block of slots up front, paid by every idle
+/// socket, while this holds nothing when empty.
+#[derive(Clone, Default)]
+pub struct Outbound(Arc<Queue>);
+
+#[derive(Default)]
+struct Queue {
+    frames: Mutex<VecDeque<String>>,
+    /// Wakes the writer (one waiter; a wake-up with no waiter is kept).
+    ready: Notify,
+    /// Set when the writer has ended: nothing more is queued.
+    closed: AtomicBool,
+}
+
+/// Why a frame was not queued.
+#[derive(Debug, PartialEq, Eq)]
+enum Refused {
+    /// [`OUTBOUND_QUEUE`] frames are waiting already.
+    Full,
+    /// The socket is gone.
+    Closed,
+}
+
+impl Outbound {
+    fn try_push(&self, frame: String) -> Result<(), Refused> {
+        if self.0.closed.load(Ordering::Acquire) {
+            return Err(Refused::Closed);
+        }
+        let mut frames = self.frames();
+        if frames.len() >= OUTBOUND_QUEUE {
+            return Err(Refused::Full);
+        }
+        frames.push_back(frame);
+        drop(frames);
+        self.0.ready.notify_one();
+        Ok(())
+    }
+
+    fn pop(&self) -> Option<String> {
+        let mut frames = self.frames();
+        let frame = frames.pop_front();
+        if frames.is_empty() && frames.capacity() > IDLE_CAPACITY {
+            *frames = VecDeque::new();
+        }
+        frame
+    }
+
+    /// The next frame, once there is one.
+    async fn next(&self) -> String {
+        loop {
+            if let Some(frame) = self.pop() {
+                return frame;
+            }
+            self.0.ready.notified().await;
+        }
+    }
+
+    fn frames(&self) -> std::sync::MutexGuard<'_, VecDeque<String>> {
+        self.0.frames.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Marks the queue closed when the writer ends, however it ends.
+struct ClosesQueue(Outbound);
+
+impl Drop for ClosesQueue {
+    fn drop(&mut self) {
+        self.0.0.closed.store(true, Ordering::Release);
+        self.0.frames().clear();
+    }
+}
 
 /// Sends queued frames; on a close request, sends the close frame and ends.
 pub async fn write_frames(
     mut sink: SplitSink<WebSocket, Message>,
-    mut frames: mpsc::Receiver<String>,
+    frames: Outbound,
     mut close: oneshot::Receiver<Option<CloseReason>>,
 ) {
+    let frames = ClosesQueue(frames);
+    let frames = &frames.0;
     loop {
         tokio::select! {
             biased;
             reason = &mut close => {
-                return close_socket(&mut sink, &mut frames, reason.ok().flatten()).await;
+                return close_socket(&mut sink, frames, reason.ok().flatten()).await;
             }
-            frame = frames.recv() => match frame {
-                Some(text) => {
-                    // A client that stops reading blocks this send; the close
-                    // request still wins and the socket is dropped.
-                    tokio::select! {
-                        biased;
-                        reason = &mut close => {
-                            return close_socket(&mut sink, &mut frames, reason.ok().flatten()).await;
-                        }
-                        sent = sink.send(Message::Text(text.into())) => if sent.is_err() { return },
+            text = frames.next() => {
+                // A client that stops reading blocks this send; the close
+                // request still wins and the socket is dropped.
+                tokio::select! {
+                    biased;
+                    reason = &mut close => {
+                        return close_socket(&mut sink, frames, reason.ok().flatten()).await;
                     }
+                    sent = sink.send(Message::Text(text.into())) => if sent.is_err() { return },
                 }
-                None => return,
-            },
+            }
         }
     }
 }
@@ -55,12 +133,12 @@ pub async fn write_frames(
 /// they hold the results of the operations the socket let finish.
 async fn close_socket(
     sink: &mut SplitSink<WebSocket, Message>,
-    frames: &mut mpsc::Receiver<String>,
+    frames: &Outbound,
     reason: Option<CloseReason>,
 ) {
     if matches!(reason, Some(CloseReason::GoingAway)) {
         let flushed = async {
-            while let Ok(text) = frames.try_recv() {
+            while let Some(text) = frames.pop() {
                 if sink.send(Message::Text(text.into())).await.is_err() {
                     return;
                 }
@@ -86,13 +164,47 @@ async fn send_close(sink: &mut SplitSink<WebSocket, Message>, reason: Option<Clo
 
 /// Queues `frame` without waiting. Returns false when the socket is gone or
 /// its queue is full (and then flags the socket as a slow consumer).
-pub fn deliver(outbound: &mpsc::Sender<String>, slow: &SlowConsumer, frame: String) -> bool {
-    match outbound.try_send(frame) {
+pub fn deliver(outbound: &Outbound, slow: &SlowConsumer, frame: String) -> bool {
+    match outbound.try_push(frame) {
         Ok(()) => true,
-        Err(mpsc::error::TrySendError::Full(_)) => {
+        Err(Refused::Full) => {
             slow.0.cancel();
             false
         }
-        Err(mpsc::error::TrySendError::Closed(_)) => false,
+        Err(Refused::Closed) => false,
+    }
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn outbound__hands_frames_over_in_order_and_refuses_beyond_the_bound() {
+        let outbound = Outbound::default();
+        for i in 0..OUTBOUND_QUEUE {
+            assert_eq!(outbound.try_push(i.to_string()), Ok(()));
+        }
+        assert_eq!(outbound.try_push("one more".into()), Err(Refused::Full));
+        for i in 0..OUTBOUND_QUEUE {
+            assert_eq!(outbound.next().await, i.to_string());
+        }
+        assert!(
+            outbound.frames().capacity() <= IDLE_CAPACITY,
+            "emptied, it gives room back"
+        );
+    }
+
+    #[tokio::test]
+    async fn outbound__wakes_a_waiting_writer_and_refuses_once_closed() {
+        let outbound = Outbound::default();
+        let writer = outbound.clone();
+        let waiting = tokio::spawn(async move { writer.next().await });
+        tokio::task::yield_now().await;
+        outbound.try_push("frame".into()).unwrap();
+        assert_eq!(waiting.await.unwrap(), "frame");
+        drop(ClosesQueue(outbound.clone()));
+        assert_eq!(outbound.try_push("late".into()), Err(Refused::Closed));
     }
 }
