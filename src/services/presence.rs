@@ -27,6 +27,9 @@ use crate::storage::Database;
 use super::audience::Audience;
 use super::typing::TypingService;
 
+/// Presence announcements made at once, in this process (see `announce`).
+static ANNOUNCEMENTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(16);
+
 /// Identifies one pending offline transition, so that only the grace
 /// period of the latest one can end it (a reconnect and a new last close in
 /// between make a new one).
@@ -293,6 +296,13 @@ impl PresenceService {
 
     /// Tells everyone who may watch `user`.
     async fn announce(&self, user: UserId, status: PresenceStatus) {
+        // A few at a time: an announcement reads every chat the user is in
+        // and makes an event per watcher, so a thousand users connecting at
+        // once (a large group after an outage) would otherwise hold hundreds
+        // of MiB at the peak. Presence may lag a little in such a burst.
+        let Ok(_permit) = ANNOUNCEMENTS.acquire().await else {
+            return;
+        };
         let result = async {
             let snapshot = self.db.users().find(user).await?;
             let watchers = self.audience.watchers_of(user).await?;
