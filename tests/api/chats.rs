@@ -772,3 +772,51 @@ async fn last_activity__of_a_large_group__moves_at_most_once_per_resolution() {
     let after = chats.find(group.id).await.unwrap().unwrap();
     assert_eq!(after.last_activity, group.last_activity);
 }
+
+#[tokio::test]
+async fn counters_kept_on_chats_by_earlier_versions__move_to_heads_at_start() {
+    use bson::{Document, doc};
+    use secrecy::ExposeSecret;
+
+    let app = TestApp::spawn().await;
+    let (ada, bob) = (app.sign_up("ada").await, app.sign_up("bob").await);
+    let chat = app.group(&ada, &[&bob], "Old").await;
+    let first = app.say(&ada, &chat, "before the upgrade").await;
+    // As an earlier version stored it: the counter and the last message on
+    // the chat, no head.
+    let client = mongodb::Client::with_uri_str(app.settings.mongodb_uri.expose_secret())
+        .await
+        .unwrap();
+    let db = client.database(&app.settings.mongodb_database);
+    let oid = bson::oid::ObjectId::parse_str(&chat).unwrap();
+    let last = bson::oid::ObjectId::parse_str(first["id"].as_str().unwrap()).unwrap();
+    db.collection::<Document>("chats")
+        .update_one(
+            doc! { "_id": oid },
+            doc! { "$set": { "seq": 41_i64, "lastMessageId": last } },
+        )
+        .await
+        .unwrap();
+    let heads = db.collection::<Document>("chat_heads");
+    heads.delete_one(doc! { "_id": oid }).await.unwrap();
+
+    // Twice: a start after the move changes nothing.
+    for _ in 0..2 {
+        app.services.db.ensure_indexes().await.unwrap();
+    }
+    let chat_doc = db
+        .collection::<Document>("chats")
+        .find_one(doc! { "_id": oid })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!chat_doc.contains_key("seq") && !chat_doc.contains_key("lastMessageId"));
+    let head = heads.find_one(doc! { "_id": oid }).await.unwrap().unwrap();
+    assert_eq!(head.get_i64("seq").unwrap(), 41);
+    assert_eq!(head.get_object_id("lastMessageId").unwrap(), last);
+    let next = app.say(&bob, &chat, "after").await;
+    assert_eq!(
+        next["cursor"], "42",
+        "numbering carries on from the old counter"
+    );
+}
