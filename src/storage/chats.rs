@@ -212,14 +212,25 @@ impl ChatStore {
             .find_one(doc! { "_id": id.oid(), "participants": user.oid() })
             .projection(doc! { "isGroup": 1, "directKey": 1 })
             .await?;
-        Ok(chat.map(|chat| {
-            let is_group = chat.get_bool("isGroup").unwrap_or(true);
-            let key = chat.get_str("directKey").unwrap_or_default();
-            Membership {
-                id,
-                is_group,
-                partner: (!is_group).then(|| pair_partner(key, user)).flatten(),
-            }
+        let Some(chat) = chat else {
+            return Ok(None);
+        };
+        let is_group = chat.get_bool("isGroup").map_err(AppError::internal)?;
+        let partner = match is_group {
+            true => None,
+            // Fails closed: a direct chat always names its pair (the block
+            // check between the two depends on it).
+            false => Some(
+                chat.get_str("directKey")
+                    .ok()
+                    .and_then(|key| pair_partner(key, user))
+                    .ok_or_else(|| anyhow::anyhow!("direct chat {id} without a pair key"))?,
+            ),
+        };
+        Ok(Some(Membership {
+            id,
+            is_group,
+            partner,
         }))
     }
 
