@@ -316,15 +316,16 @@ impl MessageObject {
         ctx: &Context<'_>,
         position: fn(&crate::storage::receipts::Receipt) -> i64,
     ) -> async_graphql::Result<Vec<UserObject>> {
-        let known = self.known.as_ref().and_then(|k| k.receipts.as_ref());
-        let receipts = match known {
-            Some(receipts) => receipts.clone(),
-            None => ctx
-                .loaders()?
-                .receipts
-                .load_one(self.message.chat)
-                .await?
-                .unwrap_or_default(),
+        // Borrowed from the page when it has them: one chat's receipts are
+        // a pointer pair per member, read for every message of the page.
+        let loaded;
+        let receipts = match self.known.as_ref().and_then(|k| k.receipts.as_ref()) {
+            Some(receipts) => receipts,
+            None => {
+                let chat = self.message.chat;
+                loaded = ctx.loaders()?.receipts.load_one(chat).await?;
+                loaded.as_deref().unwrap_or_default()
+            }
         };
         let ids: Vec<UserId> = receipts
             .iter()
