@@ -747,30 +747,54 @@ async fn a_page_of_chats__costs_constant_round_trips() {
 }
 
 #[tokio::test]
-async fn last_activity__of_a_large_group__moves_at_most_once_per_resolution() {
+async fn last_activity__moves_with_every_message_except_in_large_groups() {
+    use bson::{Document, doc};
     use chat_server::domain::{ACTIVITY_EXACT_MEMBERS, ChatPrivacy, UserId};
     use chat_server::storage::chats::NewGroup;
+    use secrecy::ExposeSecret;
 
     let app = TestApp::spawn().await;
+    let client = mongodb::Client::with_uri_str(app.settings.mongodb_uri.expose_secret())
+        .await
+        .unwrap();
+    let raw = client
+        .database(&app.settings.mongodb_database)
+        .collection::<Document>("chats");
     let chats = app.services.db.chats();
-    let members: Vec<UserId> = (0..=ACTIVITY_EXACT_MEMBERS)
-        .map(|_| UserId(bson::oid::ObjectId::new()))
-        .collect();
-    let group = chats
-        .insert_group(NewGroup {
-            name: "Large".into(),
+    let group = async |size: usize| {
+        let members: Vec<UserId> = (0..size)
+            .map(|_| UserId(bson::oid::ObjectId::new()))
+            .collect();
+        let new = NewGroup {
+            name: format!("{size} members"),
             description: None,
             image: None,
             privacy: ChatPrivacy::Private,
             creator: members[0],
             participants: members,
-        })
+        };
+        chats.insert_group(new).await.unwrap().id
+    };
+    // Whether a message moves the chat's activity when it last moved `ago`.
+    let moves = async |chat: chat_server::domain::ChatId, ago: i64| {
+        let then = bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() - ago);
+        raw.update_one(
+            doc! { "_id": chat.oid() },
+            doc! { "$set": { "lastActivity": then } },
+        )
         .await
         .unwrap();
-    // Created just now: a message within the resolution leaves it alone.
-    chats.touch(group.id).await.unwrap();
-    let after = chats.find(group.id).await.unwrap().unwrap();
-    assert_eq!(after.last_activity, group.last_activity);
+        chats.touch(chat).await.unwrap();
+        let after = chats.find(chat).await.unwrap().unwrap().last_activity;
+        after.timestamp_millis() != then.timestamp_millis()
+    };
+    let (small, large) = (group(2).await, group(ACTIVITY_EXACT_MEMBERS + 1).await);
+    assert!(moves(small, 500).await, "a small chat is exact");
+    assert!(
+        !moves(large, 500).await,
+        "a large group waits out the resolution"
+    );
+    assert!(moves(large, 2_000).await, "then it moves");
 }
 
 #[tokio::test]
