@@ -138,21 +138,28 @@ async fn round_trips_do_not_grow_with_subscribers(query: &str) {
         .await;
     let mut sockets = Vec::new();
     // Round trips of one message, sent once every socket took a first one
-    // (so that starting the subscriptions is not counted).
+    // (so that starting the subscriptions is not counted). The least of
+    // three sends: the counter is the whole app's, and work in the
+    // background (announcing that the members came online) can land in
+    // one of them; a read per subscriber would be in all three.
     let cost = async |sockets: &mut Vec<WsClient>| {
         app.say(&ada, &chat, "warm-up").await;
         for socket in sockets.iter_mut() {
             socket.next_data("e").await;
         }
-        let before = app.db_commands();
-        app.say(&ada, &chat, "counted").await;
-        for socket in sockets.iter_mut() {
-            assert_eq!(
-                event(&socket.next_data("e").await)["message"]["text"],
-                "counted"
-            );
+        let mut least = u64::MAX;
+        for _ in 0..3 {
+            let before = app.db_commands();
+            app.say(&ada, &chat, "counted").await;
+            for socket in sockets.iter_mut() {
+                assert_eq!(
+                    event(&socket.next_data("e").await)["message"]["text"],
+                    "counted"
+                );
+            }
+            least = least.min(app.db_commands() - before);
         }
-        app.db_commands() - before
+        least
     };
     sockets.push(subscribed(&app, &members[0].token, query, &chat).await);
     let one = cost(&mut sockets).await;
