@@ -60,6 +60,19 @@ pub struct Settings {
     /// `MONGODB_POOL_SIZE`: maximum connections in the driver's pool.
     #[serde(default = "defaults::mongodb_pool_size")]
     pub mongodb_pool_size: u32,
+    /// `DB_TIMEOUT_MS`: how long a request waits for the database to be
+    /// reachable (server selection, connecting) before it fails with
+    /// `UNAVAILABLE`. A `serverSelectionTimeoutMS` in the URI wins.
+    #[serde(default = "defaults::db_timeout_ms")]
+    pub db_timeout_ms: u64,
+    /// `REQUEST_TIMEOUT_MS`: the longest a query or mutation may run; past
+    /// it the caller gets `UNAVAILABLE` (a stalled database, say).
+    #[serde(default = "defaults::request_timeout_ms")]
+    pub request_timeout_ms: u64,
+    /// `MAX_RESPONSE_BYTES`: the largest result a query or mutation may
+    /// return; a larger one is refused with `BAD_USER_INPUT` (ask for less).
+    #[serde(default = "defaults::max_response_bytes")]
+    pub max_response_bytes: usize,
     /// `JWT_SECRET`: HS256 signing key. Unset means a development key with a
     /// loud warning; production refuses to start without a real one.
     #[serde(default)]
@@ -113,6 +126,11 @@ pub struct Settings {
     /// an older cursor gets a RESYNC event instead.
     #[serde(default = "defaults::message_replay_max")]
     pub message_replay_max: i64,
+    /// `SEQUENCE_HOLE_TIMEOUT_MS`: a sequence number taken this long ago and
+    /// never written (its writer died) is filled with a VOID entry, and
+    /// replay goes on across it. Keep it well above `DB_TIMEOUT_MS`.
+    #[serde(default = "defaults::sequence_hole_timeout_ms")]
+    pub sequence_hole_timeout_ms: u64,
     /// `TYPING_TIMEOUT_MS`: typing stops this long after the last startTyping.
     #[serde(default = "defaults::typing_timeout_ms")]
     pub typing_timeout_ms: u64,
@@ -151,7 +169,9 @@ pub struct Settings {
     #[serde(default = "defaults::max_query_depth")]
     pub max_query_depth: usize,
     /// `MAX_QUERY_COMPLEXITY`: total cost of an operation: one per field,
-    /// times the page size requested by `first`/`last` on connections.
+    /// every list counted at the most items it may return (the page size
+    /// asked for, or its fixed bound): in effect, the most values a
+    /// response may hold.
     #[serde(default = "defaults::max_query_complexity")]
     pub max_query_complexity: usize,
     /// `MAX_QUERY_ALIASES`: aliased fields in an operation (fragments count
@@ -275,6 +295,18 @@ impl Settings {
         if self.mongodb_pool_size == 0 {
             return Err(ConfigError("MONGODB_POOL_SIZE must be at least 1".into()));
         }
+        if self.db_timeout_ms == 0 || self.request_timeout_ms == 0 {
+            return Err(ConfigError(
+                "DB_TIMEOUT_MS and REQUEST_TIMEOUT_MS must be at least 1".into(),
+            ));
+        }
+        // A writer may hold a sequence number for as long as a request
+        // runs; a hole younger than that may still be written.
+        if self.sequence_hole_timeout_ms <= self.request_timeout_ms {
+            return Err(ConfigError(
+                "SEQUENCE_HOLE_TIMEOUT_MS must be longer than REQUEST_TIMEOUT_MS".into(),
+            ));
+        }
         if self.jwt_ttl_seconds == 0 {
             return Err(ConfigError("JWT_TTL_SECONDS must be at least 1".into()));
         }
@@ -389,6 +421,15 @@ mod defaults {
     pub fn mongodb_pool_size() -> u32 {
         10
     }
+    pub fn db_timeout_ms() -> u64 {
+        3_000
+    }
+    pub fn request_timeout_ms() -> u64 {
+        10_000
+    }
+    pub fn max_response_bytes() -> usize {
+        4 * 1024 * 1024
+    }
     pub fn jwt_ttl_seconds() -> u64 {
         24 * 60 * 60
     }
@@ -428,6 +469,9 @@ mod defaults {
     pub fn message_replay_max() -> i64 {
         1_000
     }
+    pub fn sequence_hole_timeout_ms() -> u64 {
+        15_000
+    }
     pub fn typing_timeout_ms() -> u64 {
         5_000
     }
@@ -451,7 +495,7 @@ mod defaults {
         12
     }
     pub fn max_query_complexity() -> usize {
-        10_000
+        50_000
     }
     pub fn max_query_aliases() -> usize {
         30

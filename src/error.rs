@@ -19,17 +19,19 @@ pub enum ErrorCode {
     BadUserInput,
     Conflict,
     RateLimited,
+    Unavailable,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 7] = [
+    pub const ALL: [ErrorCode; 8] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
         ErrorCode::BadUserInput,
         ErrorCode::Conflict,
         ErrorCode::RateLimited,
+        ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
 
@@ -46,6 +48,7 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -69,6 +72,10 @@ pub enum AppError {
     Conflict(String),
     /// Too many requests; retry after the given number of milliseconds.
     RateLimited { retry_after_ms: u64 },
+    /// The database did not answer in time (down, unreachable, or too
+    /// slow): nothing is known to have changed, and a retry after the given
+    /// number of milliseconds may succeed.
+    Unavailable { retry_after_ms: u64 },
     /// A bug or an infrastructure failure; details are logged, never sent.
     Internal(anyhow::Error),
 }
@@ -96,6 +103,7 @@ impl AppError {
             AppError::BadInput { .. } => ErrorCode::BadUserInput,
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::Unavailable { .. } => ErrorCode::Unavailable,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -111,13 +119,42 @@ impl AppError {
             AppError::RateLimited { retry_after_ms } => {
                 format!("too many requests; retry after {retry_after_ms} ms")
             }
+            AppError::Unavailable { retry_after_ms } => {
+                format!("the service is unavailable; retry after {retry_after_ms} ms")
+            }
             AppError::Internal(_) => "internal server error".into(),
         }
     }
 }
 
+/// How long a client should wait before retrying after [`AppError::Unavailable`].
+pub const UNAVAILABLE_RETRY_AFTER_MS: u64 = 1_000;
+
+impl AppError {
+    pub fn unavailable() -> Self {
+        AppError::Unavailable {
+            retry_after_ms: UNAVAILABLE_RETRY_AFTER_MS,
+        }
+    }
+}
+
+/// The database could not be reached, or the connection broke, or a
+/// deadline passed: `UNAVAILABLE` (retryable). Everything else it reports
+/// (a bad command, a broken document) is a bug: `INTERNAL`.
 impl From<mongodb::error::Error> for AppError {
     fn from(error: mongodb::error::Error) -> Self {
+        use mongodb::error::ErrorKind;
+        let unreachable = matches!(
+            error.kind.as_ref(),
+            ErrorKind::ServerSelection { .. }
+                | ErrorKind::Io(_)
+                | ErrorKind::ConnectionPoolCleared { .. }
+                | ErrorKind::DnsResolve { .. }
+        );
+        if unreachable {
+            tracing::warn!(error = %error, "the database is unavailable");
+            return AppError::unavailable();
+        }
         AppError::Internal(error.into())
     }
 }
@@ -146,7 +183,8 @@ impl From<AppError> for async_graphql::Error {
             ext.set("code", code.as_str());
             match &error {
                 AppError::BadInput { field, .. } => ext.set("field", *field),
-                AppError::RateLimited { retry_after_ms } => {
+                AppError::RateLimited { retry_after_ms }
+                | AppError::Unavailable { retry_after_ms } => {
                     ext.set("retryAfterMs", *retry_after_ms)
                 }
                 _ => {}

@@ -25,6 +25,7 @@ type Documents = {
     "mutation AddChatMembers($input: AddChatMembersInput!) {\n  addChatMembers(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.AddChatMembersDocument,
     "query Chat($id: ID!) {\n  chat(id: $id) {\n    ...ChatFields\n  }\n}": typeof types.ChatDocument,
     "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": typeof types.ChatEventsDocument,
+    "query ChatMembers($chatId: ID!, $first: Int, $after: ID) {\n  chat(id: $chatId) {\n    id\n    memberCount\n    members(first: $first, after: $after) {\n      ...UserFields\n    }\n  }\n}": typeof types.ChatMembersDocument,
     "query Chats($first: Int, $after: String) {\n  chats(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ChatFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.ChatsDocument,
     "mutation CreateChat($input: CreateChatInput!) {\n  createChat(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.CreateChatDocument,
     "mutation DemoteAdmin($input: ChatMemberInput!) {\n  demoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.DemoteAdminDocument,
@@ -80,6 +81,7 @@ const documents: Documents = {
     "mutation AddChatMembers($input: AddChatMembersInput!) {\n  addChatMembers(input: $input) {\n    ...ChatFields\n  }\n}": types.AddChatMembersDocument,
     "query Chat($id: ID!) {\n  chat(id: $id) {\n    ...ChatFields\n  }\n}": types.ChatDocument,
     "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": types.ChatEventsDocument,
+    "query ChatMembers($chatId: ID!, $first: Int, $after: ID) {\n  chat(id: $chatId) {\n    id\n    memberCount\n    members(first: $first, after: $after) {\n      ...UserFields\n    }\n  }\n}": types.ChatMembersDocument,
     "query Chats($first: Int, $after: String) {\n  chats(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ChatFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.ChatsDocument,
     "mutation CreateChat($input: CreateChatInput!) {\n  createChat(input: $input) {\n    ...ChatFields\n  }\n}": types.CreateChatDocument,
     "mutation DemoteAdmin($input: ChatMemberInput!) {\n  demoteAdmin(input: $input) {\n    ...ChatFields\n  }\n}": types.DemoteAdminDocument,
@@ -182,6 +184,10 @@ export function graphql(source: "query Chat($id: ID!) {\n  chat(id: $id) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"): (typeof documents)["subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ChatMembers($chatId: ID!, $first: Int, $after: ID) {\n  chat(id: $chatId) {\n    id\n    memberCount\n    members(first: $first, after: $after) {\n      ...UserFields\n    }\n  }\n}"): (typeof documents)["query ChatMembers($chatId: ID!, $first: Int, $after: ID) {\n  chat(id: $chatId) {\n    id\n    memberCount\n    members(first: $first, after: $after) {\n      ...UserFields\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -64,6 +64,9 @@ pub struct ChatHead {
     /// The last sequence number given to an event of the chat (0: none yet).
     pub seq: i64,
     pub last_message: Option<MessageId>,
+    /// When `seq` was taken (unknown for heads last moved by a version
+    /// that did not record it).
+    pub seq_taken_at: Option<DateTime<Utc>>,
 }
 
 impl Chat {

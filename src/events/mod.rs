@@ -91,6 +91,30 @@ pub enum Event {
     Typing(TypingEvent),
     /// A user came online or went offline (on each watcher's topic).
     Presence(PresenceEvent),
+    /// A block between two users was set or lifted (on both users' topics),
+    /// so that streams already open apply it at once.
+    Block(BlockEvent),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockEvent {
+    pub blocker: UserId,
+    pub blocked: UserId,
+    /// True when the block was set, false when it was lifted.
+    pub active: bool,
+}
+
+impl BlockEvent {
+    /// The other user of the pair, from `me`'s side (if `me` is one of them).
+    pub fn other_than(&self, me: UserId) -> Option<UserId> {
+        if self.blocker == me {
+            Some(self.blocked)
+        } else if self.blocked == me {
+            Some(self.blocker)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

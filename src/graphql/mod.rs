@@ -5,6 +5,7 @@
 pub mod chats;
 pub mod context;
 pub mod errors;
+pub mod execution_limits;
 pub mod friends;
 pub mod live;
 pub mod loaders;
@@ -28,7 +29,7 @@ use crate::services::Services;
 
 pub use context::{Authenticated, ContextExt};
 pub use live::SlowConsumer;
-pub use query_limits::{QueryLimits, connection_complexity};
+pub use query_limits::{QueryLimits, connection_complexity, user_list_complexity};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -77,6 +78,7 @@ pub fn build_schema(services: Services, settings: &Settings) -> AppSchema {
     .extension(observe::Observe)
     .extension(limits)
     .extension(rate_limits)
+    .extension(execution_limits::ExecutionLimits::from_settings(settings))
     .limit_recursive_depth(limits.recursive_depth());
     if !settings.introspection_enabled() {
         builder = builder.disable_introspection();

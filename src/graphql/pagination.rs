@@ -3,10 +3,11 @@
 //! Cursors are the ids the storage layer pages by (opaque to clients). Page
 //! sizes default to [`DEFAULT_PAGE`] and may not exceed [`MAX_PAGE`].
 
-use async_graphql::OutputType;
 use async_graphql::connection::{Connection, Edge};
+use async_graphql::{ID, OutputType};
 use bson::oid::ObjectId;
 
+use crate::domain::UserId;
 use crate::error::{AppError, AppResult};
 use crate::storage::{Page, PageRequest};
 
@@ -30,6 +31,31 @@ pub fn page_size(field: &'static str, value: Option<i32>) -> AppResult<usize> {
             format!("must be between 0 and {MAX_PAGE}"),
         )),
     }
+}
+
+/// One page of a list of users held in memory (a chat's members, a
+/// message's readers): the first `first` (default [`DEFAULT_PAGE`], at most
+/// [`MAX_PAGE`]) after the user `after`, in the list's order. Such lists
+/// grow with a group (up to `MAX_GROUP_MEMBERS`), so none is ever returned
+/// whole, and the complexity limit counts each at its page size.
+pub fn user_page<'a>(
+    ids: &'a [UserId],
+    first: Option<i32>,
+    after: Option<&ID>,
+) -> AppResult<&'a [UserId]> {
+    let limit = page_size("first", first)?;
+    let start = match after {
+        None => 0,
+        Some(after) => {
+            let after = UserId::parse("after", after)?;
+            ids.iter()
+                .position(|id| *id == after)
+                .map(|at| at + 1)
+                .ok_or_else(|| AppError::bad_input("after", "is not in this list"))?
+        }
+    };
+    let rest = &ids[start..];
+    Ok(&rest[..limit.min(rest.len())])
 }
 
 pub fn decode_cursor(cursor: &str) -> AppResult<ObjectId> {

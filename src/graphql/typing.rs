@@ -1,17 +1,15 @@
 //! Typing indicators: `startTyping`, `stopTyping` and `typingEvents`.
 
-use std::collections::HashSet;
-
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
 use super::chats::ChatObject;
 use super::context::{Authenticated, ContextExt};
-use super::live::{Live, topic_stream};
+use super::live::SlowConsumer;
 use super::users::UserObject;
-use crate::domain::{ChatId, User, UserId};
+use crate::domain::{ChatId, User};
 use crate::error::AppError;
-use crate::events::{ChatEventKind, Event, Topic};
+use crate::services::typing::TypingItem;
 
 #[derive(InputObject)]
 pub struct TypingInput {
@@ -110,39 +108,28 @@ impl TypingSubscription {
     ) -> async_graphql::Result<impl Stream<Item = TypingEventObject> + use<>> {
         let me = ctx.current_user()?.id;
         let chat = ChatId::parse("chatId", &chat_id)?;
-        let services = ctx.services()?;
-        let bus = services.bus.clone();
-        // Subscribe first so nothing falls between the checks and the stream.
-        let events = topic_stream(ctx, &bus, Topic::Chat(chat));
-        services.chats.membership(me, chat).await?;
-        let hidden: HashSet<UserId> = services.blocks.partners(me).await?;
-        Ok(events
-            .take_while(move |live| {
-                let removed = matches!(live, Live::Event(e) if matches!(e.as_ref(),
-                    Event::Chat(c) if c.chat.id == chat
-                        && (c.kind == ChatEventKind::Deleted
-                            || (c.kind == ChatEventKind::MemberRemoved && c.users.contains(&me)))));
-                std::future::ready(!removed)
-            })
-            .filter_map(move |live| {
-                let item = match live {
-                    Live::Event(event) => match event.as_ref() {
-                        Event::Typing(t)
-                            if t.chat == chat
-                                && t.user.id != me
-                                && !hidden.contains(&t.user.id) =>
-                        {
-                            Some(TypingEventObject {
-                                chat,
-                                user: t.user.clone(),
-                                is_typing: t.is_typing,
-                            })
+        let feed = ctx.services()?.typing.events(me, chat).await?;
+        let slow = ctx.data_opt::<SlowConsumer>().cloned();
+        Ok(futures_util::stream::unfold(
+            (feed, slow),
+            move |(mut feed, slow)| async move {
+                match feed.next().await? {
+                    TypingItem::Typing(t) => {
+                        let object = TypingEventObject {
+                            chat,
+                            user: t.user,
+                            is_typing: t.is_typing,
+                        };
+                        Some((object, (feed, slow)))
+                    }
+                    TypingItem::Lagged => {
+                        if let Some(slow) = &slow {
+                            slow.0.cancel();
                         }
-                        _ => None,
-                    },
-                    Live::Gap => None,
-                };
-                std::future::ready(item)
-            }))
+                        None
+                    }
+                }
+            },
+        ))
     }
 }

@@ -9,6 +9,7 @@
 //! `application/json` with 200, as the spec requires for legacy clients.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
@@ -21,7 +22,7 @@ use super::AppState;
 use super::ws::{self, SUBPROTOCOL};
 use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
-use crate::graphql::errors::{ensure_codes, failed_before_execution};
+use crate::graphql::errors::{code_of, ensure_codes, failed_before_execution};
 use crate::graphql::operation::operation_type;
 use crate::graphql::{QueryLimits, prepare_request};
 use crate::limits::ClientIp;
@@ -96,18 +97,31 @@ async fn execute(
     request: async_graphql::Request,
     media: ResponseMedia,
 ) -> Response {
-    let viewer = match viewer_from_headers(&state, headers).await {
-        Ok(viewer) => viewer,
-        Err(error) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, error),
+    // The schema bounds the operation itself (`REQUEST_TIMEOUT_MS`); this
+    // bounds finding the caller, which reads the database too.
+    let deadline = Duration::from_millis(state.settings.request_timeout_ms);
+    let viewer = match tokio::time::timeout(deadline, viewer_from_headers(&state, headers)).await {
+        Ok(Ok(viewer)) => viewer,
+        Ok(Err(error)) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, error),
+        Err(_) => {
+            return error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                media,
+                AppError::unavailable(),
+            );
+        }
     };
     let request = prepare_request(request, viewer, client_ip);
     let mut response = state.schema.execute(request).await;
     ensure_codes(&mut response);
     let status =
-        if media == ResponseMedia::GraphqlResponseJson && failed_before_execution(&response) {
-            StatusCode::BAD_REQUEST
-        } else {
+        if media != ResponseMedia::GraphqlResponseJson || !failed_before_execution(&response) {
             StatusCode::OK
+        } else if response.errors.iter().all(|e| code_of(e) == "UNAVAILABLE") {
+            // Not the request's fault: the same request may succeed later.
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::BAD_REQUEST
         };
     json_response(status, media, &response)
 }

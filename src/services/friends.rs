@@ -176,7 +176,7 @@ impl FriendService {
             return Err(AppError::bad_input("userId", "you cannot block yourself"));
         }
         let (me_user, target_user) = self.pair(me, target).await?;
-        self.db.blocks().block(me, target).await?;
+        self.blocks.block(me, target).await?;
         self.db.friends().cancel_pending_between(me, target).await?;
         if self.db.friends().delete_friendship(me, target).await? {
             self.tell_removed(&me_user, &target_user);
@@ -191,7 +191,7 @@ impl FriendService {
             return Err(AppError::bad_input("userId", "you cannot unblock yourself"));
         }
         let target_user = self.existing(target).await?;
-        self.db.blocks().unblock(me, target).await?;
+        self.blocks.unblock(me, target).await?;
         Ok(target_user)
     }
 

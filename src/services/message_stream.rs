@@ -10,12 +10,17 @@
 //! handed out but whose write is still in flight is not stored yet when the
 //! replay reads, so an incomplete replay is read again after that wait
 //! before anything is given up.
-//! What cannot be recovered — a cursor older than the retained log, or a
-//! number lost to a failed write — is reported with an explicit resync,
-//! never skipped silently. The stream ends when the member is removed or the
-//! chat deleted.
+//! A number that stays missing after that wait was taken by a writer that
+//! may have died: once it is certainly abandoned it is filled with a VOID
+//! entry and replay goes on across it (see
+//! [`settle_holes`](super::timeline::settle_holes)); until then the stream
+//! waits, holding at most [`PENDING_MAX`] later events.
+//! What cannot be recovered — a cursor older than the retained log or the
+//! replay limit, a database that does not answer, more waiting events than
+//! that — is reported with an explicit resync, never skipped silently. The
+//! stream ends when the member is removed or the chat deleted.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -31,7 +36,7 @@ use crate::storage::Database;
 use crate::storage::messages::Replayed;
 
 use super::chats::ChatService;
-use super::timeline::logged_kind;
+use super::timeline::{Holes, logged_kind, settle_holes};
 
 /// How long a later number waits for an earlier one before the database is
 /// asked for it.
@@ -40,6 +45,18 @@ const FILL_WAIT: Duration = Duration::from_millis(250);
 /// 5,000 sockets subscribing in a burst then cost 18 KiB each rather than
 /// 37, and 1,000 resuming at once catch up in a few seconds rather than one.
 static STARTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(128);
+/// Later events a follower holds while an earlier number is missing; beyond
+/// this it gives up on the missing one with a resync rather than grow.
+const PENDING_MAX: usize = crate::events::SUBSCRIBER_BUFFER;
+
+/// How far a follower goes to deliver everything.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayLimits {
+    /// The most events replayed at once; a longer range becomes a resync.
+    pub max_events: i64,
+    /// How old a missing number must be to count as abandoned.
+    pub hole_timeout: Duration,
+}
 
 /// What a follower of a chat receives.
 #[derive(Clone, Debug)]
@@ -57,8 +74,7 @@ pub struct Follower {
     chat: ChatId,
     me: UserId,
     events: EventStream,
-    /// The most events replayed at once; more becomes a resync.
-    max_replay: i64,
+    limits: ReplayLimits,
     /// The last sequence number delivered (or skipped as void).
     last: i64,
     /// Numbers up to here are known to be taken (a replay asked for them):
@@ -78,7 +94,7 @@ impl Follower {
         db: Database,
         bus: &dyn EventBus,
         chats: &ChatService,
-        max_replay: i64,
+        limits: ReplayLimits,
         me: UserId,
         chat: ChatId,
         after: Option<i64>,
@@ -101,7 +117,7 @@ impl Follower {
             chat,
             me,
             events,
-            max_replay,
+            limits,
             last: current,
             awaited: current,
             pending: BTreeMap::new(),
@@ -157,6 +173,10 @@ impl Follower {
                 } else {
                     self.pending.insert(e.seq, e.clone());
                     self.release();
+                    if self.pending.len() >= PENDING_MAX {
+                        // Decide about the missing number now.
+                        self.fill_at = Some(Instant::now());
+                    }
                 }
             }
             Event::Chat(e) if e.chat.id == self.chat => {
@@ -245,13 +265,13 @@ impl Follower {
     /// Delivers everything in `(last, upto]` from the database, in order. A
     /// range too long becomes a resync. A range with numbers not stored is
     /// read again after [`FILL_WAIT`] ([`Replay::AwaitMissing`]: they may
-    /// belong to writes still in flight) or given up with a resync
-    /// ([`Replay::Complete`]).
+    /// belong to writes still in flight), or its holes are settled
+    /// ([`Replay::Complete`]): filled when abandoned, else waited for.
     async fn catch_up(&mut self, upto: i64, replay: Replay) -> AppResult<()> {
         if upto <= self.last {
             return Ok(());
         }
-        if upto - self.last > self.max_replay {
+        if upto - self.last > self.limits.max_events {
             self.resync_to(upto);
             return Ok(());
         }
@@ -260,19 +280,43 @@ impl Follower {
             .messages()
             .replay(self.chat, self.last, upto)
             .await?;
-        let complete = replayed.len() as i64 == upto - self.last;
-        match (complete, replay) {
-            (true, _) => {}
-            (false, Replay::Complete) => {
-                self.resync_to(upto);
-                return Ok(());
-            }
-            (false, Replay::AwaitMissing) => {
-                // Read again once the writes in flight have landed (or
-                // give up then): `fill` runs when the timer fires.
-                self.awaited = self.awaited.max(upto);
-                self.rearm();
-                return Ok(());
+        let mut retry_at = None;
+        if replayed.len() as i64 != upto - self.last {
+            match replay {
+                // Read again once the writes in flight have landed: `fill`
+                // runs when the timer fires.
+                Replay::AwaitMissing => {
+                    self.awaited = self.awaited.max(upto);
+                    self.rearm();
+                    return Ok(());
+                }
+                Replay::Complete => {
+                    let stored: HashSet<i64> = replayed.iter().map(Replayed::seq).collect();
+                    let missing: Vec<i64> = (self.last + 1..=upto)
+                        .filter(|seq| !stored.contains(seq))
+                        .collect();
+                    let holes =
+                        settle_holes(&self.db, self.chat, &missing, self.limits.hole_timeout)
+                            .await?;
+                    match holes {
+                        Holes::Filled => {
+                            for seq in missing {
+                                self.pending
+                                    .entry(seq)
+                                    .or_insert_with(|| void(self.chat, seq));
+                            }
+                        }
+                        Holes::MaybeExpired => {
+                            self.resync_to(upto);
+                            return Ok(());
+                        }
+                        Holes::Young { .. } if self.pending.len() >= PENDING_MAX => {
+                            self.resync_to(upto);
+                            return Ok(());
+                        }
+                        Holes::Young { retry_at: at } => retry_at = Some(at),
+                    }
+                }
             }
         }
         for item in replayed {
@@ -282,6 +326,11 @@ impl Follower {
             self.pending.entry(event.seq).or_insert(event);
         }
         self.awaited = self.awaited.max(upto);
+        // What comes before a young hole is delivered now; the rest once
+        // the hole is filled.
+        if let Some(at) = retry_at {
+            self.fill_at = Some(at);
+        }
         self.release();
         Ok(())
     }
@@ -299,8 +348,22 @@ enum Replay {
     /// Numbers not stored yet may belong to writes in flight: read again
     /// after a while.
     AwaitMissing,
-    /// Everything must be there now; what is not is lost.
+    /// Everything should be there now; what is not may be abandoned.
     Complete,
+}
+
+/// The VOID event of a number filled as abandoned.
+fn void(chat: ChatId, seq: i64) -> MessageEvent {
+    MessageEvent {
+        chat,
+        seq,
+        kind: MessageEventKind::Void,
+        actor: UserId(bson::oid::ObjectId::from_bytes([0; 12])),
+        message: None,
+        sender: None,
+        up_to: None,
+        renders: Default::default(),
+    }
 }
 
 fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {

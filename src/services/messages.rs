@@ -25,7 +25,7 @@ use super::chats::ChatService;
 use super::timeline::{Draft, Posted, Timeline};
 
 /// The most distinct emojis one message may carry.
-const MAX_DISTINCT_REACTIONS: usize = 50;
+pub const MAX_DISTINCT_REACTIONS: usize = 50;
 
 /// A message to send, with checked content.
 pub struct Outgoing {

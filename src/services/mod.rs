@@ -60,8 +60,8 @@ pub struct Services {
     pub presence: PresenceService,
     /// Open WebSockets per user (shared by the cluster with `REDIS_URL`).
     pub user_sockets: Arc<dyn UserSockets>,
-    /// The most events one `messageEvents` resume replays.
-    pub message_replay_max: i64,
+    /// How far `messageEvents` goes to replay everything.
+    pub replay: message_stream::ReplayLimits,
 }
 
 /// Where presence and the per-user socket limit are counted: in Redis when
@@ -120,7 +120,7 @@ impl Services {
         )?;
         let tokens = TokenService::new(settings);
         let rate_limits = Arc::new(RateLimits::new(settings));
-        let blocks = BlockRules::new(db.clone());
+        let blocks = BlockRules::new(db.clone(), bus.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
         let notifications = NotificationService::new(db.clone(), bus.clone());
         let timeline = Timeline::new(db.clone(), bus.clone());
@@ -141,7 +141,13 @@ impl Services {
             std::time::Duration::from_secs(settings.message_delete_window_seconds),
         );
         let typing_timers = typing_timers(settings, &db, &bus)?;
-        let typing = TypingService::new(db.clone(), chats.clone(), typing_timers);
+        let typing = TypingService::new(
+            db.clone(),
+            bus.clone(),
+            chats.clone(),
+            blocks.clone(),
+            typing_timers,
+        );
         let (tracker, user_sockets) = cluster_counts(settings)?;
         let presence = PresenceService::new(
             db.clone(),
@@ -155,7 +161,10 @@ impl Services {
             typing,
             presence,
             user_sockets,
-            message_replay_max: settings.message_replay_max,
+            replay: message_stream::ReplayLimits {
+                max_events: settings.message_replay_max,
+                hole_timeout: std::time::Duration::from_millis(settings.sequence_hole_timeout_ms),
+            },
             messages,
             timeline,
             chats,

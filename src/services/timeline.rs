@@ -5,10 +5,18 @@
 //! the message or log entry is written. If that write fails, the number is
 //! filled with a VOID entry, so the sequence stays gapless and replay never
 //! waits for a number that will not come.
+//!
+//! A process that dies between taking a number and writing it (or whose
+//! VOID write fails too) leaves a hole no one will fill. Readers that find
+//! one call [`settle_holes`]: once the number is certainly older than
+//! `SEQUENCE_HOLE_TIMEOUT_MS` (far longer than any write may take) it is
+//! filled with a VOID entry, and replay carries on across it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
+use tokio::time::Instant;
 
 use crate::domain::{Chat, ChatId, Message, MessageId, MessageKind, SystemInfo, User, UserId};
 use crate::error::AppResult;
@@ -48,7 +56,9 @@ impl Timeline {
     pub async fn post(&self, chat: ChatId, sender: &User, draft: Draft) -> AppResult<Posted> {
         let messages = self.db.messages();
         if let Some(client_id) = &draft.client_message_id
-            && let Some(first) = messages.find_by_client_id(sender.id, client_id).await?
+            && let Some(first) = messages
+                .find_by_client_id(chat, sender.id, client_id)
+                .await?
         {
             return Ok(Posted::Duplicate(first));
         }
@@ -96,7 +106,7 @@ impl Timeline {
                 self.void(chat, seq, sender.id).await;
                 let client_id = message.client_message_id.as_deref().unwrap_or_default();
                 let first = messages
-                    .find_by_client_id(sender.id, client_id)
+                    .find_by_client_id(chat, sender.id, client_id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("duplicate message vanished"))?;
                 // Taking the number also made this (never stored) message
@@ -201,6 +211,65 @@ impl Timeline {
         self.bus
             .publish(Topic::Chat(event.chat), Event::Message(event));
     }
+}
+
+/// What [`settle_holes`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holes {
+    /// The numbers are filled with VOID entries now.
+    Filled,
+    /// Their writes may still land: look again at `retry_at`.
+    Young { retry_at: Instant },
+    /// They may have been written and removed since (the log's retention):
+    /// what they held is lost.
+    MaybeExpired,
+}
+
+/// Fills `missing` (numbers of `chat` taken but not stored) with VOID
+/// entries once they are certainly abandoned: taken longer than `timeout`
+/// ago, and certainly never written.
+///
+/// Numbers are taken in order, so what was stored around a hole dates it.
+/// The first event stored after the last missing number (else the head's
+/// time of its last number) was stored after the hole was taken: once that
+/// is older than `timeout`, any write of the hole's has long failed. The
+/// last event stored before the first missing number was taken before the
+/// hole was: while that is younger than the log's retention (less the
+/// longest a write may take), the hole cannot be an entry the retention
+/// removed, whose loss must be reported instead. A head from before its
+/// time was recorded counts as old.
+pub async fn settle_holes(
+    db: &Database,
+    chat: ChatId,
+    missing: &[i64],
+    timeout: Duration,
+) -> AppResult<Holes> {
+    let (Some(&first), Some(&last)) = (missing.iter().min(), missing.iter().max()) else {
+        return Ok(Holes::Filled);
+    };
+    let messages = db.messages();
+    if let Some(before) = messages.last_written_before(chat, first).await? {
+        let kept = db.chat_event_retention().saturating_sub(timeout);
+        let age = (Utc::now() - before).to_std().unwrap_or_default();
+        if age >= kept {
+            return Ok(Holes::MaybeExpired);
+        }
+    }
+    let taken_before = match messages.first_written_after(chat, last).await? {
+        Some(at) => Some(at),
+        None => db.chat_heads().find(chat).await?.seq_taken_at,
+    };
+    if let Some(taken_before) = taken_before {
+        let age = (Utc::now() - taken_before).to_std().unwrap_or_default();
+        if age < timeout {
+            return Ok(Holes::Young {
+                retry_at: Instant::now() + (timeout - age),
+            });
+        }
+    }
+    tracing::warn!(%chat, ?missing, "filling abandoned sequence numbers");
+    messages.fill_void(chat, missing).await?;
+    Ok(Holes::Filled)
 }
 
 pub fn logged_kind(kind: LoggedKind) -> MessageEventKind {

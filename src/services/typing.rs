@@ -4,6 +4,11 @@
 //! stops at once. Broadcasts are coalesced to at most one per user and chat
 //! per `TYPING_THROTTLE_MS`, so a flood costs nothing and raises no errors.
 //!
+//! Who hears it: [`TypingService::events`] gives one member the typing of
+//! a chat's other members, never of someone blocked either way (as of now:
+//! a block set while the stream is open applies at once, see
+//! [`BlockWatch`]), and ends when the member is removed or the chat deleted.
+//!
 //! The timers sit behind [`TypingTimers`]; [`LocalTyping`] keeps them in
 //! this process (one small task per person typing). With `REDIS_URL`,
 //! [`RedisTyping`](super::typing_redis::RedisTyping) decides starts and
@@ -14,14 +19,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::domain::{ChatId, User, UserId};
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventBus, Topic, TypingEvent};
+use crate::events::{
+    ChatEventKind, Event, EventBus, EventStream, Interruption, Topic, TypingEvent,
+};
 use crate::storage::Database;
 
+use super::blocks::{BlockRules, BlockWatch};
 use super::chats::ChatService;
 
 /// Called with each typing change to broadcast.
@@ -40,13 +49,42 @@ pub trait TypingTimers: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct TypingService {
     db: Database,
+    bus: Arc<dyn EventBus>,
     chats: ChatService,
+    blocks: BlockRules,
     timers: Arc<dyn TypingTimers>,
 }
 
 impl TypingService {
-    pub fn new(db: Database, chats: ChatService, timers: Arc<dyn TypingTimers>) -> Self {
-        Self { db, chats, timers }
+    pub fn new(
+        db: Database,
+        bus: Arc<dyn EventBus>,
+        chats: ChatService,
+        blocks: BlockRules,
+        timers: Arc<dyn TypingTimers>,
+    ) -> Self {
+        Self {
+            db,
+            bus,
+            chats,
+            blocks,
+            timers,
+        }
+    }
+
+    /// The typing of `chat`'s other members, for `me` (a member).
+    pub async fn events(&self, me: UserId, chat: ChatId) -> AppResult<TypingFeed> {
+        // Subscribe first so nothing falls between the checks and the stream.
+        let chat_events = self.bus.subscribe(Topic::Chat(chat));
+        let own_events = self.bus.subscribe(Topic::User(me));
+        self.chats.membership(me, chat).await?;
+        Ok(TypingFeed {
+            me,
+            chat,
+            chat_events,
+            own_events,
+            blocks: self.blocks.watch(me).await?,
+        })
     }
 
     /// The announcer that publishes typing changes on the chat's topic.
@@ -86,6 +124,71 @@ impl TypingService {
     /// The user's last socket closed.
     pub fn disconnected(&self, user: UserId) {
         self.timers.stop_everywhere(user);
+    }
+}
+
+/// What a typing stream yields.
+pub enum TypingItem {
+    Typing(TypingEvent),
+    /// The stream fell too far behind and ends (a slow consumer).
+    Lagged,
+}
+
+/// One member's view of a chat's typing (see [`TypingService::events`]).
+pub struct TypingFeed {
+    me: UserId,
+    chat: ChatId,
+    chat_events: EventStream,
+    /// `me`'s own topic, for the block events.
+    own_events: EventStream,
+    blocks: BlockWatch,
+}
+
+impl TypingFeed {
+    /// The next typing change to show; `None` once the stream has ended.
+    pub async fn next(&mut self) -> Option<TypingItem> {
+        loop {
+            tokio::select! {
+                // Block events first: one that is already here applies to
+                // the typing that follows it.
+                biased;
+                item = self.own_events.next() => {
+                    let applied = match item? {
+                        Ok(event) => self.blocks.apply(&event).await,
+                        Err(Interruption::Lagged(_)) => return Some(TypingItem::Lagged),
+                        Err(Interruption::Gap) => self.blocks.reload().await,
+                    };
+                    if let Err(error) = applied {
+                        // Failing closed: a stream that cannot tell whom to
+                        // hide shows no one.
+                        tracing::warn!(?error, "could not apply a block; ending typing stream");
+                        return None;
+                    }
+                }
+                item = self.chat_events.next() => match item? {
+                    Ok(event) => match event.as_ref() {
+                        Event::Typing(t) if self.shows(t) => {
+                            return Some(TypingItem::Typing(t.clone()));
+                        }
+                        Event::Chat(c) if c.chat.id == self.chat => {
+                            let removed = c.kind == ChatEventKind::MemberRemoved
+                                && c.users.contains(&self.me);
+                            if removed || c.kind == ChatEventKind::Deleted {
+                                return None;
+                            }
+                        }
+                        _ => {}
+                    },
+                    Err(Interruption::Lagged(_)) => return Some(TypingItem::Lagged),
+                    // Typing is momentary: what was lost is over by now.
+                    Err(Interruption::Gap) => {}
+                },
+            }
+        }
+    }
+
+    fn shows(&self, typing: &TypingEvent) -> bool {
+        typing.chat == self.chat && typing.user.id != self.me && !self.blocks.hides(typing.user.id)
     }
 }
 

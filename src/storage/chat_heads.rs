@@ -35,10 +35,13 @@ impl ChatHeadStore {
     /// Takes the chat's next sequence number. With `message`, that message
     /// becomes the chat's last one.
     pub async fn next_seq(&self, id: ChatId, message: Option<MessageId>) -> AppResult<i64> {
-        let mut update = doc! { "$inc": { "seq": 1_i64 } };
+        // When the number was taken: a number never written is known to be
+        // abandoned once it is old enough (see `Timeline::settle_holes`).
+        let mut set = doc! { "seqTakenAt": bson::DateTime::now() };
         if let Some(message) = message {
-            update.insert("$set", doc! { "lastMessageId": message.oid() });
+            set.insert("lastMessageId", message.oid());
         }
+        let update = doc! { "$inc": { "seq": 1_i64 }, "$set": set };
         let head = self
             .heads
             .find_one_and_update(doc! { "_id": id.oid() }, update)
@@ -131,5 +134,6 @@ fn to_head(doc: &Document) -> ChatHead {
     ChatHead {
         seq: doc.get_i64("seq").unwrap_or(0),
         last_message: doc.get_object_id("lastMessageId").ok().map(MessageId),
+        seq_taken_at: doc.get_datetime("seqTakenAt").ok().map(|at| at.to_chrono()),
     }
 }

@@ -8,7 +8,7 @@
 //! write failed is filled with a VOID event, keeping the log gapless.
 //!
 //! Uniqueness never relies on partial or sparse indexes: `dedupKey` is
-//! `<sender>:<clientMessageId>` for idempotent sends and the message's own
+//! `<chat>:<sender>:<clientMessageId>` for idempotent sends and the message's own
 //! id otherwise.
 
 use std::collections::HashMap;
@@ -91,12 +91,35 @@ impl From<&Message> for MessageDoc {
             edited_at: m.edited_at.map(bson::DateTime::from_chrono),
             created_at: bson::DateTime::from_chrono(m.created_at),
             dedup_key: match &m.client_message_id {
-                Some(client_id) => format!("{}:{client_id}", m.sender),
+                Some(client_id) => dedup_key(m.chat, m.sender, client_id),
                 None => m.id.to_string(),
             },
             client_message_id: m.client_message_id.clone(),
             system: m.system.clone(),
         }
+    }
+}
+
+/// The unique key of a message sent with a client id: one per sender *and
+/// chat*, so a retry can only ever return a message of the chat it was sent
+/// to (which the sender was just checked to be a member of), never one of
+/// another chat, perhaps one they have left since. Keys stored before the
+/// chat was part of them (`sender:clientId`) never collide with these.
+fn dedup_key(chat: ChatId, sender: UserId, client_id: &str) -> String {
+    format!("{chat}:{sender}:{client_id}")
+}
+
+/// True when every write of a failed `insert_many` hit an existing key.
+fn only_duplicates(error: &mongodb::error::Error) -> bool {
+    const DUPLICATE_KEY: i32 = 11000;
+    match error.kind.as_ref() {
+        mongodb::error::ErrorKind::InsertMany(e) => {
+            e.write_concern_error.is_none()
+                && e.write_errors
+                    .as_ref()
+                    .is_some_and(|errors| errors.iter().all(|w| w.code == DUPLICATE_KEY))
+        }
+        _ => duplicate_key_message(error).is_some(),
     }
 }
 
@@ -237,15 +260,17 @@ impl MessageStore {
         }
     }
 
-    /// The message a sender already sent with this client id, if any.
+    /// The message a sender already sent to `chat` with this client id, if
+    /// any.
     pub async fn find_by_client_id(
         &self,
+        chat: ChatId,
         sender: UserId,
         client_id: &str,
     ) -> AppResult<Option<Message>> {
         Ok(self
             .messages
-            .find_one(doc! { "dedupKey": format!("{sender}:{client_id}") })
+            .find_one(doc! { "dedupKey": dedup_key(chat, sender, client_id) })
             .await?
             .map(Message::from))
     }
@@ -329,6 +354,82 @@ impl MessageStore {
             .return_document(ReturnDocument::After)
             .await?
             .map(Message::from))
+    }
+
+    /// When the first event written after `seq` was stored, if any: a
+    /// number up to `seq` was taken before that.
+    pub async fn first_written_after(
+        &self,
+        chat: ChatId,
+        seq: i64,
+    ) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let filter = doc! { "chatId": chat.oid(), "seq": { "$gt": seq } };
+        self.nearest_written(filter, 1).await
+    }
+
+    /// When the last event written before `seq` was stored, if any.
+    pub async fn last_written_before(
+        &self,
+        chat: ChatId,
+        seq: i64,
+    ) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let filter = doc! { "chatId": chat.oid(), "seq": { "$lt": seq } };
+        self.nearest_written(filter, -1).await
+    }
+
+    /// The creation time of the entry (message or log) nearest in `order`
+    /// (1: lowest number first, -1: highest) among those `filter` matches.
+    async fn nearest_written(
+        &self,
+        filter: Document,
+        order: i32,
+    ) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let first = || {
+            FindOptions::builder()
+                .sort(doc! { "seq": order })
+                .limit(1)
+                .projection(doc! { "seq": 1, "createdAt": 1 })
+                .build()
+        };
+        let (messages, log) = (
+            self.messages.clone_with_type::<Document>(),
+            self.log.clone_with_type::<Document>(),
+        );
+        let created = messages.find(filter.clone()).with_options(first());
+        let logged = log.find(filter).with_options(first());
+        let (created, logged) = tokio::try_join!(created, logged)?;
+        let (created, logged): (Vec<Document>, Vec<Document>) =
+            tokio::try_join!(created.try_collect(), logged.try_collect())?;
+        Ok(created
+            .iter()
+            .chain(&logged)
+            .filter_map(|d| Some((d.get_i64("seq").ok()?, d.get_datetime("createdAt").ok()?)))
+            .min_by_key(|(seq, _)| *seq * i64::from(order))
+            .map(|(_, at)| to_chrono(*at)))
+    }
+
+    /// Fills `seqs` with VOID entries; numbers filled meanwhile by someone
+    /// else (a duplicate key) are fine.
+    pub async fn fill_void(&self, chat: ChatId, seqs: &[i64]) -> AppResult<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let docs = seqs.iter().map(|&seq| LoggedDoc {
+            id: ObjectId::new(),
+            chat_id: chat.oid(),
+            seq,
+            kind: LoggedKind::Void,
+            // Nobody acted: the number's writer is gone.
+            actor_id: ObjectId::from_bytes([0; 12]),
+            message: None,
+            up_to: None,
+            created_at: bson::DateTime::now(),
+        });
+        match self.log.insert_many(docs).ordered(false).await {
+            Ok(_) => Ok(()),
+            Err(e) if only_duplicates(&e) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Appends an event to the chat's log.

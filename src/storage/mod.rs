@@ -63,6 +63,11 @@ impl Database {
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!("MONGODB_URI: {e}")))?;
         options.max_pool_size = Some(settings.mongodb_pool_size);
+        // Without these a database that is down holds every request for
+        // the driver's 30 s default, and then some (one retry).
+        let reach = Duration::from_millis(settings.db_timeout_ms);
+        options.server_selection_timeout = options.server_selection_timeout.or(Some(reach));
+        options.connect_timeout = options.connect_timeout.or(Some(reach));
         options.app_name = Some("chat-server".into());
         let commands_started = Arc::new(AtomicU64::new(0));
         let counter = commands_started.clone();
@@ -110,6 +115,11 @@ impl Database {
     pub async fn ping(&self) -> bool {
         let ping = self.db.run_command(doc! { "ping": 1 });
         matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(_)))
+    }
+
+    /// How long chat log entries are kept (then the TTL index removes them).
+    pub fn chat_event_retention(&self) -> Duration {
+        self.chat_event_retention
     }
 
     /// Commands sent to MongoDB since start (each is one round trip).

@@ -14,6 +14,7 @@ mod http;
 mod injection;
 mod messages;
 mod metrics;
+mod outages;
 mod presence;
 mod query_limits;
 mod rate_limits;

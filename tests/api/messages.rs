@@ -219,6 +219,42 @@ async fn send_message__in_a_direct_chat_across_a_block__is_forbidden_either_way(
 }
 
 #[tokio::test]
+async fn client_message_id__is_per_chat__and_never_returns_another_chats_message() {
+    let app = TestApp::spawn().await;
+    let (ada, bob, cat, group) = setup(&app).await;
+    let id = json!({ "clientMessageId": "retry-1" });
+    let mut in_group = send_input(&group, id.clone());
+    in_group["input"]["text"] = json!("in the group");
+    let first = app.gql_ok(Some(&bob.token), SEND, in_group).await;
+    app.gql_ok(
+        Some(&ada.token),
+        REACT,
+        json!({ "input": { "messageId": first["sendMessage"]["id"], "emoji": "👍" } }),
+    )
+    .await;
+    // bob leaves the group, then uses the same id in a direct chat.
+    app.gql_ok(
+        Some(&bob.token),
+        "mutation($input: ChatIdInput!) { leaveChat(input: $input) { id } }",
+        json!({ "input": { "chatId": group } }),
+    )
+    .await;
+    let direct = app.direct(&bob, &cat).await;
+    let mut in_direct = send_input(&direct, id.clone());
+    in_direct["input"]["text"] = json!("to cat");
+    let second = app.gql_ok(Some(&bob.token), SEND, in_direct.clone()).await;
+    assert_ne!(
+        second["sendMessage"]["id"], first["sendMessage"]["id"],
+        "a message of a chat bob left must not come back"
+    );
+    assert_eq!(second["sendMessage"]["text"], "to cat");
+    // Within one chat the id still deduplicates.
+    let again = app.gql_ok(Some(&bob.token), SEND, in_direct).await;
+    assert_eq!(again["sendMessage"]["id"], second["sendMessage"]["id"]);
+    assert_eq!(texts(&app, &cat, &direct).await, ["to cat"]);
+}
+
+#[tokio::test]
 async fn twenty_identical_sends_at_once__store_and_broadcast_one_message() {
     let app = TestApp::spawn().await;
     let (ada, bob, _, chat) = setup(&app).await;
@@ -733,14 +769,25 @@ async fn resume__with_expired_log_entries__gets_resync_not_a_silent_gap() {
         json!({ "input": { "messageId": sent["id"], "text": "edited later" } }),
     )
     .await;
-    // The log entry of the edit expires (as the TTL index would remove it).
+    // Time passes: everything is older than the log's retention, and the
+    // log entry of the edit expires (as the TTL index would remove it).
     let client = mongodb::Client::with_uri_str(secrecy::ExposeSecret::expose_secret(
         &app.settings.mongodb_uri,
     ))
     .await
     .unwrap();
-    client
-        .database(&app.settings.mongodb_database)
+    let database = client.database(&app.settings.mongodb_database);
+    let long_ago = chrono::Utc::now()
+        - chrono::Duration::days(app.settings.chat_event_retention_days as i64 + 1);
+    database
+        .collection::<bson::Document>("messages")
+        .update_many(
+            bson::doc! {},
+            bson::doc! { "$set": { "createdAt": bson::DateTime::from_chrono(long_ago) } },
+        )
+        .await
+        .unwrap();
+    database
         .collection::<bson::Document>("chat_events")
         .delete_many(bson::doc! {})
         .await

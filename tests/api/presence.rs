@@ -167,6 +167,100 @@ async fn typing__members_only_and_never_across_a_block() {
     );
 }
 
+#[tokio::test]
+async fn typing__a_block_reaches_streams_already_open__both_ways__and_an_unblock_too() {
+    let app = TestApp::spawn_with(short_timers).await;
+    let (ada, bob, cat, chat) = trio(&app).await;
+    let mut ada_watch = watch_typing(&app, &ada, &chat).await;
+    let mut bob_watch = watch_typing(&app, &bob, &chat).await;
+    app.block(&bob, &ada).await;
+
+    // Ada types: Bob's open stream shows Cat (the marker) and nothing of Ada.
+    app.gql_ok(Some(&ada.token), START, chat_input(&chat)).await;
+    app.gql_ok(Some(&cat.token), START, chat_input(&chat)).await;
+    assert_eq!(next_typing(&mut bob_watch).await, ("cat".into(), true));
+    // Bob types: Ada's open stream shows only Cat's.
+    app.gql_ok(Some(&bob.token), START, chat_input(&chat)).await;
+    app.gql_ok(Some(&cat.token), STOP, chat_input(&chat)).await;
+    assert_eq!(next_typing(&mut ada_watch).await, ("cat".into(), true));
+    assert_eq!(next_typing(&mut ada_watch).await, ("cat".into(), false));
+    app.gql_ok(Some(&ada.token), STOP, chat_input(&chat)).await;
+    app.gql_ok(Some(&bob.token), STOP, chat_input(&chat)).await;
+    assert_eq!(next_typing(&mut bob_watch).await, ("cat".into(), false));
+
+    // Lifted: the same open streams show each other again.
+    app.gql_ok(
+        Some(&bob.token),
+        "mutation($input: UserIdInput!) { unblockUser(input: $input) { id } }",
+        json!({ "input": { "userId": ada.id } }),
+    )
+    .await;
+    app.gql_ok(Some(&ada.token), START, chat_input(&chat)).await;
+    assert_eq!(next_start(&mut bob_watch).await, "ada");
+    app.gql_ok(Some(&bob.token), START, chat_input(&chat)).await;
+    assert_eq!(next_start(&mut ada_watch).await, "bob");
+}
+
+/// Who starts typing next, past the stops of earlier typing (a stop may be
+/// held back by the throttle, and be announced late).
+async fn next_start(socket: &mut WsClient) -> String {
+    loop {
+        let (handle, typing) = next_typing(socket).await;
+        if typing {
+            return handle;
+        }
+    }
+}
+
+#[tokio::test]
+async fn typing__an_unblock_one_way_keeps_hiding_while_the_other_block_stands() {
+    let app = TestApp::spawn_with(short_timers).await;
+    let (ada, bob, cat, chat) = trio(&app).await;
+    let mut bob_watch = watch_typing(&app, &bob, &chat).await;
+    app.block(&bob, &ada).await;
+    app.block(&ada, &bob).await;
+    app.gql_ok(
+        Some(&bob.token),
+        "mutation($input: UserIdInput!) { unblockUser(input: $input) { id } }",
+        json!({ "input": { "userId": ada.id } }),
+    )
+    .await;
+    app.gql_ok(Some(&ada.token), START, chat_input(&chat)).await;
+    app.gql_ok(Some(&cat.token), START, chat_input(&chat)).await;
+    assert_eq!(
+        next_typing(&mut bob_watch).await,
+        ("cat".into(), true),
+        "Ada still blocks Bob"
+    );
+}
+
+#[tokio::test]
+async fn user_events__a_block_reaches_streams_already_open__both_ways() {
+    let app = TestApp::spawn_with(short_timers).await;
+    let (ada, bob, _cat, _chat) = trio(&app).await;
+    let mut ada_watch = app.ws(&ada.token).await;
+    ada_watch.subscribe("u", USER_EVENTS, json!({})).await;
+    ada_watch.expect_quiet().await;
+    let mut bob_watch = app.ws(&bob.token).await;
+    bob_watch.subscribe("u", USER_EVENTS, json!({})).await;
+    bob_watch.expect_quiet().await;
+    // Ada sees Bob come online (his socket above) while unblocked.
+    assert_eq!(next_presence(&mut ada_watch).await["handle"], "bob");
+
+    app.block(&bob, &ada).await;
+    app.set_bio(&ada, "after the block").await;
+    app.set_bio(&bob, "after the block too").await;
+    // Bob's next event is his own: Ada's came before it, and did not reach him.
+    let next = bob_watch.next_data("u").await["data"]["userEvents"].clone();
+    assert_eq!(next["user"]["handle"], "bob", "{next}");
+    // Ada's are her own, before and after Bob's, which did not reach her.
+    let next = ada_watch.next_data("u").await["data"]["userEvents"].clone();
+    assert_eq!(next["user"]["handle"], "ada", "{next}");
+    app.set_bio(&ada, "ada's marker").await;
+    let next = ada_watch.next_data("u").await["data"]["userEvents"].clone();
+    assert_eq!(next["user"]["handle"], "ada", "{next}");
+}
+
 // ---- presence ---------------------------------------------------------------
 
 /// Ada and her friend Bob, and Bob watching userEvents.

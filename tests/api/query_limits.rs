@@ -204,10 +204,10 @@ async fn graphiql_introspection__passes_the_default_limits() {
 async fn complexity__counts_the_page_sizes_of_connections() {
     let app = TestApp::spawn().await;
     let ada = app.sign_up("ada").await;
-    // Ten aliased pages: 10 x (1 + n x 12) against the default limit of 10000.
+    // Ten aliased pages: 10 x (1 + n x 68) against the default limit of 50000.
     let page = |n: usize| {
         let one = format!(
-            "chats(first: {n}) {{ edges {{ node {{ members {{ id handle name bio image }} lastMessage {{ text sender {{ handle }} }} }} }} }}"
+            "chats(first: {n}) {{ edges {{ node {{ members(first: 10) {{ id handle name bio image }} lastMessage {{ text sender {{ handle }} }} }} }} }}"
         );
         format!(
             "{{ a: {one} b: {one} c: {one} d: {one} e: {one} f: {one} g: {one} h: {one} i: {one} j: {one} }}"
@@ -231,4 +231,116 @@ async fn complexity__counts_the_page_sizes_of_connections() {
             .contains("complexity"),
         "{large}"
     );
+}
+
+#[tokio::test]
+async fn complexity__counts_every_list_of_users_at_its_page_size() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada").await;
+    // Each of these is cheap for a small group, but would be huge for
+    // groups of a thousand: the limit counts what they may return.
+    // 100 x 100 x 6 = 60,000 values at most, over the default 50,000.
+    let user = "id handle name bio image";
+    let lists = [
+        format!("chats(first: 100) {{ nodes {{ members(first: 100) {{ {user} }} }} }}"),
+        format!("chats(first: 100) {{ nodes {{ admins(first: 100) {{ {user} }} }} }}"),
+        format!(
+            "chats(first: 100) {{ nodes {{ lastMessage {{ readBy(first: 100) {{ {user} }} }} }} }}"
+        ),
+        format!(
+            "chats(first: 100) {{ nodes {{ lastMessage {{ deliveredTo(first: 100) {{ {user} }} }} }} }}"
+        ),
+        // 50 reactions of 20 users each, on each of 100 messages.
+        "messages(chatId: \"5f0000000000000000000000\", first: 100) { nodes { reactions { users { id handle } } } }".to_owned(),
+    ];
+    for list in lists {
+        let body = app
+            .gql(
+                Some(&ada.token),
+                &format!("{{ {list} }}"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["limit"], "complexity",
+            "{list}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn user_lists__are_paged_with_first_and_after__and_counted() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner").await;
+    let mut members = Vec::new();
+    for i in 0..24 {
+        members.push(app.sign_up(&format!("member{i}")).await);
+    }
+    let refs: Vec<&crate::helpers::TestUser> = members.iter().collect();
+    let chat = app.group(&owner, &refs, "Crowd").await;
+    let query = "query($id: ID!, $first: Int, $after: ID) { chat(id: $id) { memberCount adminCount members(first: $first, after: $after) { id } admins { id } } }";
+    let ids = |data: &serde_json::Value| -> Vec<String> {
+        data["chat"]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let default = app
+        .gql_ok(Some(&owner.token), query, serde_json::json!({ "id": chat }))
+        .await;
+    assert_eq!(default["chat"]["memberCount"], 25);
+    assert_eq!(default["chat"]["adminCount"], 1);
+    let first_page = ids(&default);
+    assert_eq!(first_page.len(), 20, "the default page");
+    assert_eq!(first_page[0], owner.id, "longest-standing first");
+    let rest = app
+        .gql_ok(
+            Some(&owner.token),
+            query,
+            serde_json::json!({ "id": chat, "first": 100, "after": first_page[19] }),
+        )
+        .await;
+    let rest = ids(&rest);
+    assert_eq!(rest.len(), 5);
+    assert!(rest.iter().all(|id| !first_page.contains(id)));
+    for bad in [
+        serde_json::json!({ "id": chat, "first": 101 }),
+        serde_json::json!({ "id": chat, "after": "not an id" }),
+        serde_json::json!({ "id": chat, "after": "5f0000000000000000000000" }),
+    ] {
+        assert_eq!(
+            app.gql_err(Some(&owner.token), query, bad.clone()).await,
+            "BAD_USER_INPUT",
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn response_size__over_the_limit__is_refused_with_a_clear_error() {
+    let app = TestApp::spawn_with(|s| s.max_response_bytes = 2_000).await;
+    let ada = app.sign_up("ada").await;
+    let bob = app.sign_up("bob").await;
+    let chat = app.group(&ada, &[&bob], "Club").await;
+    for _ in 0..4 {
+        app.say(&ada, &chat, &"x".repeat(600)).await;
+    }
+    let small = app
+        .gql(Some(&ada.token), "{ me { handle } }", serde_json::json!({}))
+        .await;
+    assert!(small.get("errors").is_none(), "{small}");
+    let large = app
+        .gql(
+            Some(&ada.token),
+            "query($chat: ID!) { messages(chatId: $chat, first: 10) { nodes { text } } }",
+            serde_json::json!({ "chat": chat }),
+        )
+        .await;
+    let error = &large["errors"][0];
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{large}");
+    assert_eq!(error["extensions"]["limit"], "responseBytes", "{large}");
+    assert_eq!(error["extensions"]["max"], 2_000, "{large}");
+    assert!(large["data"].is_null(), "{large}");
 }

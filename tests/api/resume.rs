@@ -22,7 +22,7 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
         services.db.clone(),
         services.bus.as_ref(),
         &services.chats,
-        services.message_replay_max,
+        services.replay,
         bob_id,
         chat,
         Some(seq - 1),
@@ -59,4 +59,92 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
         Some(TimelineItem::Event(event)) => assert_eq!(event.seq, seq),
         other => panic!("expected the awaited event, got {other:?}"),
     }
+}
+
+const EVENTS: &str = "subscription($chat: ID!, $after: String) { messageEvents(chatId: $chat, after: $after) { kind cursor message { text } } }";
+
+/// What a process that died right after taking a sequence number leaves:
+/// the number is taken, and nothing will ever be written for it.
+async fn abandon_a_number(app: &TestApp, chat_id: &str) -> i64 {
+    let chat = ChatId::parse("chatId", chat_id).unwrap();
+    app.services
+        .db
+        .chat_heads()
+        .next_seq(chat, None)
+        .await
+        .unwrap()
+}
+
+async fn next_kind_and_text(socket: &mut crate::helpers::WsClient) -> (String, String) {
+    let event = socket.next_data("m").await["data"]["messageEvents"].clone();
+    (
+        event["kind"].as_str().unwrap_or_default().to_owned(),
+        event["message"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+fn short_holes(s: &mut chat_server::config::Settings) {
+    s.sequence_hole_timeout_ms = 300;
+}
+
+#[tokio::test]
+async fn a_resume_across_a_number_abandoned_by_a_crash__replays_everything_after_it() {
+    let app = TestApp::spawn_with(short_holes).await;
+    let (ada, bob) = (app.sign_up("ada").await, app.sign_up("bob").await);
+    let chat = app.group(&ada, &[&bob], "Club").await;
+    let before = app.say(&ada, &chat, "before").await;
+    let after = before["cursor"].as_str().unwrap().to_owned();
+    app.say(&ada, &chat, "one").await;
+    abandon_a_number(&app, &chat).await;
+    app.say(&ada, &chat, "two").await;
+
+    let mut socket = app.ws(&bob.token).await;
+    socket
+        .subscribe(
+            "m",
+            EVENTS,
+            serde_json::json!({ "chat": chat, "after": after }),
+        )
+        .await;
+    assert_eq!(
+        next_kind_and_text(&mut socket).await,
+        ("CREATED".into(), "one".into())
+    );
+    assert_eq!(
+        next_kind_and_text(&mut socket).await,
+        ("CREATED".into(), "two".into()),
+        "replay goes on across the abandoned number"
+    );
+    // The hole is filled for good: a later resume replays at once.
+    let mut again = app.ws(&bob.token).await;
+    again
+        .subscribe(
+            "m",
+            EVENTS,
+            serde_json::json!({ "chat": chat, "after": after }),
+        )
+        .await;
+    assert_eq!(next_kind_and_text(&mut again).await.1, "one");
+    assert_eq!(next_kind_and_text(&mut again).await.1, "two");
+}
+
+#[tokio::test]
+async fn a_live_stream_past_an_abandoned_number__delivers_what_follows_without_a_resync() {
+    let app = TestApp::spawn_with(short_holes).await;
+    let (ada, bob) = (app.sign_up("ada").await, app.sign_up("bob").await);
+    let chat = app.group(&ada, &[&bob], "Club").await;
+    let mut socket = app.ws(&bob.token).await;
+    socket
+        .subscribe("m", EVENTS, serde_json::json!({ "chat": chat }))
+        .await;
+    socket.expect_quiet().await;
+    abandon_a_number(&app, &chat).await;
+    app.say(&ada, &chat, "after the hole").await;
+    assert_eq!(
+        next_kind_and_text(&mut socket).await,
+        ("CREATED".into(), "after the hole".into())
+    );
 }

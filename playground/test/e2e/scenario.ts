@@ -33,6 +33,7 @@ import {
   AddReactionDocument,
   ChatDocument,
   ChatEventsDocument,
+  ChatMembersDocument,
   ChatsDocument,
   CreateChatDocument,
   DeleteMessageDocument,
@@ -624,6 +625,15 @@ export function chatScenario(library: Library): void {
       assert.deepEqual(left.chatEvents.users.map((u) => u.id), [bobUser.id]);
       const after = (await alice.query(ChatDocument, { id: group.id })).chat;
       assert.deepEqual(after.members.map((m) => m.id).sort(), [aliceUser.id, carolId].sort());
+
+      // Members come in pages: one at a time, then past the end.
+      const firstPage = (await alice.query(ChatMembersDocument, { chatId: group.id, first: 1 })).chat;
+      assert.equal(firstPage.memberCount, 2);
+      assert.deepEqual(firstPage.members.map((m) => m.id), [aliceUser.id]);
+      const nextPage = (await alice.query(ChatMembersDocument, { chatId: group.id, first: 1, after: aliceUser.id })).chat;
+      assert.deepEqual(nextPage.members.map((m) => m.id), [carolId]);
+      const past = (await alice.query(ChatMembersDocument, { chatId: group.id, after: carolId })).chat;
+      assert.deepEqual(past.members, []);
     });
 
     it('presence: carol, a chat partner of alice, comes online and goes offline; alice sees both', async () => {

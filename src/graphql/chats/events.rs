@@ -83,9 +83,22 @@ impl ChatEventObject {
         }
     }
 
-    /// The members added, removed, promoted or demoted.
-    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        users_in_order(ctx, &self.users).await
+    /// The members added, removed, promoted or demoted: the first `first`
+    /// (default 20, at most 100) after the user `after`.
+    #[graphql(complexity = "crate::graphql::user_list_complexity(first, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let page = crate::graphql::pagination::user_page(&self.users, first, after.as_ref())?;
+        users_in_order(ctx, page).await
+    }
+
+    /// How many members the change was about.
+    async fn user_count(&self) -> usize {
+        self.users.len()
     }
 
     /// For NEW_MESSAGE: the new last message.

@@ -76,18 +76,39 @@ impl ChatObject {
         self.0.privacy.into()
     }
 
-    /// Members, longest-standing first.
-    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        users_in_order(ctx, &self.0.participants).await
+    /// Members, longest-standing first: the first `first` (default 20, at
+    /// most 100) after the member `after`. `memberCount` says how many
+    /// there are; page on with `after:` the last id you got.
+    #[graphql(complexity = "crate::graphql::user_list_complexity(first, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let page = pagination::user_page(&self.0.participants, first, after.as_ref())?;
+        users_in_order(ctx, page).await
     }
 
     async fn member_count(&self) -> usize {
         self.0.participants.len()
     }
 
-    /// Admins, in the order they were promoted.
-    async fn admins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        users_in_order(ctx, &self.0.admins).await
+    /// Admins, in the order they were promoted: the first `first` (default
+    /// 20, at most 100) after the admin `after`.
+    #[graphql(complexity = "crate::graphql::user_list_complexity(first, child_complexity)")]
+    async fn admins(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let page = pagination::user_page(&self.0.admins, first, after.as_ref())?;
+        users_in_order(ctx, page).await
+    }
+
+    async fn admin_count(&self) -> usize {
+        self.0.admins.len()
     }
 
     /// The owner: the creator, or whom ownership passed to.

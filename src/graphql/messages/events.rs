@@ -125,7 +125,7 @@ impl MessageSubscription {
             services.db.clone(),
             services.bus.as_ref(),
             &services.chats,
-            services.message_replay_max,
+            services.replay,
             me.id,
             chat,
             after,

@@ -145,8 +145,17 @@ impl ReactionObject {
             .is_ok_and(|me| self.users.contains(&me.id))
     }
 
-    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        prefetch::users(ctx, self.known.as_deref(), &self.users).await
+    /// Who put it there, first come first: the first `first` (default 20,
+    /// at most 100) after the user `after`; `count` says how many in all.
+    #[graphql(complexity = "crate::graphql::user_list_complexity(first, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let page = pagination::user_page(&self.users, first, after.as_ref())?;
+        prefetch::users(ctx, self.known.as_deref(), page).await
     }
 }
 
@@ -163,8 +172,21 @@ impl SystemInfoObject {
         prefetch::user(ctx, self.1.as_deref(), self.0.actor).await
     }
 
-    async fn targets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        prefetch::users(ctx, self.1.as_deref(), &self.0.targets).await
+    /// The members the action was about: the first `first` (default 20, at
+    /// most 100) after the user `after`; `targetCount` says how many in all.
+    #[graphql(complexity = "crate::graphql::user_list_complexity(first, child_complexity)")]
+    async fn targets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let page = pagination::user_page(&self.0.targets, first, after.as_ref())?;
+        prefetch::users(ctx, self.1.as_deref(), page).await
+    }
+
+    async fn target_count(&self) -> usize {
+        self.0.targets.len()
     }
 
     /// The new value (a new name, description, image URL or privacy).
@@ -238,6 +260,8 @@ impl MessageObject {
         self.message.text.as_deref()
     }
 
+    /// At most 10 items.
+    #[graphql(complexity = "crate::domain::message::MEDIA_MAX_ITEMS * child_complexity + 1")]
     async fn media(&self) -> Vec<MediaObject> {
         self.message
             .media
@@ -263,6 +287,10 @@ impl MessageObject {
             .map(MessageObject::new))
     }
 
+    /// One per emoji, at most 50.
+    #[graphql(
+        complexity = "crate::services::messages::MAX_DISTINCT_REACTIONS * child_complexity + 1"
+    )]
     async fn reactions(&self) -> Vec<ReactionObject> {
         self.message
             .reactions
@@ -275,14 +303,44 @@ impl MessageObject {
             .collect()
     }
 
-    /// Members (other than the sender) who have read this message.
-    async fn read_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        self.receipt_holders(ctx, |r| r.read).await
+    /// Members (other than the sender) who have read this message: the
+    /// first `first` (default 20, at most 100) after the member `after`, in
+    /// the chat's member order. `readCount` says how many in all.
+    #[graphql(complexity = "crate::graphql::user_list_complexity(first, child_complexity)")]
+    async fn read_by(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let holders = self.receipt_holders(ctx, |r| r.read).await?;
+        let page = pagination::user_page(&holders, first, after.as_ref())?;
+        prefetch::users(ctx, self.known.as_deref(), page).await
     }
 
-    /// Members (other than the sender) whose devices received this message.
-    async fn delivered_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
-        self.receipt_holders(ctx, |r| r.delivered).await
+    /// How many members (other than the sender) have read this message.
+    async fn read_count(&self, ctx: &Context<'_>) -> async_graphql::Result<usize> {
+        Ok(self.receipt_holders(ctx, |r| r.read).await?.len())
+    }
+
+    /// Members (other than the sender) whose devices received this message:
+    /// the first `first` (default 20, at most 100) after the member `after`.
+    /// `deliveredCount` says how many in all.
+    #[graphql(complexity = "crate::graphql::user_list_complexity(first, child_complexity)")]
+    async fn delivered_to(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let holders = self.receipt_holders(ctx, |r| r.delivered).await?;
+        let page = pagination::user_page(&holders, first, after.as_ref())?;
+        prefetch::users(ctx, self.known.as_deref(), page).await
+    }
+
+    /// How many members (other than the sender) received this message.
+    async fn delivered_count(&self, ctx: &Context<'_>) -> async_graphql::Result<usize> {
+        Ok(self.receipt_holders(ctx, |r| r.delivered).await?.len())
     }
 
     async fn is_deleted(&self) -> bool {
@@ -315,7 +373,7 @@ impl MessageObject {
         &self,
         ctx: &Context<'_>,
         position: fn(&crate::storage::receipts::Receipt) -> i64,
-    ) -> async_graphql::Result<Vec<UserObject>> {
+    ) -> async_graphql::Result<Vec<UserId>> {
         // Borrowed from the page when it has them: one chat's receipts are
         // a pointer pair per member, read for every message of the page.
         let loaded;
@@ -332,7 +390,7 @@ impl MessageObject {
             .filter(|r| r.user != self.message.sender && position(r) >= self.message.seq)
             .map(|r| r.user)
             .collect();
-        prefetch::users(ctx, self.known.as_deref(), &ids).await
+        Ok(ids)
     }
 }
 

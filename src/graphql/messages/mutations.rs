@@ -37,7 +37,9 @@ pub struct SendMessageInput {
     /// A message of the same chat.
     reply_to: Option<ID>,
     /// Your id for this message (1–64 of `A-Za-z0-9-_.:`): sending again
-    /// with the same id returns the first message and stores nothing new.
+    /// to the same chat with the same id returns the first message and
+    /// stores nothing new. Ids are per chat: the same id in another chat is
+    /// another message.
     client_message_id: Option<String>,
 }
 

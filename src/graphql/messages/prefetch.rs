@@ -8,8 +8,8 @@
 //! DataLoader batch that outlasts its collection window splits in two on a
 //! large page. Loaded up front, a page costs the same round trips whatever
 //! its size. Only what the query selects is loaded; whatever is not found
-//! here (a deleted user) falls back to the loaders, so answers are the same
-//! either way.
+//! here (a deleted user, a page of a list past its first hundred) falls
+//! back to the loaders, so answers are the same either way.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -19,6 +19,7 @@ use async_graphql::Lookahead;
 
 use crate::domain::{Message, MessageId, User, UserId};
 use crate::graphql::context::ContextExt;
+use crate::graphql::pagination::MAX_PAGE;
 use crate::graphql::users::{UserObject, load_user, users_in_order};
 use crate::storage::receipts::Receipt;
 
@@ -127,12 +128,19 @@ pub async fn prefetch(
     prefetched.messages = messages;
     if chat.is_some() {
         let receipts = receipts.unwrap_or_default();
-        // Everyone whose pointer reaches a message of the page.
-        let oldest = page.iter().map(|m| m.seq).min().unwrap_or(0);
-        let holders = receipts
-            .iter()
-            .filter(|r| r.read.max(r.delivered) >= oldest);
-        users.extend(holders.map(|r| r.user));
+        // Each message's readers and receivers, as far as one page of them
+        // goes: a group's lists are paged, never loaded whole.
+        for message in page {
+            let holders = |position: fn(&Receipt) -> i64| {
+                receipts
+                    .iter()
+                    .filter(move |r| r.user != message.sender && position(r) >= message.seq)
+                    .map(|r| r.user)
+                    .take(MAX_PAGE)
+            };
+            users.extend(holders(|r| r.read));
+            users.extend(holders(|r| r.delivered));
+        }
         prefetched.receipts = Some(receipts);
     }
     for message in page {
@@ -144,14 +152,14 @@ pub async fn prefetch(
                 message
                     .reactions
                     .iter()
-                    .flat_map(|r| r.users.iter().copied()),
+                    .flat_map(|r| r.users.iter().take(MAX_PAGE).copied()),
             );
         }
         if wants.system_users
             && let Some(system) = &message.system
         {
             users.insert(system.actor);
-            users.extend(system.targets.iter().copied());
+            users.extend(system.targets.iter().take(MAX_PAGE).copied());
         }
     }
     if wants.reply_sender {

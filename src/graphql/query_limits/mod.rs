@@ -15,9 +15,12 @@
 //! aliases; the limit is 30", with `extensions.limit` and `extensions.max`.
 //!
 //! Complexity is async-graphql's: one per field plus its children, unless the
-//! field declares its own cost. A list field that returns a page declares the
-//! page size it was asked for, so `first: 100` costs a hundred times its
-//! items:
+//! field declares its own cost. Every list field declares the most items it
+//! may return, so the total is the most values a response may hold: a page
+//! (a connection, or a list of users such as `Chat.members`, see
+//! [`user_list_complexity`]) costs the page size it was asked for times its
+//! items, and a list with a fixed bound (a message's 10 media, 50 reactions)
+//! that bound times its items. `first: 100` costs a hundred times its items:
 //!
 //! ```text
 //! #[graphql(complexity = "connection_complexity(first, last, DEFAULT_PAGE_SIZE, child_complexity)")]
@@ -56,6 +59,16 @@ pub fn connection_complexity<N: TryInto<usize>>(
         (first, last) => first.unwrap_or(0).max(last.unwrap_or(0)),
     };
     page.saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// The cost of a list of users paged by `first` ([`super::pagination::user_page`]).
+pub fn user_list_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    connection_complexity(
+        first,
+        None,
+        super::pagination::DEFAULT_PAGE,
+        child_complexity,
+    )
 }
 
 /// The configured limits; also the schema extension that enforces them.

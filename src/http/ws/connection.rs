@@ -257,12 +257,23 @@ impl Connection {
         }
         let token = token_from_init_payload(payload.as_ref())
             .ok_or(CloseReason::Forbidden("Missing token"))?;
-        let user = match self.shared.services.accounts.authenticate(token).await {
+        // Bounded like the wait for `connection_init` itself: a stalled
+        // database must not hold the socket.
+        let authenticating = self.shared.services.accounts.authenticate(token);
+        let Ok(authenticated) =
+            tokio::time::timeout(self.shared.init_timeout, authenticating).await
+        else {
+            tracing::warn!("authenticating a socket timed out");
+            return Err(CloseReason::Internal);
+        };
+        let user = match authenticated {
             Ok(user) => user,
             Err(crate::error::AppError::Internal(error)) => {
                 tracing::error!(?error, "authenticating a socket failed");
                 return Err(CloseReason::Internal);
             }
+            // Not the client's fault: it may retry, unlike after a 4403.
+            Err(crate::error::AppError::Unavailable { .. }) => return Err(CloseReason::Internal),
             Err(_) => return Err(CloseReason::Forbidden("Forbidden")),
         };
         tracing::Span::current().record("user_id", tracing::field::display(user.id));
