@@ -210,6 +210,27 @@ pub struct Settings {
     /// waiting for `connection_init`; one more is closed with 4008 at once.
     #[serde(default = "defaults::ws_max_pending_sockets_per_ip")]
     pub ws_max_pending_sockets_per_ip: usize,
+    /// `HTTP_HEADER_READ_TIMEOUT_MS`: time a connection has to send a whole
+    /// request head, counted from its first byte (from being accepted, for a
+    /// new connection); then it is closed. Keeps idle and slow clients from
+    /// holding connections they do not use.
+    #[serde(default = "defaults::http_header_read_timeout_ms")]
+    pub http_header_read_timeout_ms: u64,
+    /// `HTTP_KEEPALIVE_IDLE_MS`: a keep-alive connection idle this long
+    /// between requests is closed (upgraded WebSockets are not: graphql-ws
+    /// has its own timeouts).
+    #[serde(default = "defaults::http_keepalive_idle_ms")]
+    pub http_keepalive_idle_ms: u64,
+    /// `MAX_CONNECTIONS_PER_IP`: open connections from one address,
+    /// WebSockets included; one more is closed at once.
+    #[serde(default = "defaults::max_connections_per_ip")]
+    pub max_connections_per_ip: usize,
+    /// `MAX_CONNECTIONS`: open connections in all; one more gets only
+    /// `/health` and `/ready` (a few), then is closed at once. Unset: the
+    /// open-file limit minus what the rest of the process needs; a larger
+    /// value is lowered to that.
+    #[serde(default)]
+    pub max_connections: Option<usize>,
     /// `RATE_LIMIT_MUTATIONS`: calls of any mutation without a bucket of its
     /// own, per user (per client address before sign-in).
     #[serde(default = "defaults::rate_limit_mutations")]
@@ -324,6 +345,16 @@ impl Settings {
                 "WS_MAX_PENDING_SOCKETS_PER_IP",
                 self.ws_max_pending_sockets_per_ip,
             ),
+            (
+                "HTTP_HEADER_READ_TIMEOUT_MS",
+                self.http_header_read_timeout_ms as usize,
+            ),
+            (
+                "HTTP_KEEPALIVE_IDLE_MS",
+                self.http_keepalive_idle_ms as usize,
+            ),
+            ("MAX_CONNECTIONS_PER_IP", self.max_connections_per_ip),
+            ("MAX_CONNECTIONS", self.max_connections.unwrap_or(1)),
             ("REDIS_PUBLISH_QUEUE", self.redis_publish_queue),
             ("PRESENCE_HEARTBEAT_MS", self.presence_heartbeat_ms as usize),
             (
@@ -526,6 +557,15 @@ mod defaults {
     }
     pub fn ws_max_pending_sockets_per_ip() -> usize {
         16
+    }
+    pub fn http_header_read_timeout_ms() -> u64 {
+        5_000
+    }
+    pub fn http_keepalive_idle_ms() -> u64 {
+        60_000
+    }
+    pub fn max_connections_per_ip() -> usize {
+        256
     }
     pub fn rate_limit_mutations() -> RateQuota {
         RateQuota::new(120, MINUTE)

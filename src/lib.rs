@@ -5,7 +5,8 @@
 //! Layers, each using only the ones below it:
 //!
 //! - [`startup`]: builds and runs the [`startup::Application`]
-//! - [`http`]: the axum router, GraphQL over HTTP, the graphql-ws protocol
+//! - [`http`]: the axum router, GraphQL over HTTP, the graphql-ws protocol, and
+//!   the accept loop that admits and times connections
 //! - [`graphql`]: the schema (per-domain roots), guards, DataLoaders
 //! - [`services`]: the rules of each domain and what gets broadcast
 //! - [`limits`]: call rates and socket counts per caller (abuse resistance)

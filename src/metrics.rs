@@ -20,6 +20,8 @@
 //! | `chat_redis_publish_dropped_total` | counter | `reason` (`queue_full`/`unsent`) | events never sent to Redis (their topics get a gap) |
 //! | `chat_redis_link_up` | gauge | | 1 while this instance is linked to Redis |
 //! | `chat_rate_limited_total` | counter | `bucket` | calls refused by rate limiting (the rate limiter's buckets, and `socket_operations` for one operation too many on a socket) |
+//! | `chat_http_connections` | gauge | | open client connections (HTTP and upgraded WebSockets) |
+//! | `chat_connections_refused_total` | counter | `reason` (`per_ip`/`capacity`) | connections closed at once, or (in the health reserve) requests answered 503 |
 //!
 //! Labels only ever hold values from a fixed set (schema field names, error
 //! codes, driver command names), never client input, so the number of series
@@ -50,6 +52,8 @@ pub const REDIS_PUBLISH_DROPPED: &str = "chat_redis_publish_dropped_total";
 pub const REDIS_LINK_UP: &str = "chat_redis_link_up";
 /// Incremented by the rate limiter for every refused call.
 pub const RATE_LIMITED: &str = "chat_rate_limited_total";
+pub const HTTP_CONNECTIONS: &str = "chat_http_connections";
+pub const CONNECTIONS_REFUSED: &str = "chat_connections_refused_total";
 
 /// Every series name above (the dashboard in `ops/` is checked against it).
 pub const NAMES: &[&str] = &[
@@ -68,6 +72,8 @@ pub const NAMES: &[&str] = &[
     REDIS_PUBLISH_DROPPED,
     REDIS_LINK_UP,
     RATE_LIMITED,
+    HTTP_CONNECTIONS,
+    CONNECTIONS_REFUSED,
 ];
 
 /// Latency buckets in seconds: from a cached read to a request that timed out.
@@ -155,8 +161,13 @@ fn describe() {
     describe_counter!(REDIS_PUBLISH_DROPPED, "Events never sent to Redis");
     describe_gauge!(REDIS_LINK_UP, "1 while this instance is linked to Redis");
     describe_counter!(RATE_LIMITED, "Calls refused by rate limiting, by bucket");
+    describe_gauge!(HTTP_CONNECTIONS, "Open client connections");
+    describe_counter!(
+        CONNECTIONS_REFUSED,
+        "Connections refused by the per-address cap or the capacity budget"
+    );
     counter!(SLOW_CONSUMERS_DROPPED).absolute(0);
-    for name in [WS_CONNECTIONS, SUBSCRIPTIONS_ACTIVE] {
+    for name in [WS_CONNECTIONS, SUBSCRIPTIONS_ACTIVE, HTTP_CONNECTIONS] {
         gauge!(name).increment(0.0);
     }
 }
@@ -238,4 +249,9 @@ pub fn redis_link(up: bool) {
 /// One call refused by the limit named `bucket`.
 pub fn rate_limited(bucket: &'static str) {
     counter!(RATE_LIMITED, "bucket" => bucket).increment(1);
+}
+
+/// One connection refused (`per_ip` or `capacity`).
+pub fn connection_refused(reason: &'static str) {
+    counter!(CONNECTIONS_REFUSED, "reason" => reason).increment(1);
 }

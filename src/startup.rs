@@ -3,7 +3,6 @@
 //! [`Application::build`], so tests exercise exactly what production runs.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use crate::config::Settings;
 use crate::events::{EventBus, LocalBus, RedisBus, RedisOptions};
 use crate::graphql::shared_events::SharedEvents;
 use crate::graphql::{QueryLimits, build_schema};
+use crate::http::serve::{self, Admission, Budget, Timeouts};
 use crate::http::{AppState, router, ws::WsShared};
 use crate::limits::LocalSlots;
 use crate::services::Services;
@@ -35,6 +35,8 @@ pub struct Application {
     state: AppState,
     shutdown: CancellationToken,
     drain: Duration,
+    admission: Admission,
+    timeouts: Timeouts,
 }
 
 impl Application {
@@ -73,6 +75,19 @@ impl Application {
             .with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
         let drain = settings.shutdown_drain();
+        let budget =
+            Budget::from_open_file_limit(settings.mongodb_pool_size, settings.max_connections);
+        tracing::info!(
+            open_files = budget.open_files,
+            max_connections = budget.connections,
+            max_connections_per_ip = settings.max_connections_per_ip,
+            "connection budget"
+        );
+        let admission = Admission::new(settings.max_connections_per_ip, budget.connections);
+        let timeouts = Timeouts {
+            header_read: Duration::from_millis(settings.http_header_read_timeout_ms),
+            keepalive_idle: Duration::from_millis(settings.http_keepalive_idle_ms),
+        };
         let state = AppState {
             schema,
             services,
@@ -86,6 +101,8 @@ impl Application {
             state,
             shutdown,
             drain,
+            admission,
+            timeouts,
         })
     }
 
@@ -98,7 +115,8 @@ impl Application {
         &self.state.services
     }
 
-    /// Serves until `signal` resolves, then shuts down gracefully: stops
+    /// Serves until `signal` resolves (see [`serve`] for what connections are
+    /// admitted and how they are timed), then shuts down gracefully: stops
     /// accepting (the listener is closed), closes every WebSocket with 1001
     /// once its running queries and mutations have answered, lets in-flight
     /// HTTP requests finish, and gives up when the drain timeout, counted
@@ -116,12 +134,16 @@ impl Application {
         let sweep = self.state.services.rate_limits.clone();
         tokio::spawn(sweep.sweep_until(RATE_LIMIT_SWEEP, self.shutdown.clone()));
         let sockets = self.state.sockets.clone();
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(self.listener, app)
-            .with_graceful_shutdown(self.shutdown.clone().cancelled_owned());
-        // Ends only after the signal (or on a serving error).
+        let server = serve::serve(
+            self.listener,
+            router(self.state),
+            self.admission,
+            self.timeouts,
+            self.shutdown.clone(),
+        );
+        // Ends only after the signal.
         let serve_and_drain = async move {
-            server.await.context("serving HTTP")?;
+            server.await;
             sockets.close();
             sockets.wait().await;
             anyhow::Ok(())

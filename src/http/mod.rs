@@ -1,9 +1,11 @@
 //! The HTTP surface: `/graphql` (POST, GET, and the WebSocket upgrade),
-//! `/playground`, `/health`, `/ready` and `/metrics`.
+//! `/playground`, `/health`, `/ready` and `/metrics`; [`serve`] accepts and
+//! times the connections they are served on.
 
 pub mod graphql;
 pub mod health;
 pub mod playground;
+pub mod serve;
 pub mod ws;
 
 use std::convert::Infallible;

@@ -8,6 +8,7 @@ mod accounts;
 mod chats;
 mod cluster;
 mod cluster_typing;
+mod connections;
 mod graphql_ws;
 mod health;
 mod http;

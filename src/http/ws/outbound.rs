@@ -116,7 +116,8 @@ pub async fn write_frames(
             }
             text = frames.next() => {
                 // A client that stops reading blocks this send; the close
-                // request still wins and the socket is dropped.
+                // request still wins. The interrupted frame stays buffered
+                // in the sink and is finished before the close frame.
                 tokio::select! {
                     biased;
                     reason = &mut close => {
@@ -130,13 +131,23 @@ pub async fn write_frames(
 }
 
 /// Ends the socket. On shutdown (1001) the frames already queued go first:
-/// they hold the results of the operations the socket let finish.
+/// they hold the results of the operations the socket let finish. On any
+/// other close they are dropped unsent (for a slow consumer they are the
+/// backlog it could not take).
+///
+/// The close frame always follows whole frames: a frame whose write was
+/// interrupted by the close request stays buffered in the sink and is
+/// finished first, so a client that reads again within
+/// [`CLOSE_WRITE_TIMEOUT`] gets every frame intact and then the close code
+/// (1013 for a slow consumer) rather than a cut-off frame.
 async fn close_socket(
     sink: &mut SplitSink<WebSocket, Message>,
     frames: &Outbound,
     reason: Option<CloseReason>,
 ) {
-    if matches!(reason, Some(CloseReason::GoingAway)) {
+    if !matches!(reason, Some(CloseReason::GoingAway)) {
+        frames.frames().clear();
+    } else {
         let flushed = async {
             while let Some(text) = frames.pop() {
                 if sink.send(Message::Text(text.into())).await.is_err() {
