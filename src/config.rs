@@ -239,7 +239,8 @@ pub struct Settings {
     #[serde(default = "defaults::rate_limit_sign_in")]
     pub rate_limit_sign_in: RateQuota,
     /// `RATE_LIMIT_SIGN_IN_PER_LOGIN`: `signIn` attempts per account (or
-    /// unknown login), wherever they come from: against password guessing.
+    /// unknown login) and network (an IPv4 address or IPv6 /64): against
+    /// password guessing from one place, without locking out the others.
     #[serde(default = "defaults::rate_limit_sign_in_per_login")]
     pub rate_limit_sign_in_per_login: RateQuota,
     /// `RATE_LIMIT_SIGN_UP`: `signUp` calls per user or client address.
@@ -269,6 +270,13 @@ pub struct Settings {
     /// reconnect to Redis (the pause starts at 100 ms and doubles).
     #[serde(default = "defaults::redis_reconnect_max_ms")]
     pub redis_reconnect_max_ms: u64,
+    /// `RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT`: `signIn` attempts per
+    /// account from networks it has not signed in from lately, and wrong
+    /// passwords from those it has. Once spent, only networks known for the
+    /// account may sign in to it, so guessing from many addresses stays
+    /// slow while the owner is not locked out.
+    #[serde(default = "defaults::rate_limit_sign_in_failures_per_account")]
+    pub rate_limit_sign_in_failures_per_account: RateQuota,
 }
 
 /// Why the settings could not be used.
@@ -593,5 +601,8 @@ mod defaults {
     }
     pub fn redis_reconnect_max_ms() -> u64 {
         5_000
+    }
+    pub fn rate_limit_sign_in_failures_per_account() -> RateQuota {
+        RateQuota::new(50, HOUR)
     }
 }

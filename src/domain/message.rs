@@ -1,7 +1,5 @@
 //! The rules for what a client may put in a message.
 
-use unicode_segmentation::UnicodeSegmentation;
-
 use super::{IMAGE_URL_MAX, MESSAGE_TEXT_MAX, Media, MessageKind, text};
 use crate::error::{AppError, AppResult};
 
@@ -166,8 +164,17 @@ pub fn parse_client_message_id(raw: &str) -> AppResult<String> {
     }
 }
 
-/// One emoji (a single grapheme cluster that is not plain text) or a
-/// `:shortcode:` of at most 32 bytes.
+/// One emoji or a `:shortcode:` of at most 32 bytes (a custom emoji's
+/// name).
+///
+/// An emoji is one entry of Unicode's emoji list (`emoji-test.txt`, through
+/// the `emojis` crate): skin tones, flags, keycaps and ZWJ sequences
+/// included. Anything else is refused: letters and symbols such as `§`,
+/// invisible format characters (U+202E, zero-width space or joiner, BOM), a
+/// lone combining mark, an emoji with marks piled on. An unqualified or
+/// minimally-qualified form ("❤" without VS16) is stored as the
+/// fully-qualified one ("❤️"): both look the same, so they must be one
+/// reaction, not two.
 pub fn parse_emoji(raw: &str) -> AppResult<String> {
     let invalid = || {
         AppError::bad_input(
@@ -187,18 +194,9 @@ pub fn parse_emoji(raw: &str) -> AppResult<String> {
             Err(invalid())
         };
     }
-    let mut graphemes = raw.graphemes(true);
-    let (Some(only), None) = (graphemes.next(), graphemes.next()) else {
-        return Err(invalid());
-    };
-    // Letters, digits, punctuation and spaces are text, not emoji.
-    let first = only.chars().next().ok_or_else(invalid)?;
-    let textual =
-        first.is_alphanumeric() || first.is_whitespace() || first.is_control() || first.is_ascii();
-    if textual || only.len() > SHORTCODE_MAX_BYTES {
-        return Err(invalid());
-    }
-    Ok(only.to_owned())
+    emojis::get(raw)
+        .map(|emoji| emoji.as_str().to_owned())
+        .ok_or_else(invalid)
 }
 
 #[cfg(test)]
@@ -207,13 +205,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn emoji__one_grapheme_or_a_shortcode() {
-        for ok in ["👍", "❤️", "👨‍👩‍👧", "🇫🇷", ":thumbs_up:", ":+1:"] {
-            assert!(parse_emoji(ok).is_ok(), "{ok}");
+    fn emoji__accepts_unicode_emoji_and_shortcodes() {
+        for ok in [
+            "👍",
+            "👍🏽",
+            "👨\u{200d}👩\u{200d}👧",
+            "🇫🇷",
+            "❤\u{fe0f}",
+            "1\u{fe0f}\u{20e3}",
+            ":party_parrot:",
+            ":thumbs_up:",
+            ":+1:",
+        ] {
+            assert_eq!(parse_emoji(ok).ok().as_deref(), Some(ok), "{ok:?}");
         }
+    }
+
+    #[test]
+    fn emoji__unqualified_forms_are_stored_fully_qualified() {
+        for (unqualified, qualified) in [
+            ("\u{2764}", "\u{2764}\u{fe0f}"),
+            ("1\u{20e3}", "1\u{fe0f}\u{20e3}"),
+            ("\u{263a}", "\u{263a}\u{fe0f}"),
+        ] {
+            assert_eq!(
+                parse_emoji(unqualified).ok().as_deref(),
+                Some(qualified),
+                "{unqualified:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn emoji__refuses_format_characters_marks_symbols_and_text() {
+        let piled_up = format!("👍{}", "\u{301}".repeat(7));
         for bad in [
+            "\u{202e}",
+            "\u{200b}",
+            "\u{200d}",
+            "\u{feff}",
+            "\u{301}",
+            "§",
+            "¿",
+            piled_up.as_str(),
+            "👍\u{200b}",
+            "\u{202e}👍",
+            "🏽",
             "",
             "a",
+            "é",
+            "1",
+            "#",
+            " ",
             "👍👍",
             "ok",
             ":",
@@ -221,10 +264,12 @@ mod tests {
             ":Upper:",
             ":has space:",
             &format!(":{}:", "a".repeat(31)),
-            " ",
-            "1",
         ] {
-            assert!(parse_emoji(bad).is_err(), "{bad:?}");
+            let err = parse_emoji(bad).expect_err(bad);
+            assert!(
+                matches!(&err, AppError::BadInput { field, .. } if *field == "emoji"),
+                "{bad:?}: {err:?}"
+            );
         }
     }
 

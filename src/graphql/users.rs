@@ -15,6 +15,7 @@ use crate::auth::Viewer;
 use crate::domain::{User, UserId};
 use crate::error::AppError;
 use crate::events::{Event, PresenceStatus, Topic};
+use crate::limits::ClientIp;
 use crate::services::users::{ProfileUpdate, Session, SignUp};
 
 /// One user through the request's DataLoader (batched with its siblings).
@@ -312,15 +313,19 @@ impl UserMutation {
         ctx: &Context<'_>,
         input: SignUpInput,
     ) -> async_graphql::Result<AuthPayload> {
+        let ip = ctx.data_opt::<ClientIp>().copied().unwrap_or_default();
         let session = ctx
             .services()?
             .accounts
-            .sign_up(SignUp {
-                email: input.email,
-                handle: input.handle,
-                name: input.name,
-                password: input.password,
-            })
+            .sign_up(
+                SignUp {
+                    email: input.email,
+                    handle: input.handle,
+                    name: input.name,
+                    password: input.password,
+                },
+                ip,
+            )
             .await?;
         Ok(session.into())
     }
@@ -352,17 +357,22 @@ impl UserMutation {
         Ok(UserObject::owned(user))
     }
 
-    /// Signs in with email or handle. Any failure is the same
-    /// `UNAUTHENTICATED` error, whether the login exists or not.
+    /// Signs in with email or handle. A wrong password is the same
+    /// `UNAUTHENTICATED` error whether the login exists or not. Too many
+    /// attempts at one account from one network, or from networks it has not
+    /// signed in from lately, get `RATE_LIMITED` with `retryAfterMs`;
+    /// networks the account signed in from lately are not locked out by
+    /// guesses from elsewhere.
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
         input: SignInInput,
     ) -> async_graphql::Result<AuthPayload> {
+        let ip = ctx.data_opt::<ClientIp>().copied().unwrap_or_default();
         let session = ctx
             .services()?
             .accounts
-            .sign_in(&input.login, &input.password)
+            .sign_in(&input.login, &input.password, ip)
             .await?;
         Ok(session.into())
     }

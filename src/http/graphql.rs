@@ -7,11 +7,19 @@
 //! Responses are `application/graphql-response+json` when the client accepts
 //! it (then a request that fails before execution is 400), otherwise
 //! `application/json` with 200, as the spec requires for legacy clients.
+//! A request that fails before execution (bad body, parse, validation or
+//! query-limit errors) is answered without a `data` entry in both media
+//! types: the GraphQL spec leaves `data` out when nothing was executed, and
+//! `application/graphql-response+json` with 4xx must not carry it. Once
+//! execution began, `data` is always there (`null` when a non-null root
+//! field failed).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
+use async_graphql::{ServerError, Value};
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Request, State};
@@ -123,7 +131,30 @@ async fn execute(
         } else {
             StatusCode::BAD_REQUEST
         };
-    json_response(status, media, &response)
+    json_response(status, media, &ResponseBody::of(&response))
+}
+
+/// A GraphQL response as sent: `async_graphql::Response` always writes
+/// `data`, even for a request that never reached execution.
+#[derive(serde::Serialize)]
+struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, Value>,
+}
+
+impl<'a> ResponseBody<'a> {
+    fn of(response: &'a async_graphql::Response) -> Self {
+        let executed = !failed_before_execution(response);
+        Self {
+            data: executed.then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
+        }
+    }
 }
 
 /// The caller named by the `Authorization` header. A refused token does not
@@ -249,5 +280,5 @@ fn error_response(status: StatusCode, media: ResponseMedia, error: AppError) -> 
     let error: async_graphql::Error = error.into();
     let response =
         async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]);
-    json_response(status, media, &response)
+    json_response(status, media, &ResponseBody::of(&response))
 }

@@ -24,8 +24,13 @@ pub enum Bucket {
     /// Any mutation without a bucket of its own.
     Mutations,
     SignIn,
-    /// Sign-in attempts per account, against password guessing.
+    /// Sign-in attempts per account (or unknown login) and network, against
+    /// password guessing from one place.
     SignInPerLogin,
+    /// Sign-in attempts per account from networks it is not known at, and
+    /// failures from known ones: against guessing spread over many places
+    /// (see [`crate::services::sign_in_guard`]).
+    SignInFailures,
     SignUp,
     FriendRequests,
     Messages,
@@ -33,10 +38,11 @@ pub enum Bucket {
 }
 
 impl Bucket {
-    const ALL: [Bucket; 7] = [
+    const ALL: [Bucket; 8] = [
         Bucket::Mutations,
         Bucket::SignIn,
         Bucket::SignInPerLogin,
+        Bucket::SignInFailures,
         Bucket::SignUp,
         Bucket::FriendRequests,
         Bucket::Messages,
@@ -62,6 +68,7 @@ impl Bucket {
             Bucket::Mutations => "mutations",
             Bucket::SignIn => "sign_in",
             Bucket::SignInPerLogin => "sign_in_per_login",
+            Bucket::SignInFailures => "sign_in_failures_per_account",
             Bucket::SignUp => "sign_up",
             Bucket::FriendRequests => "friend_requests",
             Bucket::Messages => "messages",
@@ -74,6 +81,7 @@ impl Bucket {
             Bucket::Mutations => settings.rate_limit_mutations,
             Bucket::SignIn => settings.rate_limit_sign_in,
             Bucket::SignInPerLogin => settings.rate_limit_sign_in_per_login,
+            Bucket::SignInFailures => settings.rate_limit_sign_in_failures_per_account,
             Bucket::SignUp => settings.rate_limit_sign_up,
             Bucket::FriendRequests => settings.rate_limit_friend_requests,
             Bucket::Messages => settings.rate_limit_messages,
@@ -91,6 +99,10 @@ pub enum RateKey {
     /// A sign-in login no account matches (lower-cased), so guessing at
     /// unknown logins is limited like guessing at real ones.
     Login(String),
+    /// Sign-in attempts at an account from one network.
+    UserFrom(UserId, Option<IpAddr>),
+    /// Sign-in attempts at an unknown login from one network.
+    LoginFrom(String, Option<IpAddr>),
 }
 
 impl RateKey {
@@ -99,6 +111,16 @@ impl RateKey {
         match user {
             Some(user) => RateKey::User(user),
             None => RateKey::Ip(ip.0),
+        }
+    }
+
+    /// An account's (or unknown login's) key narrowed to attempts from one
+    /// network; other keys are returned as they are.
+    pub fn at_network(self, network: Option<IpAddr>) -> Self {
+        match self {
+            RateKey::User(user) => RateKey::UserFrom(user, network),
+            RateKey::Login(login) => RateKey::LoginFrom(login, network),
+            other => other,
         }
     }
 }

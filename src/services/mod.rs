@@ -14,6 +14,7 @@ pub mod messages;
 pub mod notifications;
 pub mod presence;
 pub mod presence_redis;
+pub mod sign_in_guard;
 pub mod timeline;
 pub mod typing;
 pub mod typing_redis;
@@ -174,7 +175,11 @@ impl Services {
                 audience.clone(),
                 tokens,
                 hasher,
-                rate_limits.clone(),
+                sign_in_guard::SignInGuard::new(
+                    db.clone(),
+                    rate_limits.clone(),
+                    settings.jwt_secret_bytes(),
+                ),
             ),
             friends: FriendService::new(
                 db.clone(),

@@ -11,12 +11,13 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, EventBus, Topic};
-use crate::limits::{Bucket, RateKey, RateLimits};
+use crate::limits::ClientIp;
 use crate::storage::users::{NewUser, ProfileChanges};
 use crate::storage::{Database, Page, PageRequest};
 
 use super::audience::Audience;
 use super::known_accounts::KnownAccounts;
+use super::sign_in_guard::{SignInGuard, Target};
 
 /// The longest search prefix accepted (a handle or name is never longer).
 const SEARCH_MAX: usize = 80;
@@ -55,7 +56,7 @@ pub struct AccountService {
     audience: Audience,
     tokens: TokenService,
     hasher: PasswordHasher,
-    rate_limits: Arc<RateLimits>,
+    guard: SignInGuard,
     known: Arc<KnownAccounts>,
 }
 
@@ -66,7 +67,7 @@ impl AccountService {
         audience: Audience,
         tokens: TokenService,
         hasher: PasswordHasher,
-        rate_limits: Arc<RateLimits>,
+        guard: SignInGuard,
     ) -> Self {
         Self {
             db,
@@ -74,16 +75,17 @@ impl AccountService {
             audience,
             tokens,
             hasher,
-            rate_limits,
+            guard,
             known: Arc::default(),
         }
     }
 
     /// Creates an account. Every field is checked before anything is stored;
     /// uniqueness is left to the unique indexes, so two racing sign-ups with
-    /// one email cannot both succeed.
+    /// one email cannot both succeed. The network it came from becomes known
+    /// for the account (see [`super::sign_in_guard`]).
     #[tracing::instrument(skip_all)]
-    pub async fn sign_up(&self, input: SignUp) -> AppResult<Session> {
+    pub async fn sign_up(&self, input: SignUp, ip: ClientIp) -> AppResult<Session> {
         let email = Email::parse(&input.email)?;
         let handle = Handle::parse(&input.handle)?;
         let name = DisplayName::parse(&input.name)?;
@@ -100,6 +102,7 @@ impl AccountService {
             })
             .await?;
         tracing::info!(user_id = %user.id, "account created");
+        self.guard.signed_up(user.id, ip).await;
         let token = self.tokens.issue(user.id)?;
         Ok(Session { token, user })
     }
@@ -107,11 +110,10 @@ impl AccountService {
     /// Signs in with an email or handle. An unknown login and a wrong password
     /// fail alike, in the same time (a dummy hash is verified for unknown ones).
     ///
-    /// Attempts are limited per account, whichever login names it (and per
-    /// unknown login, so both look the same), wherever they come from:
-    /// password guessing spread over many addresses still hits the limit.
+    /// Attempts are limited per account and network, and per account from
+    /// unknown networks, by [`SignInGuard`]; unknown logins alike.
     #[tracing::instrument(skip_all)]
-    pub async fn sign_in(&self, login: &str, password: &str) -> AppResult<Session> {
+    pub async fn sign_in(&self, login: &str, password: &str, ip: ClientIp) -> AppResult<Session> {
         let unauthenticated = || AppError::Unauthenticated(BAD_CREDENTIALS.into());
         let well_formed = !login.trim().is_empty() && login.len() <= LOGIN_MAX;
         let found = if well_formed {
@@ -119,15 +121,16 @@ impl AccountService {
         } else {
             None
         };
-        let attempt = match &found {
-            Some((user, _)) => Some(RateKey::User(user.id)),
-            None if well_formed => Some(RateKey::Login(login.trim().to_lowercase())),
+        let target = match &found {
+            Some((user, _)) => Some(Target::Account(user.id)),
+            None if well_formed => Some(Target::UnknownLogin(login.trim().to_lowercase())),
             // A login that cannot exist cannot be guessed at.
             None => None,
         };
-        if let Some(key) = attempt {
-            self.rate_limits.check(Bucket::SignInPerLogin, &key)?;
-        }
+        let attempt = match target {
+            Some(target) => Some(self.guard.admit(target, ip).await?),
+            None => None,
+        };
         // Over-long passwords are never stored, so they cannot match; checking
         // them is skipped to keep hashing cost bounded, not to save time.
         let password = if password.len() <= PASSWORD_MAX {
@@ -140,8 +143,12 @@ impl AccountService {
             None => (None, None),
         };
         let matched = self.hasher.verify(password.to_owned(), hash).await?;
+        let succeeded = matched && user.is_some();
+        if let Some(attempt) = attempt {
+            self.guard.settle(attempt, succeeded).await;
+        }
         match user {
-            Some(user) if matched => {
+            Some(user) if succeeded => {
                 let token = self.tokens.issue(user.id)?;
                 Ok(Session { token, user })
             }

@@ -1,7 +1,14 @@
-//! The `users` collection: accounts and profiles.
+//! The `users` collection: accounts and profiles; and `signInAddresses`,
+//! the networks each account signed in from lately.
 //!
 //! Handles are unique regardless of case through a lower-cased copy
 //! (`handleKey`) under a unique index; emails are stored lower-cased.
+//!
+//! A `signInAddresses` document is only an opaque fingerprint (`_id`, a
+//! keyed hash of account and network made by the service: no address is
+//! stored) and the time of the last success there (`at`), removed by a TTL
+//! index after [`KNOWN_ADDRESS_DAYS`]. In MongoDB rather than in memory so
+//! that every instance knows it and a restart forgets nothing.
 
 use bson::oid::ObjectId;
 use bson::{Document, doc};
@@ -17,6 +24,10 @@ use crate::error::{AppError, AppResult};
 
 const EMAIL_INDEX: &str = "email_unique";
 const HANDLE_INDEX: &str = "handle_key_unique";
+/// How long a network an account signed in from stays known for it.
+pub const KNOWN_ADDRESS_DAYS: u64 = 30;
+const KNOWN_ADDRESS_FOR: std::time::Duration =
+    std::time::Duration::from_secs(KNOWN_ADDRESS_DAYS * 24 * 60 * 60);
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,12 +73,14 @@ pub struct NewUser<'a> {
 #[derive(Clone)]
 pub struct UserStore {
     users: Collection<UserDoc>,
+    sign_in_addresses: Collection<Document>,
 }
 
 impl UserStore {
     pub(super) fn new(db: &mongodb::Database) -> Self {
         Self {
             users: db.collection("users"),
+            sign_in_addresses: db.collection("signInAddresses"),
         }
     }
 
@@ -90,6 +103,45 @@ impl UserStore {
                     .build(),
                 IndexModel::builder().keys(doc! { "nameKey": 1 }).build(),
             ])
+            .await?;
+        self.sign_in_addresses
+            .create_index(
+                IndexModel::builder()
+                    .keys(doc! { "at": 1 })
+                    .options(
+                        IndexOptions::builder()
+                            .expire_after(KNOWN_ADDRESS_FOR)
+                            .name("sign_in_addresses_ttl".to_owned())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// True when `fingerprint` (an account and a network) had a successful
+    /// sign-in within [`KNOWN_ADDRESS_DAYS`]. The TTL monitor removes
+    /// expired entries only now and then, hence the time in the filter.
+    pub async fn is_known_address(&self, fingerprint: &str) -> AppResult<bool> {
+        let since =
+            bson::DateTime::from_system_time(std::time::SystemTime::now() - KNOWN_ADDRESS_FOR);
+        let found = self
+            .sign_in_addresses
+            .find_one(doc! { "_id": fingerprint, "at": { "$gt": since } })
+            .projection(doc! { "_id": 1 })
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Records a successful sign-in (or sign-up) at `fingerprint`, as of now.
+    pub async fn remember_address(&self, fingerprint: &str) -> AppResult<()> {
+        self.sign_in_addresses
+            .update_one(
+                doc! { "_id": fingerprint },
+                doc! { "$set": { "at": bson::DateTime::now() } },
+            )
+            .upsert(true)
             .await?;
         Ok(())
     }

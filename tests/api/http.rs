@@ -138,6 +138,40 @@ async fn validation_errors__are_400_with_graphql_response_json_and_200_with_json
 }
 
 #[tokio::test]
+async fn request_errors__have_no_data_entry_in_either_media_type() {
+    let app = TestApp::spawn().await;
+    for accept in [GRAPHQL_RESPONSE, "application/json"] {
+        for (what, body) in [
+            ("parse failure", json!({ "query": "{ me { " }).to_string()),
+            (
+                "validation failure",
+                json!({ "query": "{ noSuchField }" }).to_string(),
+            ),
+            ("not a request", r#"{"qeury": "{ __typename }"}"#.to_owned()),
+        ] {
+            let response = app
+                .http
+                .post(url(&app))
+                .header(CONTENT_TYPE, "application/json")
+                .header(ACCEPT, accept)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                "{accept} {what}: {body}"
+            );
+            assert!(
+                body.get("data").is_none(),
+                "{accept} {what}: no data entry: {body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn field_errors__are_200_even_with_graphql_response_json() {
     let app = TestApp::spawn().await;
     let response = app
@@ -151,6 +185,7 @@ async fn field_errors__are_200_even_with_graphql_response_json() {
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert!(body.get("data").is_some(), "execution began: {body}");
 }
 
 #[tokio::test]

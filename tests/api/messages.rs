@@ -548,6 +548,68 @@ async fn reactions__one_per_emoji_per_user__idempotent__with_counts_broadcast() 
 }
 
 #[tokio::test]
+async fn add_reaction__not_an_emoji__is_bad_input_on_emoji_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (ada, bob, _, chat) = setup(&app).await;
+    let sent = app.say(&ada, &chat, "react to me").await;
+    let react = |emoji: &str| json!({ "input": { "messageId": sent["id"], "emoji": emoji } });
+    app.gql_ok(Some(&ada.token), REACT, react("👍")).await;
+    let mut ada_stream = follow(&app, &ada, &chat, None).await;
+    let piled_up = format!("👍{}", "\u{301}".repeat(7));
+    for bad in [
+        "\u{202e}",
+        "\u{200b}",
+        "\u{200d}",
+        "\u{feff}",
+        "\u{301}",
+        "§",
+        "¿",
+        piled_up.as_str(),
+    ] {
+        let body = app.gql(Some(&bob.token), REACT, react(bad)).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{bad:?}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], "emoji", "{body}");
+    }
+    let reactions = "query($chat: ID!) { messages(chatId: $chat, last: 1) { edges { node { reactions { emoji count } } } } }";
+    let data = app
+        .gql_ok(Some(&bob.token), reactions, json!({ "chat": chat }))
+        .await;
+    assert_eq!(
+        data["messages"]["edges"][0]["node"]["reactions"],
+        json!([{ "emoji": "👍", "count": 1 }])
+    );
+    app.say(&bob, &chat, "marker").await;
+    assert_eq!(
+        next_event(&mut ada_stream).await["message"]["text"],
+        "marker",
+        "no reaction event before the marker"
+    );
+}
+
+#[tokio::test]
+async fn add_reaction__unqualified_and_qualified_forms__are_one_reaction() {
+    let app = TestApp::spawn().await;
+    let (ada, bob, _, chat) = setup(&app).await;
+    let sent = app.say(&ada, &chat, "love it").await;
+    let react = |emoji: &str| json!({ "input": { "messageId": sent["id"], "emoji": emoji } });
+    app.gql_ok(Some(&ada.token), REACT, react("\u{2764}")).await;
+    let both = app
+        .gql_ok(Some(&bob.token), REACT, react("\u{2764}\u{fe0f}"))
+        .await;
+    assert_eq!(
+        both["addReaction"]["reactions"],
+        json!([{ "emoji": "\u{2764}\u{fe0f}", "count": 2, "reactedByMe": true }])
+    );
+    let removed = app
+        .gql_ok(Some(&ada.token), UNREACT, react("\u{2764}"))
+        .await;
+    assert_eq!(
+        removed["removeReaction"]["reactions"],
+        json!([{ "emoji": "\u{2764}\u{fe0f}", "count": 1 }])
+    );
+}
+
+#[tokio::test]
 async fn read_receipts__broadcast_derive_read_by_and_keep_unread_exact_across_devices() {
     let app = TestApp::spawn().await;
     let (ada, bob, _, chat) = setup(&app).await;

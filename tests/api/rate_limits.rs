@@ -1,12 +1,15 @@
 //! Rate limits on mutations, per user (per client address before sign-in),
 //! over HTTP and WebSocket: `RATE_LIMITED` with `retryAfterMs`, and a
-//! refused call changes nothing.
+//! refused call changes nothing. Sign-in attempts per account, from one
+//! address and from many, without locking the owner out.
+
+use std::net::IpAddr;
 
 use chat_server::config::RateQuota;
 use chat_server::domain::Handle;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{TestApp, TestUser, error_code};
 
 const SIGN_IN: &str =
     "mutation($input: SignInInput!) { signIn(input: $input) { token user { id } } }";
@@ -49,28 +52,109 @@ async fn rate_limit__sign_in_flood__is_rate_limited_with_retry_after() {
     assert!(body["data"].is_null(), "{body}");
 }
 
+/// Signs in over HTTP from `ip`, a loopback address: Linux delivers all of
+/// 127.0.0.0/8 to the loopback interface, so the server sees each address
+/// as a different client.
+async fn sign_in_from(app: &TestApp, ip: [u8; 4], login: &str, password: &str) -> Value {
+    let client = reqwest::Client::builder()
+        .local_address(IpAddr::from(ip))
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": SIGN_IN, "variables": credentials(login, password) }))
+        .send()
+        .await
+        .expect("the request is sent");
+    response.json().await.expect("a JSON body")
+}
+
+fn signed_in_as(body: &Value, user: &TestUser) {
+    assert_eq!(
+        body["data"]["signIn"]["user"]["id"],
+        user.id.as_str(),
+        "{body}"
+    );
+}
+
 #[tokio::test]
-async fn rate_limit__sign_in_attempts_per_account__stop_guessing_but_not_other_accounts() {
+async fn rate_limit__sign_in_attempts_per_account_and_address__stop_the_guesser_not_the_owner() {
     let app = TestApp::spawn_with(|s| s.rate_limit_sign_in_per_login = quota("2/1h")).await;
     let ada = app.sign_up("ada").await;
     let bob = app.sign_up("bob").await;
+    let guesser = [127, 0, 0, 10];
     for login in ["ada", "ADA@example.com"] {
-        let body = app.gql(None, SIGN_IN, credentials(login, "guess")).await;
-        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+        let body = sign_in_from(&app, guesser, login, "guess").await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
     }
-    // Ada's account is closed to attempts under any of its logins, from
-    // anyone, even with the right password…
-    for (caller, login) in [(None, "ada"), (Some(bob.token.as_str()), "ada@example.com")] {
-        let body = app
-            .gql(caller, SIGN_IN, credentials(login, &ada.password))
-            .await;
+    // Ada's account is closed to the guesser's address under any of its
+    // logins, even with the right password…
+    for login in ["ada", "ada@example.com"] {
+        let body = sign_in_from(&app, guesser, login, &ada.password).await;
         retry_after_ms(&body, 30 * 60 * 1000);
+        assert!(body["data"].is_null(), "{body}");
     }
-    // …while Bob signs in as usual.
-    let data = app
-        .gql_ok(None, SIGN_IN, credentials("bob", &bob.password))
-        .await;
-    assert_eq!(data["signIn"]["user"]["id"], bob.id.as_str());
+    // …but not to Ada elsewhere, and the guesser may still sign in to
+    // other accounts.
+    signed_in_as(
+        &sign_in_from(&app, [127, 0, 0, 11], "ada", &ada.password).await,
+        &ada,
+    );
+    signed_in_as(
+        &sign_in_from(&app, guesser, "bob", &bob.password).await,
+        &bob,
+    );
+    // An unknown login is limited the same way.
+    for _ in 0..2 {
+        let body = sign_in_from(&app, guesser, "nobody", "guess").await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
+    }
+    retry_after_ms(
+        &sign_in_from(&app, guesser, "nobody", "guess").await,
+        30 * 60 * 1000,
+    );
+    let body = sign_in_from(&app, [127, 0, 0, 11], "nobody", "guess").await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
+}
+
+#[tokio::test]
+async fn rate_limit__guesses_from_many_addresses__leave_the_owners_known_addresses_open() {
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limit_sign_in_per_login = quota("10/15m");
+        s.rate_limit_sign_in_failures_per_account = quota("10/1h");
+    })
+    .await;
+    // Ada signed up from 127.0.0.1 and signs in from home, 127.0.0.2: a
+    // first sign-in there, which draws one attempt from the account's ten.
+    let ada = app.sign_up("ada").await;
+    let home = [127, 0, 0, 2];
+    signed_in_as(&sign_in_from(&app, home, "ada", &ada.password).await, &ada);
+    // Nine wrong passwords from nine addresses use up the rest; a login
+    // that does not exist takes ten, with the same answers.
+    for (login, attempts) in [("ada", 9), ("nobody", 10)] {
+        for host in 10..10 + attempts {
+            let body = sign_in_from(&app, [127, 0, 0, host], login, "guess").await;
+            assert_eq!(error_code(&body), "UNAUTHENTICATED", "{login} {body}");
+        }
+    }
+    // The account-wide budget is spent: a new address waits, even with the
+    // right password (one attempt comes back every 6 minutes)…
+    for login in ["ada", "nobody"] {
+        let body = sign_in_from(&app, [127, 0, 0, 30], login, &ada.password).await;
+        retry_after_ms(&body, 6 * 60 * 1000);
+        assert!(body["data"].is_null(), "{body}");
+    }
+    // …while Ada signs in from where she signed in or up before, again and
+    // again, and a typo there is an ordinary wrong password.
+    for _ in 0..3 {
+        signed_in_as(&sign_in_from(&app, home, "ada", &ada.password).await, &ada);
+    }
+    let body = sign_in_from(&app, home, "ada", "typo").await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
+    signed_in_as(
+        &sign_in_from(&app, [127, 0, 0, 1], "ada@example.com", &ada.password).await,
+        &ada,
+    );
 }
 
 #[tokio::test]

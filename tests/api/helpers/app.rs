@@ -39,6 +39,7 @@ pub fn test_settings() -> Settings {
     settings.rate_limit_mutations = generous;
     settings.rate_limit_sign_in = generous;
     settings.rate_limit_sign_in_per_login = generous;
+    settings.rate_limit_sign_in_failures_per_account = generous;
     settings.rate_limit_sign_up = generous;
     settings.rate_limit_friend_requests = generous;
     settings.rate_limit_messages = generous;
