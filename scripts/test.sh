@@ -7,9 +7,10 @@
 # Starts a throwaway secantusd-rs (MongoDB-compatible; temporary data
 # directory, free port) unless MONGODB_URI is set, and a throwaway redis-server
 # (free port, no persistence) unless REDIS_URL is set, exports MONGODB_URI and
-# REDIS_URL, runs the Rust tests and then the playground's npm tests (if it has
-# any). Missing tools are installed on first use. The services are always
-# stopped afterwards; their logs stay in .data/test-logs/.
+# REDIS_URL, runs the Rust tests (the API suite twice: with Redis, as several
+# instances run, and without, as a single instance) and then the playground's
+# npm tests (if it has any). Missing tools are installed on first use. The
+# services are always stopped afterwards; their logs stay in .data/test-logs/.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -52,6 +53,14 @@ run_rust_tests() {
     run_job cargo test --locked "$@"
 }
 
+# The API suite again as a single instance without Redis, the deployment a
+# new user runs first (./scripts/run.sh): the in-process bus, presence,
+# typing and socket counts. Tests that need Redis bring a private one.
+run_rust_tests_without_redis() {
+    log "running: cargo test --locked --test api $* (no REDIS_URL: single instance)"
+    run_job env -u REDIS_URL cargo test --locked --test api "$@"
+}
+
 # Node tests of the browser playground: run only when playground/package.json
 # exists and defines a "test" script.
 run_node_tests() {
@@ -84,6 +93,9 @@ start_test_services
 
 rc=0
 run_rust_tests "$@" || rc=$?
+if ((rc == 0)); then
+    run_rust_tests_without_redis "$@" || rc=$?
+fi
 node_rc=0
 run_node_tests || node_rc=$?
 if ((rc == 0)); then

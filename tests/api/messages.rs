@@ -954,7 +954,7 @@ async fn history__pages_both_ways_and_costs_constant_round_trips() {
 
     let page = |n: usize, receipts: &str| {
         format!(
-            "{{ messages(chatId: \"{chat}\", last: {n}) {{ edges {{ node {{ text sender {{ handle }} replyTo {{ text sender {{ handle }} }} reactions {{ emoji count users {{ handle }} }} {receipts} }} }} }} }}"
+            "{{ messages(chatId: \"{chat}\", last: {n}) {{ edges {{ node {{ text sender {{ handle }} replyTo {{ text sender {{ handle }} }} reactions {{ emoji count users(first: 5) {{ handle }} }} {receipts} }} }} }} }}"
         )
     };
     let count = async |n: usize, receipts: &str| {

@@ -19,7 +19,7 @@ const PAGE: &str = "query Page($chatId: ID!, $first: Int!) { \
     messages(chatId: $chatId, first: $first) { \
     edges { cursor node { id text createdAt sender { id handle name image } \
     replyTo { id text sender { id handle name } } \
-    reactions { emoji count reactedByMe users { id handle } } } } \
+    reactions { emoji count reactedByMe users(first: 2) { id handle } } } } \
     pageInfo { hasNextPage endCursor } } }";
 /// The page size timed.
 const TIMED_PAGE: usize = 50;
