@@ -256,6 +256,10 @@ pub struct Settings {
     /// (generous: the typing feature already throttles them silently).
     #[serde(default = "defaults::rate_limit_typing")]
     pub rate_limit_typing: RateQuota,
+    /// `RATE_LIMIT_CREATE_CHAT`: `createChat` calls per user (each group
+    /// may hold `MAX_GROUP_MEMBERS` people, so making them is not cheap).
+    #[serde(default = "defaults::rate_limit_create_chat")]
+    pub rate_limit_create_chat: RateQuota,
     /// `REDIS_URL`: the Redis (`redis://host:port`) that carries events
     /// between instances. Unset or empty: a single instance with the
     /// in-process bus. May hold a password, hence secret.
@@ -595,6 +599,9 @@ mod defaults {
     }
     pub fn rate_limit_typing() -> RateQuota {
         RateQuota::new(120, MINUTE)
+    }
+    pub fn rate_limit_create_chat() -> RateQuota {
+        RateQuota::new(20, HOUR)
     }
     pub fn redis_publish_queue() -> usize {
         4_096

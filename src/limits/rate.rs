@@ -35,10 +35,11 @@ pub enum Bucket {
     FriendRequests,
     Messages,
     Typing,
+    CreateChat,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 8] = [
+    const ALL: [Bucket; 9] = [
         Bucket::Mutations,
         Bucket::SignIn,
         Bucket::SignInPerLogin,
@@ -47,6 +48,7 @@ impl Bucket {
         Bucket::FriendRequests,
         Bucket::Messages,
         Bucket::Typing,
+        Bucket::CreateChat,
     ];
 
     /// The bucket a mutation root field draws from. A field with a bucket of
@@ -59,6 +61,7 @@ impl Bucket {
             "sendFriendRequest" => Bucket::FriendRequests,
             "sendMessage" => Bucket::Messages,
             "startTyping" | "stopTyping" => Bucket::Typing,
+            "createChat" => Bucket::CreateChat,
             _ => Bucket::Mutations,
         }
     }
@@ -73,6 +76,7 @@ impl Bucket {
             Bucket::FriendRequests => "friend_requests",
             Bucket::Messages => "messages",
             Bucket::Typing => "typing",
+            Bucket::CreateChat => "create_chat",
         }
     }
 
@@ -86,6 +90,7 @@ impl Bucket {
             Bucket::FriendRequests => settings.rate_limit_friend_requests,
             Bucket::Messages => settings.rate_limit_messages,
             Bucket::Typing => settings.rate_limit_typing,
+            Bucket::CreateChat => settings.rate_limit_create_chat,
         }
     }
 }

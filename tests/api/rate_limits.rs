@@ -254,6 +254,33 @@ async fn rate_limit__friend_requests__are_limited_per_user_and_a_refused_one_is_
 }
 
 #[tokio::test]
+async fn rate_limit__create_chat__is_limited_per_user_and_a_refused_one_stores_nothing() {
+    let app = TestApp::spawn_with(|s| s.rate_limit_create_chat = quota("2/1h")).await;
+    let (ada, bob) = (app.sign_up("ada").await, app.sign_up("bob").await);
+    app.group(&ada, &[&bob], "One").await;
+    app.group(&ada, &[&bob], "Two").await;
+    let create = "mutation($input: CreateChatInput!) { createChat(input: $input) { id } }";
+    let input =
+        json!({ "input": { "participantIds": [bob.id], "isGroup": true, "name": "Three" } });
+    let body = app.gql(Some(&ada.token), create, input).await;
+    retry_after_ms(&body, 30 * 60 * 1000);
+    let chats = app
+        .gql_ok(
+            Some(&ada.token),
+            "{ chats(first: 10) { nodes { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        chats["chats"]["nodes"].as_array().unwrap().len(),
+        2,
+        "{chats}"
+    );
+    // Bob's allowance is his own.
+    app.group(&bob, &[&ada], "Bob's").await;
+}
+
+#[tokio::test]
 async fn rate_limit__a_mutation_without_its_own_bucket__uses_the_default_one_and_changes_nothing() {
     let app = TestApp::spawn_with(|s| s.rate_limit_mutations = quota("1/1h")).await;
     let ada = app.sign_up("ada").await;

@@ -23,6 +23,11 @@ use crate::graphql::SlowConsumer;
 pub const OUTBOUND_QUEUE: usize = 128;
 /// How long a close frame may take to go out before the socket is dropped.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// The same for a slow consumer, whose buffers are full by definition: its
+/// close frame goes out only once it reads again, so it gets longer (a
+/// phone back from the background) to see a clean 1013 rather than a
+/// broken connection. One frame and a socket, held that long at most.
+const SLOW_CONSUMER_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Room an emptied queue may keep; more is given back (after a burst).
 const IDLE_CAPACITY: usize = 8;
 
@@ -138,8 +143,9 @@ pub async fn write_frames(
 /// The close frame always follows whole frames: a frame whose write was
 /// interrupted by the close request stays buffered in the sink and is
 /// finished first, so a client that reads again within
-/// [`CLOSE_WRITE_TIMEOUT`] gets every frame intact and then the close code
-/// (1013 for a slow consumer) rather than a cut-off frame.
+/// [`CLOSE_WRITE_TIMEOUT`] ([`SLOW_CONSUMER_CLOSE_TIMEOUT`] for a slow
+/// consumer) gets every frame intact and then the close code (1013 for a
+/// slow consumer) rather than a cut-off frame.
 async fn close_socket(
     sink: &mut SplitSink<WebSocket, Message>,
     frames: &Outbound,
@@ -168,8 +174,11 @@ async fn send_close(sink: &mut SplitSink<WebSocket, Message>, reason: Option<Clo
             code: reason.code(),
             reason: reason.reason().into(),
         };
-        let _ =
-            tokio::time::timeout(CLOSE_WRITE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+        let timeout = match reason {
+            CloseReason::SlowConsumer => SLOW_CONSUMER_CLOSE_TIMEOUT,
+            _ => CLOSE_WRITE_TIMEOUT,
+        };
+        let _ = tokio::time::timeout(timeout, sink.send(Message::Close(Some(frame)))).await;
     }
 }
 

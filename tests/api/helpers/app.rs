@@ -44,6 +44,7 @@ pub fn test_settings() -> Settings {
     settings.rate_limit_friend_requests = generous;
     settings.rate_limit_messages = generous;
     settings.rate_limit_typing = generous;
+    settings.rate_limit_create_chat = generous;
     settings
 }
 
