@@ -152,6 +152,14 @@ pub struct Settings {
     /// it several heartbeats long.
     #[serde(default = "defaults::presence_instance_timeout_ms")]
     pub presence_instance_timeout_ms: u64,
+    /// `CORS_ALLOWED_ORIGINS`: the browser origins (comma-separated, exact,
+    /// such as `https://app.example.com`) that may call `/graphql` from
+    /// another origin; `*` for any (not in production). Unset: any
+    /// `http://localhost:*` or `http://127.0.0.1:*` in development, none in
+    /// production. When set, or in production, WebSocket upgrades from other
+    /// origins are refused too (see `http::origins`).
+    #[serde(default)]
+    pub cors_allowed_origins: Option<String>,
     /// `PLAYGROUND_ENABLED`: serve GraphiQL at `/playground`; defaults to on
     /// in development and off in production.
     #[serde(default)]
@@ -191,6 +199,13 @@ pub struct Settings {
     /// `MAX_QUERY_BYTES`: size of the document text.
     #[serde(default = "defaults::max_query_bytes")]
     pub max_query_bytes: usize,
+    /// `APQ_CACHE_ENTRIES`: automatic persisted queries remembered per
+    /// instance (least recently used first out).
+    #[serde(default = "defaults::apq_cache_entries")]
+    pub apq_cache_entries: usize,
+    /// `APQ_CACHE_BYTES`: the most bytes of query text they may hold.
+    #[serde(default = "defaults::apq_cache_bytes")]
+    pub apq_cache_bytes: usize,
     /// `MAX_REQUEST_BODY_BYTES`: largest HTTP request body; larger is 413.
     #[serde(default = "defaults::max_request_body_bytes")]
     pub max_request_body_bytes: usize,
@@ -551,6 +566,12 @@ mod defaults {
     }
     pub fn max_query_tokens() -> usize {
         2_000
+    }
+    pub fn apq_cache_entries() -> usize {
+        10_000
+    }
+    pub fn apq_cache_bytes() -> usize {
+        16 * 1024 * 1024
     }
     pub fn max_query_bytes() -> usize {
         32 * 1024

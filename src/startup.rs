@@ -13,8 +13,10 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Settings;
 use crate::events::{EventBus, LocalBus, RedisBus, RedisOptions};
+use crate::graphql::persisted_queries::PersistedQueries;
 use crate::graphql::shared_events::SharedEvents;
 use crate::graphql::{QueryLimits, build_schema};
+use crate::http::origins::{self, Origins};
 use crate::http::serve::{self, Admission, Budget, Timeouts};
 use crate::http::{AppState, router, ws::WsShared};
 use crate::limits::LocalSlots;
@@ -56,10 +58,21 @@ impl Application {
         let bus = event_bus(&settings).await?;
         let services = Services::new(&settings, db, bus)
             .map_err(|e| anyhow::anyhow!("building services: {e:?}"))?;
+        let origins = Origins::from_settings(&settings).map_err(|e| anyhow::anyhow!("{}", e.0))?;
+        tracing::info!(
+            origins = %origins.describe(),
+            websockets_checked = origins::checks_websockets(&settings),
+            "browser origins allowed"
+        );
         let schema = build_schema(services.clone(), &settings);
         let shutdown = CancellationToken::new();
+        let persisted = Arc::new(PersistedQueries::new(
+            settings.apq_cache_entries,
+            settings.apq_cache_bytes,
+        ));
         let ws = Arc::new(WsShared {
             schema: schema.clone(),
+            persisted,
             events: Arc::new(SharedEvents::new(services.clone())),
             services: services.clone(),
             init_timeout: settings.ws_init_timeout(),
@@ -93,6 +106,7 @@ impl Application {
             services,
             settings: Arc::new(settings),
             ws,
+            origins: Arc::new(origins),
             sockets: TaskTracker::new(),
         };
         Ok(Self {

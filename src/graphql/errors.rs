@@ -1,9 +1,10 @@
 //! Gives every error in a response a stable `extensions.code`.
 //!
-//! Errors from our resolvers already carry one (see [`crate::error`]). The
-//! ones async-graphql raises itself before execution — syntax, validation,
-//! depth and complexity limits, bad variables — are the client's doing and
-//! become `BAD_USER_INPUT`.
+//! Errors from our resolvers already carry one (see [`crate::error`]), and
+//! so do parse and validation failures (`GRAPHQL_PARSE_FAILED`,
+//! `GRAPHQL_VALIDATION_FAILED`, set by the query limits) and the limits
+//! themselves. Anything else async-graphql raises itself before execution
+//! is the client's doing and becomes `BAD_USER_INPUT`.
 
 use async_graphql::{Response, ServerError, Value};
 

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod observe;
 pub mod operation;
 pub mod pagination;
+pub mod persisted_queries;
 pub mod query_limits;
 pub mod rate_limits;
 pub mod shared_events;

@@ -27,9 +27,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::origins;
 use super::ws::{self, SUBPROTOCOL};
 use crate::auth::{Viewer, bearer_token};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::errors::{code_of, ensure_codes, failed_before_execution};
 use crate::graphql::operation::operation_type;
 use crate::graphql::{QueryLimits, prepare_request};
@@ -56,16 +57,26 @@ pub async fn post(
             AppError::bad_input("body", "send the request as application/json"),
         );
     }
-    let request = match parse_body(&body) {
+    let mut request = match parse_body(&body) {
         Ok(request) => request,
         Err(error) => return error_response(StatusCode::BAD_REQUEST, media, error),
     };
+    if let Err(error) = state.ws.persisted.resolve(&mut request) {
+        return persisted_query_error(media, error);
+    }
     execute(state, &headers, client_ip, request, media).await
 }
 
 pub async fn get(State(state): State<AppState>, client_ip: ClientIp, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
     if is_websocket_upgrade(&parts.headers) {
+        if let Some(origin) = parts.headers.get(header::ORIGIN)
+            && origins::checks_websockets(&state.settings)
+            && !state.origins.allows(origin)
+        {
+            // A browser page from an origin not on the allow-list.
+            return (StatusCode::FORBIDDEN, "this origin may not open a socket").into_response();
+        }
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
             Ok(upgrade) => upgrade_socket(state, upgrade, client_ip),
             Err(rejection) => rejection.into_response(),
@@ -83,6 +94,10 @@ pub async fn get(State(state): State<AppState>, client_ip: ClientIp, request: Re
             );
         }
     };
+    // Before the mutation check: a hash may stand for a mutation.
+    if let Err(error) = state.ws.persisted.resolve(&mut request) {
+        return persisted_query_error(media, error);
+    }
     let limits = QueryLimits::from_settings(&state.settings);
     if operation_type(&mut request, &limits) == Some(OperationType::Mutation) {
         let mut response = error_response(
@@ -201,8 +216,17 @@ fn parse_body(body: &[u8]) -> Result<async_graphql::Request, AppError> {
             "batched requests are not supported",
         ));
     }
-    // async-graphql would default a missing query to "", hiding the mistake.
-    if !value.get("query").is_some_and(serde_json::Value::is_string) {
+    // async-graphql would default a missing query to "", hiding the mistake;
+    // only a persisted query (named by its hash) may leave it out.
+    let persisted = value
+        .get("extensions")
+        .is_some_and(|e| e.get("persistedQuery").is_some());
+    let query = value.get("query");
+    let query_ok = match query {
+        Some(query) => query.is_string(),
+        None => persisted,
+    };
+    if !query_ok {
         return Err(AppError::bad_input(
             "query",
             "the body must have a string `query`",
@@ -268,11 +292,30 @@ fn json_response(
         status,
         [
             (header::CONTENT_TYPE, media.content_type()),
+            // Never cached, GET (and persisted-query GETs a CDN could key)
+            // included: every field here depends on who asks (guards,
+            // blocks, `reactedByMe`), and there is no query without a
+            // viewer worth caching.
             (header::CACHE_CONTROL, "no-store"),
         ],
         body,
     )
         .into_response()
+}
+
+/// The answer to a persisted query that is unknown (200, as Apollo's link
+/// expects: the client simply sends the query in full) or malformed (400
+/// for GraphQL-over-HTTP clients, like any request error).
+fn persisted_query_error(media: ResponseMedia, error: async_graphql::ServerError) -> Response {
+    let status = if code_of(&error) == ErrorCode::PersistedQueryNotFound.as_str()
+        || media != ResponseMedia::GraphqlResponseJson
+    {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let response = async_graphql::Response::from_errors(vec![error]);
+    json_response(status, media, &ResponseBody::of(&response))
 }
 
 /// A response for a request refused before execution (no `data`).

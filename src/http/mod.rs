@@ -4,6 +4,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod origins;
 pub mod playground;
 pub mod serve;
 pub mod ws;
@@ -35,13 +36,19 @@ pub struct AppState {
     pub services: Services,
     pub settings: Arc<Settings>,
     pub ws: Arc<ws::WsShared>,
+    /// The browser origins allowed to call the API.
+    pub origins: Arc<origins::Origins>,
     /// Tracks upgraded sockets so shutdown can wait for them to close.
     pub sockets: tokio_util::task::TaskTracker,
 }
 
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new()
+    // CORS on the API only (a preflight is answered before routing).
+    let api = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .layer(state.origins.cors_layer());
+    let mut router = Router::new()
+        .merge(api)
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics));

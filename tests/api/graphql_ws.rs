@@ -175,7 +175,7 @@ async fn a_failing_operation__gets_one_error_and_no_complete() {
     assert_eq!(message["id"], "bad");
     assert_eq!(
         message["payload"][0]["extensions"]["code"],
-        "BAD_USER_INPUT"
+        "GRAPHQL_VALIDATION_FAILED"
     );
     socket.expect_quiet().await;
     // The failed id is free again.

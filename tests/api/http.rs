@@ -133,7 +133,10 @@ async fn validation_errors__are_400_with_graphql_response_json_and_200_with_json
                 .starts_with(content_type)
         );
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "GRAPHQL_VALIDATION_FAILED"
+        );
     }
 }
 
@@ -141,13 +144,22 @@ async fn validation_errors__are_400_with_graphql_response_json_and_200_with_json
 async fn request_errors__have_no_data_entry_in_either_media_type() {
     let app = TestApp::spawn().await;
     for accept in [GRAPHQL_RESPONSE, "application/json"] {
-        for (what, body) in [
-            ("parse failure", json!({ "query": "{ me { " }).to_string()),
+        for (what, body, code) in [
+            (
+                "parse failure",
+                json!({ "query": "{ me { " }).to_string(),
+                "GRAPHQL_PARSE_FAILED",
+            ),
             (
                 "validation failure",
                 json!({ "query": "{ noSuchField }" }).to_string(),
+                "GRAPHQL_VALIDATION_FAILED",
             ),
-            ("not a request", r#"{"qeury": "{ __typename }"}"#.to_owned()),
+            (
+                "not a request",
+                r#"{"qeury": "{ __typename }"}"#.to_owned(),
+                "BAD_USER_INPUT",
+            ),
         ] {
             let response = app
                 .http
@@ -160,7 +172,7 @@ async fn request_errors__have_no_data_entry_in_either_media_type() {
                 .unwrap();
             let body: Value = response.json().await.unwrap();
             assert_eq!(
-                body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                body["errors"][0]["extensions"]["code"], code,
                 "{accept} {what}: {body}"
             );
             assert!(
@@ -192,7 +204,10 @@ async fn field_errors__are_200_even_with_graphql_response_json() {
 async fn syntax_errors__carry_a_code() {
     let app = TestApp::spawn().await;
     let body = app.gql(None, "{ me { ", json!({})).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_PARSE_FAILED"
+    );
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod browser;
 mod chats;
 mod cluster;
 mod cluster_typing;

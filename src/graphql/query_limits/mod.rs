@@ -9,6 +9,8 @@
 //! | depth, aliases, root fields, directives | after parsing ([`shape`]) | `MAX_QUERY_DEPTH`, `MAX_QUERY_ALIASES`, `MAX_QUERY_ROOT_FIELDS`, `MAX_QUERY_DIRECTIVES` |
 //! | complexity | after validation | `MAX_QUERY_COMPLEXITY` |
 //!
+//! A document that does not parse is `GRAPHQL_PARSE_FAILED`, one that
+//! fails validation `GRAPHQL_VALIDATION_FAILED` (Apollo Server's codes).
 //! A refused operation is a `BAD_USER_INPUT` error (no `data`; over HTTP a
 //! 400 for `application/graphql-response+json` clients, over WebSocket one
 //! `error` message) whose message names the limit, such as "query has 31
@@ -159,6 +161,15 @@ impl LimitExceeded {
     }
 }
 
+/// `error` with `code`, unless it carries one already (a limit's).
+fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code.as_str());
+    }
+    error
+}
+
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(*self)
@@ -176,7 +187,10 @@ impl Extension for QueryLimits {
     ) -> ServerResult<ExecutableDocument> {
         self.check_source(query)
             .map_err(LimitExceeded::into_server_error)?;
-        let document = next.run(ctx, query, variables).await?;
+        let document = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))?;
         self.check_document(&document)
             .map_err(LimitExceeded::into_server_error)?;
         Ok(document)
@@ -187,7 +201,21 @@ impl Extension for QueryLimits {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
+        let result = next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| {
+                    // A variable's value is the caller's input, as in
+                    // Apollo Server; the document itself failed otherwise.
+                    let code = if e.message.starts_with("Invalid value for") {
+                        ErrorCode::BadUserInput
+                    } else {
+                        ErrorCode::GraphqlValidationFailed
+                    };
+                    with_code(e, code)
+                })
+                .collect::<Vec<_>>()
+        })?;
         LimitExceeded::check("complexity", result.complexity, self.complexity)
             .map_err(|e| vec![e.into_server_error()])?;
         Ok(result)

@@ -37,6 +37,7 @@ use super::outbound::{Outbound, deliver, write_frames};
 use super::protocol::{ClientMessage, CloseReason, ServerMessage};
 use crate::auth::{CurrentUser, Viewer, token_from_init_payload};
 use crate::graphql::operation::operation_type;
+use crate::graphql::persisted_queries::PersistedQueries;
 use crate::graphql::shared_events::{SharedEvents, SharedSubscription};
 use crate::graphql::{AppSchema, QueryLimits, SlowConsumer, prepare_request};
 use crate::limits::{ClientIp, LocalSlots, Slot, UserSockets};
@@ -47,6 +48,8 @@ use crate::services::presence::PresenceGuard;
 /// What every connection shares.
 pub struct WsShared {
     pub schema: AppSchema,
+    /// Apollo's automatic persisted queries, shared with HTTP.
+    pub persisted: Arc<PersistedQueries>,
     /// Renders `messageEvents` once for the subscribers asking the same.
     pub events: Arc<SharedEvents>,
     pub services: Services,
@@ -322,6 +325,16 @@ impl Connection {
                 ServerMessage::Error {
                     id: &id,
                     payload: &[refused],
+                }
+                .to_json(),
+            );
+            return Ok(());
+        }
+        if let Err(error) = self.shared.persisted.resolve(&mut request) {
+            self.send(
+                ServerMessage::Error {
+                    id: &id,
+                    payload: &[error],
                 }
                 .to_json(),
             );
