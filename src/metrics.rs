@@ -22,6 +22,7 @@
 //! | `chat_rate_limited_total` | counter | `bucket` | calls refused by rate limiting (the rate limiter's buckets, and `socket_operations` for one operation too many on a socket) |
 //! | `chat_http_connections` | gauge | | open client connections (HTTP and upgraded WebSockets) |
 //! | `chat_connections_refused_total` | counter | `reason` (`per_ip`/`capacity`) | connections closed at once, or (in the health reserve) requests answered 503 |
+//! | `chat_persisted_queries_total` | counter | `outcome` (`hit`/`miss`/`registered`/`refused`) | requests naming an automatic persisted query |
 //!
 //! Labels only ever hold values from a fixed set (schema field names, error
 //! codes, driver command names), never client input, so the number of series
@@ -54,6 +55,7 @@ pub const REDIS_LINK_UP: &str = "chat_redis_link_up";
 pub const RATE_LIMITED: &str = "chat_rate_limited_total";
 pub const HTTP_CONNECTIONS: &str = "chat_http_connections";
 pub const CONNECTIONS_REFUSED: &str = "chat_connections_refused_total";
+pub const PERSISTED_QUERIES: &str = "chat_persisted_queries_total";
 
 /// Every series name above (the dashboard in `ops/` is checked against it).
 pub const NAMES: &[&str] = &[
@@ -74,6 +76,7 @@ pub const NAMES: &[&str] = &[
     RATE_LIMITED,
     HTTP_CONNECTIONS,
     CONNECTIONS_REFUSED,
+    PERSISTED_QUERIES,
 ];
 
 /// Latency buckets in seconds: from a cached read to a request that timed out.
@@ -249,6 +252,12 @@ pub fn redis_link(up: bool) {
 /// One call refused by the limit named `bucket`.
 pub fn rate_limited(bucket: &'static str) {
     counter!(RATE_LIMITED, "bucket" => bucket).increment(1);
+}
+
+/// One request naming a persisted query: `hit`, `miss`, `registered` or
+/// `refused` (a malformed extension or a hash that is not the query's).
+pub fn persisted_query(outcome: &'static str) {
+    counter!(PERSISTED_QUERIES, "outcome" => outcome).increment(1);
 }
 
 /// One connection refused (`per_ip` or `capacity`).

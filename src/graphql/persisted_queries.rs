@@ -20,6 +20,7 @@ use lru::LruCache;
 use sha2::{Digest, Sha256};
 
 use crate::error::ErrorCode;
+use crate::metrics;
 
 /// The message Apollo Client's persisted-query link looks for.
 const NOT_FOUND_MESSAGE: &str = "PersistedQueryNotFound";
@@ -56,13 +57,24 @@ impl PersistedQueries {
         let Some(extension) = request.extensions.remove("persistedQuery") else {
             return Ok(());
         };
-        let hash = parse_extension(&extension)?;
+        let outcome = self.lookup(request, &extension);
+        metrics::persisted_query(match &outcome {
+            Ok(Found::Hit) => "hit",
+            Ok(Found::Registered) => "registered",
+            Err(e) if e.message == NOT_FOUND_MESSAGE => "miss",
+            Err(_) => "refused",
+        });
+        outcome.map(|_| ())
+    }
+
+    fn lookup(&self, request: &mut Request, extension: &Value) -> Result<Found, ServerError> {
+        let hash = parse_extension(extension)?;
         if request.query.is_empty() {
             let known = self.lock().get(&hash);
             return match known {
                 Some(query) => {
                     request.query = query.to_string();
-                    Ok(())
+                    Ok(Found::Hit)
                 }
                 None => Err(error(NOT_FOUND_MESSAGE, ErrorCode::PersistedQueryNotFound)),
             };
@@ -74,12 +86,20 @@ impl PersistedQueries {
             ));
         }
         self.lock().put(hash, &request.query);
-        Ok(())
+        Ok(Found::Registered)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// What a request naming a persisted query found.
+enum Found {
+    /// The hash alone, known: its query filled in.
+    Hit,
+    /// The query with its hash, remembered.
+    Registered,
 }
 
 impl Cache {
