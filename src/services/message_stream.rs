@@ -89,8 +89,11 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// Starts following `chat` for `me` after `after` (or from now).
-    pub async fn start(
+    /// Starts following `chat` for `me` after `after` (or from now); the
+    /// message service does this ([`MessageService::follow`]).
+    ///
+    /// [`MessageService::follow`]: super::MessageService::follow
+    pub(super) async fn start(
         db: Database,
         bus: &dyn EventBus,
         chats: &ChatService,

@@ -8,6 +8,7 @@
 //! direct chat with a block in either direction nothing can be sent.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bson::doc;
@@ -16,12 +17,14 @@ use chrono::Utc;
 use crate::domain::message::{Content, parse_client_message_id, parse_emoji, parse_text};
 use crate::domain::{Chat, ChatId, Message, MessageId, MessageKind, User, UserId};
 use crate::error::{AppError, AppResult};
+use crate::events::EventBus;
 use crate::storage::Database;
 use crate::storage::messages::{HistoryPage, LoggedKind};
 use crate::storage::receipts::{Receipt, ReceiptKind};
 
 use super::blocks::BlockRules;
 use super::chats::ChatService;
+use super::message_stream::{Follower, ReplayLimits};
 use super::timeline::{Draft, Posted, Timeline};
 
 /// The most distinct emojis one message may carry.
@@ -50,6 +53,10 @@ pub struct MessageService {
     timeline: Timeline,
     edit_window: Duration,
     delete_window: Duration,
+    /// Followers subscribe to chats' topics here (see [`Self::follow`]).
+    bus: Arc<dyn EventBus>,
+    /// How far a follower goes to replay everything.
+    replay: ReplayLimits,
 }
 
 impl MessageService {
@@ -60,6 +67,8 @@ impl MessageService {
         timeline: Timeline,
         edit_window: Duration,
         delete_window: Duration,
+        bus: Arc<dyn EventBus>,
+        replay: ReplayLimits,
     ) -> Self {
         Self {
             db,
@@ -68,6 +77,8 @@ impl MessageService {
             timeline,
             edit_window,
             delete_window,
+            bus,
+            replay,
         }
     }
 
@@ -383,6 +394,26 @@ impl MessageService {
             .find(id)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))
+    }
+
+    /// `chat`'s timeline for `me` (a member): everything after the cursor
+    /// `after` in order, then live (see [`Follower`]); from now without one.
+    pub async fn follow(
+        &self,
+        me: UserId,
+        chat: ChatId,
+        after: Option<i64>,
+    ) -> AppResult<Follower> {
+        Follower::start(
+            self.db.clone(),
+            self.bus.as_ref(),
+            &self.chats,
+            self.replay,
+            me,
+            chat,
+            after,
+        )
+        .await
     }
 }
 

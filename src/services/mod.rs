@@ -61,8 +61,6 @@ pub struct Services {
     pub presence: PresenceService,
     /// Open WebSockets per user (shared by the cluster with `REDIS_URL`).
     pub user_sockets: Arc<dyn UserSockets>,
-    /// How far `messageEvents` goes to replay everything.
-    pub replay: message_stream::ReplayLimits,
 }
 
 /// Where presence and the per-user socket limit are counted: in Redis when
@@ -140,6 +138,11 @@ impl Services {
             timeline.clone(),
             std::time::Duration::from_secs(settings.message_edit_window_seconds),
             std::time::Duration::from_secs(settings.message_delete_window_seconds),
+            bus.clone(),
+            message_stream::ReplayLimits {
+                max_events: settings.message_replay_max,
+                hole_timeout: std::time::Duration::from_millis(settings.sequence_hole_timeout_ms),
+            },
         );
         let typing_timers = typing_timers(settings, &db, &bus)?;
         let typing = TypingService::new(
@@ -162,10 +165,6 @@ impl Services {
             typing,
             presence,
             user_sockets,
-            replay: message_stream::ReplayLimits {
-                max_events: settings.message_replay_max,
-                hole_timeout: std::time::Duration::from_millis(settings.sequence_hole_timeout_ms),
-            },
             messages,
             timeline,
             chats,

@@ -3,7 +3,7 @@
 
 use chat_server::domain::{ChatId, UserId};
 use chat_server::events::{Event, MessageEvent, MessageEventKind, Topic};
-use chat_server::services::message_stream::{Follower, TimelineItem};
+use chat_server::services::message_stream::TimelineItem;
 use chat_server::storage::messages::{LoggedEvent, LoggedKind};
 
 use crate::helpers::{EVENT_TIMEOUT, TestApp};
@@ -18,17 +18,11 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
     let services = &app.services;
     // A send has taken the next number but not stored its message yet.
     let seq = services.db.chat_heads().next_seq(chat, None).await.unwrap();
-    let mut follower = Follower::start(
-        services.db.clone(),
-        services.bus.as_ref(),
-        &services.chats,
-        services.replay,
-        bob_id,
-        chat,
-        Some(seq - 1),
-    )
-    .await
-    .unwrap();
+    let mut follower = services
+        .messages
+        .follow(bob_id, chat, Some(seq - 1))
+        .await
+        .unwrap();
     // Now the write lands and is published, as the send would do.
     let entry = LoggedEvent {
         chat,
