@@ -21,7 +21,10 @@ use crate::events::{ChatEvent, ChatEventKind, Event, EventBus, Topic};
 use crate::storage::chats::{ChatChanges, ChatCursor, NewGroup};
 use crate::storage::{Database, Page};
 
+mod feed;
 mod membership;
+
+pub use feed::{ChatFeed, ChatFeedItem};
 
 use super::blocks::BlockRules;
 use super::notifications::{NotificationDraft, NotificationService};
