@@ -415,6 +415,12 @@ impl MessageService {
         )
         .await
     }
+
+    /// Messages by id (for DataLoaders, which populate messages of chats
+    /// already shown to the caller: a chat's last message, replies in a page).
+    pub async fn by_ids(&self, ids: &[MessageId]) -> AppResult<Vec<Message>> {
+        self.db.messages().find_many(ids).await
+    }
 }
 
 fn message_not_found() -> AppError {
