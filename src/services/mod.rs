@@ -26,7 +26,7 @@ use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::domain::UserId;
 use crate::error::AppResult;
-use crate::events::EventBus;
+use crate::events::{EventBus, EventStream, Topic};
 use crate::limits::{LocalSlots, RateLimits, UserSockets};
 use crate::storage::Database;
 
@@ -44,8 +44,10 @@ pub use users::AccountService;
 /// Every service, built once at startup and shared by all requests.
 #[derive(Clone)]
 pub struct Services {
-    pub db: Database,
-    pub bus: Arc<dyn EventBus>,
+    // Private: requests reach the store and the bus only through the
+    // services' rules (see the methods below for the two direct uses).
+    db: Database,
+    bus: Arc<dyn EventBus>,
     /// Call rates per caller; mutations are checked by the schema, sign-in
     /// attempts per account by [`AccountService`].
     pub rate_limits: Arc<RateLimits>,
@@ -193,5 +195,29 @@ impl Services {
             bus,
             rate_limits,
         })
+    }
+}
+
+/// Whether the backing systems answer, for `/ready`.
+pub struct Readiness {
+    pub mongodb: bool,
+    /// The link to the other instances; `None` without Redis.
+    pub redis: Option<bool>,
+}
+
+impl Services {
+    /// Pings MongoDB and reads the state of the link between instances.
+    pub async fn readiness(&self) -> Readiness {
+        Readiness {
+            mongodb: self.db.ping().await,
+            redis: self.bus.linked(),
+        }
+    }
+
+    /// The events published to `me`'s own topic (their notifications,
+    /// friend changes, and the profile and presence changes of the people
+    /// they watch), for the subscriptions that pick theirs from it.
+    pub fn own_events(&self, me: UserId) -> EventStream {
+        self.bus.subscribe(Topic::User(me))
     }
 }
