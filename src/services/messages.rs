@@ -8,7 +8,6 @@
 //! direct chat with a block in either direction nothing can be sent.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bson::doc;
@@ -17,14 +16,13 @@ use chrono::Utc;
 use crate::domain::message::{Content, parse_client_message_id, parse_emoji, parse_text};
 use crate::domain::{Chat, ChatId, Message, MessageId, MessageKind, User, UserId};
 use crate::error::{AppError, AppResult};
-use crate::events::EventBus;
 use crate::storage::Database;
 use crate::storage::messages::{HistoryPage, LoggedKind};
 use crate::storage::receipts::{Receipt, ReceiptKind};
 
 use super::blocks::BlockRules;
 use super::chats::ChatService;
-use super::message_stream::{Follower, ReplayLimits};
+use super::message_stream::{Follower, Following};
 use super::timeline::{Draft, Posted, Timeline};
 
 /// The most distinct emojis one message may carry.
@@ -53,10 +51,8 @@ pub struct MessageService {
     timeline: Timeline,
     edit_window: Duration,
     delete_window: Duration,
-    /// Followers subscribe to chats' topics here (see [`Self::follow`]).
-    bus: Arc<dyn EventBus>,
-    /// How far a follower goes to replay everything.
-    replay: ReplayLimits,
+    /// What followers listen on and how far they replay ([`Self::follow`]).
+    following: Following,
 }
 
 impl MessageService {
@@ -67,8 +63,7 @@ impl MessageService {
         timeline: Timeline,
         edit_window: Duration,
         delete_window: Duration,
-        bus: Arc<dyn EventBus>,
-        replay: ReplayLimits,
+        following: Following,
     ) -> Self {
         Self {
             db,
@@ -77,8 +72,7 @@ impl MessageService {
             timeline,
             edit_window,
             delete_window,
-            bus,
-            replay,
+            following,
         }
     }
 
@@ -406,9 +400,8 @@ impl MessageService {
     ) -> AppResult<Follower> {
         Follower::start(
             self.db.clone(),
-            self.bus.as_ref(),
             &self.chats,
-            self.replay,
+            &self.following,
             me,
             chat,
             after,

@@ -140,10 +140,14 @@ impl Services {
             timeline.clone(),
             std::time::Duration::from_secs(settings.message_edit_window_seconds),
             std::time::Duration::from_secs(settings.message_delete_window_seconds),
-            bus.clone(),
-            message_stream::ReplayLimits {
-                max_events: settings.message_replay_max,
-                hole_timeout: std::time::Duration::from_millis(settings.sequence_hole_timeout_ms),
+            message_stream::Following {
+                bus: bus.clone(),
+                limits: message_stream::ReplayLimits {
+                    max_events: settings.message_replay_max,
+                    hole_timeout: std::time::Duration::from_millis(
+                        settings.sequence_hole_timeout_ms,
+                    ),
+                },
             },
         );
         let typing_timers = typing_timers(settings, &db, &bus)?;

@@ -19,6 +19,9 @@ use crate::events::{
 use super::ChatService;
 
 /// What a chat feed yields.
+// Each item is moved straight into a response object: boxing the large
+// variant would cost an allocation per new message for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ChatFeedItem {
     /// A chat was created, changed, or deleted, or its members or admins
     /// changed.
