@@ -32,6 +32,10 @@ const RATE_LIMIT_SWEEP: Duration = Duration::from_secs(60);
 const STARTUP_REDIS_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Application {
+    /// What the services run on, kept for [`Application::database`] and
+    /// [`Application::event_bus`].
+    db: Database,
+    bus: Arc<dyn EventBus>,
     listener: TcpListener,
     port: u16,
     state: AppState,
@@ -56,7 +60,7 @@ impl Application {
             })?
             .map_err(|e| anyhow::anyhow!("creating indexes: {e:?}"))?;
         let bus = event_bus(&settings).await?;
-        let services = Services::new(&settings, db, bus)
+        let services = Services::new(&settings, db.clone(), bus.clone())
             .map_err(|e| anyhow::anyhow!("building services: {e:?}"))?;
         let origins = Origins::from_settings(&settings).map_err(|e| anyhow::anyhow!("{}", e.0))?;
         tracing::info!(
@@ -110,6 +114,8 @@ impl Application {
             sockets: TaskTracker::new(),
         };
         Ok(Self {
+            db,
+            bus,
             listener,
             port,
             state,
@@ -127,6 +133,20 @@ impl Application {
 
     pub fn services(&self) -> &Services {
         &self.state.services
+    }
+
+    /// The database underneath the services, for tests that stage or
+    /// inspect what the API cannot (a writer that died holding a sequence
+    /// number, what a refused call stored). Requests never reach it except
+    /// through [`Services`].
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The event bus underneath the services, for tests that publish or
+    /// count subscribers directly (see [`Application::database`]).
+    pub fn event_bus(&self) -> &Arc<dyn EventBus> {
+        &self.bus
     }
 
     /// Serves until `signal` resolves (see [`serve`] for what connections are

@@ -349,8 +349,8 @@ impl FriendSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = FriendEvent> + use<>> {
-        let me = ctx.current_user()?;
-        let bus = ctx.services()?.bus.clone();
+        let me = ctx.current_user()?.id;
+        let events = ctx.services()?.own_events(me);
         let resync = || FriendEvent {
             kind: FriendEventKind::Resync,
             request: None,
@@ -358,8 +358,8 @@ impl FriendSubscription {
         };
         Ok(picked_stream(
             ctx,
-            &bus,
-            Topic::User(me.id),
+            Topic::User(me),
+            events,
             resync,
             |event| match event {
                 Event::Friend(e) => Some(FriendEvent {

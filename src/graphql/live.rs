@@ -6,7 +6,7 @@ use async_graphql::Context;
 use futures_util::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
-use crate::events::{Event, EventBus, Interruption, Topic};
+use crate::events::{Event, EventStream, Interruption, Topic};
 
 /// Put in a WebSocket operation's data by the transport: cancelled when a
 /// subscription on that socket fell too far behind, so the socket closes as a
@@ -22,15 +22,15 @@ pub enum Live {
     Gap,
 }
 
-/// The events of `topic` as a stream that ends if the subscriber lags,
+/// The `events` of `topic` as a stream that ends if the subscriber lags,
 /// signalling the socket so the end is never silent.
 pub fn topic_stream(
     ctx: &Context<'_>,
-    bus: &Arc<dyn EventBus>,
     topic: Topic,
+    events: EventStream,
 ) -> impl Stream<Item = Live> + Send + use<> {
     let slow = ctx.data_opt::<SlowConsumer>().cloned();
-    bus.subscribe(topic)
+    events
         .take_while(move |item| {
             let lagged = matches!(item, Err(Interruption::Lagged(_)));
             if lagged {
@@ -47,12 +47,12 @@ pub fn topic_stream(
         })
 }
 
-/// The events of `topic` that `pick` turns into items, with `resync()` in
-/// place of a gap: the shape of every subscription that cannot replay.
+/// The `events` of `topic` that `pick` turns into items, with `resync()`
+/// in place of a gap: the shape of every subscription that cannot replay.
 pub fn picked_stream<T, P>(
     ctx: &Context<'_>,
-    bus: &Arc<dyn EventBus>,
     topic: Topic,
+    events: EventStream,
     resync: fn() -> T,
     pick: P,
 ) -> impl Stream<Item = T> + Send + use<T, P>
@@ -60,7 +60,7 @@ where
     T: Send + 'static,
     P: Fn(&Event) -> Option<T> + Send + 'static,
 {
-    topic_stream(ctx, bus, topic).filter_map(move |live| {
+    topic_stream(ctx, topic, events).filter_map(move |live| {
         std::future::ready(match live {
             Live::Event(event) => pick(&event),
             Live::Gap => Some(resync()),

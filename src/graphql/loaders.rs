@@ -90,7 +90,7 @@ impl Loader<MessageId> for MessageLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[MessageId]) -> Result<HashMap<MessageId, Message>, Self::Error> {
-        let messages = self.0.db.messages().find_many(keys).await?;
+        let messages = self.0.messages.by_ids(keys).await?;
         Ok(messages.into_iter().map(|m| (m.id, m)).collect())
     }
 }
@@ -113,13 +113,8 @@ impl Loader<ChatId> for HeadLoader {
     type Value = ChatHead;
     type Error = async_graphql::Error;
 
-    /// Chats without a head have had no event yet: they get the default.
     async fn load(&self, keys: &[ChatId]) -> Result<HashMap<ChatId, ChatHead>, Self::Error> {
-        let mut heads = self.0.db.chat_heads().find_many(keys).await?;
-        for key in keys {
-            heads.entry(*key).or_default();
-        }
-        Ok(heads)
+        Ok(self.0.chats.heads(keys).await?)
     }
 }
 

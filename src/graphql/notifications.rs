@@ -190,16 +190,16 @@ impl NotificationSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = NotificationEvent> + use<>> {
-        let me = ctx.current_user()?;
-        let bus = ctx.services()?.bus.clone();
+        let me = ctx.current_user()?.id;
+        let events = ctx.services()?.own_events(me);
         let resync = || NotificationEvent {
             kind: NotificationEventKind::Resync,
             notification: None,
         };
         Ok(picked_stream(
             ctx,
-            &bus,
-            Topic::User(me.id),
+            Topic::User(me),
+            events,
             resync,
             |event| match event {
                 Event::NotificationCreated(n) => Some(NotificationEvent {

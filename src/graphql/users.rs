@@ -409,16 +409,16 @@ impl UserSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = UserEvent> + use<>> {
-        let me = ctx.current_user()?;
-        let bus = ctx.services()?.bus.clone();
+        let me = ctx.current_user()?.id;
+        let events = ctx.services()?.own_events(me);
         let resync = || UserEvent {
             kind: UserEventKind::Resync,
             user: None,
         };
         Ok(picked_stream(
             ctx,
-            &bus,
-            Topic::User(me.id),
+            Topic::User(me),
+            events,
             resync,
             |event| match event {
                 Event::ProfileUpdated(user) => Some(UserEvent {

@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::AppState;
+use crate::services::Readiness;
 
 /// The process is up and serving HTTP.
 pub async fn health() -> Json<Value> {
@@ -16,8 +17,7 @@ pub async fn health() -> Json<Value> {
 /// Ready to serve: MongoDB answers a ping and, when Redis is configured, the
 /// link to the other instances is up. 503 when either is down.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let mongodb = state.services.db.ping().await;
-    let redis = state.services.bus.linked();
+    let Readiness { mongodb, redis } = state.services.readiness().await;
     let ready = mongodb && redis != Some(false);
     let mut checks = json!({ "mongodb": up_or_down(mongodb) });
     if let Some(redis) = redis {

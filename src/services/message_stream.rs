@@ -21,6 +21,7 @@
 //! stream ends when the member is removed or the chat deleted.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -58,6 +59,17 @@ pub struct ReplayLimits {
     pub hole_timeout: Duration,
 }
 
+/// What starting a follower takes besides the database and the chat rules:
+/// the bus it listens on and how far it replays. The message service holds
+/// it and starts every follower ([`MessageService::follow`]).
+///
+/// [`MessageService::follow`]: super::MessageService::follow
+#[derive(Clone)]
+pub struct Following {
+    pub bus: Arc<dyn EventBus>,
+    pub limits: ReplayLimits,
+}
+
 /// What a follower of a chat receives.
 #[derive(Clone, Debug)]
 pub enum TimelineItem {
@@ -90,11 +102,10 @@ pub struct Follower {
 
 impl Follower {
     /// Starts following `chat` for `me` after `after` (or from now).
-    pub async fn start(
+    pub(super) async fn start(
         db: Database,
-        bus: &dyn EventBus,
         chats: &ChatService,
-        limits: ReplayLimits,
+        following: &Following,
         me: UserId,
         chat: ChatId,
         after: Option<i64>,
@@ -106,7 +117,7 @@ impl Follower {
         // peak, memory that stays with the process. Fewer at once costs a
         // reconnect storm catch-up time (see loadgen/PERFORMANCE.md).
         let _permit = STARTS.acquire().await.map_err(AppError::internal)?;
-        let events = bus.subscribe(Topic::Chat(chat));
+        let events = following.bus.subscribe(Topic::Chat(chat));
         // After subscribing: an event published from here on is either
         // live or at most `current`.
         let heads = db.chat_heads();
@@ -117,7 +128,7 @@ impl Follower {
             chat,
             me,
             events,
-            limits,
+            limits: following.limits,
             last: current,
             awaited: current,
             pending: BTreeMap::new(),

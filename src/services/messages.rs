@@ -22,6 +22,7 @@ use crate::storage::receipts::{Receipt, ReceiptKind};
 
 use super::blocks::BlockRules;
 use super::chats::ChatService;
+use super::message_stream::{Follower, Following};
 use super::timeline::{Draft, Posted, Timeline};
 
 /// The most distinct emojis one message may carry.
@@ -50,6 +51,8 @@ pub struct MessageService {
     timeline: Timeline,
     edit_window: Duration,
     delete_window: Duration,
+    /// What followers listen on and how far they replay ([`Self::follow`]).
+    following: Following,
 }
 
 impl MessageService {
@@ -60,6 +63,7 @@ impl MessageService {
         timeline: Timeline,
         edit_window: Duration,
         delete_window: Duration,
+        following: Following,
     ) -> Self {
         Self {
             db,
@@ -68,6 +72,7 @@ impl MessageService {
             timeline,
             edit_window,
             delete_window,
+            following,
         }
     }
 
@@ -383,6 +388,31 @@ impl MessageService {
             .find(id)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))
+    }
+
+    /// `chat`'s timeline for `me` (a member): everything after the cursor
+    /// `after` in order, then live (see [`Follower`]); from now without one.
+    pub async fn follow(
+        &self,
+        me: UserId,
+        chat: ChatId,
+        after: Option<i64>,
+    ) -> AppResult<Follower> {
+        Follower::start(
+            self.db.clone(),
+            &self.chats,
+            &self.following,
+            me,
+            chat,
+            after,
+        )
+        .await
+    }
+
+    /// Messages by id (for DataLoaders, which populate messages of chats
+    /// already shown to the caller: a chat's last message, replies in a page).
+    pub async fn by_ids(&self, ids: &[MessageId]) -> AppResult<Vec<Message>> {
+        self.db.messages().find_many(ids).await
     }
 }
 

@@ -26,7 +26,7 @@ use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::domain::UserId;
 use crate::error::AppResult;
-use crate::events::EventBus;
+use crate::events::{EventBus, EventStream, Topic};
 use crate::limits::{LocalSlots, RateLimits, UserSockets};
 use crate::storage::Database;
 
@@ -44,8 +44,10 @@ pub use users::AccountService;
 /// Every service, built once at startup and shared by all requests.
 #[derive(Clone)]
 pub struct Services {
-    pub db: Database,
-    pub bus: Arc<dyn EventBus>,
+    // Private: requests reach the store and the bus only through the
+    // services' rules (see the methods below for the two direct uses).
+    db: Database,
+    bus: Arc<dyn EventBus>,
     /// Call rates per caller; mutations are checked by the schema, sign-in
     /// attempts per account by [`AccountService`].
     pub rate_limits: Arc<RateLimits>,
@@ -61,8 +63,6 @@ pub struct Services {
     pub presence: PresenceService,
     /// Open WebSockets per user (shared by the cluster with `REDIS_URL`).
     pub user_sockets: Arc<dyn UserSockets>,
-    /// How far `messageEvents` goes to replay everything.
-    pub replay: message_stream::ReplayLimits,
 }
 
 /// Where presence and the per-user socket limit are counted: in Redis when
@@ -140,6 +140,15 @@ impl Services {
             timeline.clone(),
             std::time::Duration::from_secs(settings.message_edit_window_seconds),
             std::time::Duration::from_secs(settings.message_delete_window_seconds),
+            message_stream::Following {
+                bus: bus.clone(),
+                limits: message_stream::ReplayLimits {
+                    max_events: settings.message_replay_max,
+                    hole_timeout: std::time::Duration::from_millis(
+                        settings.sequence_hole_timeout_ms,
+                    ),
+                },
+            },
         );
         let typing_timers = typing_timers(settings, &db, &bus)?;
         let typing = TypingService::new(
@@ -162,10 +171,6 @@ impl Services {
             typing,
             presence,
             user_sockets,
-            replay: message_stream::ReplayLimits {
-                max_events: settings.message_replay_max,
-                hole_timeout: std::time::Duration::from_millis(settings.sequence_hole_timeout_ms),
-            },
             messages,
             timeline,
             chats,
@@ -194,5 +199,29 @@ impl Services {
             bus,
             rate_limits,
         })
+    }
+}
+
+/// Whether the backing systems answer, for `/ready`.
+pub struct Readiness {
+    pub mongodb: bool,
+    /// The link to the other instances; `None` without Redis.
+    pub redis: Option<bool>,
+}
+
+impl Services {
+    /// Pings MongoDB and reads the state of the link between instances.
+    pub async fn readiness(&self) -> Readiness {
+        Readiness {
+            mongodb: self.db.ping().await,
+            redis: self.bus.linked(),
+        }
+    }
+
+    /// The events published to `me`'s own topic (their notifications,
+    /// friend changes, and the profile and presence changes of the people
+    /// they watch), for the subscriptions that pick theirs from it.
+    pub fn own_events(&self, me: UserId) -> EventStream {
+        self.bus.subscribe(Topic::User(me))
     }
 }

@@ -108,7 +108,6 @@ async fn sign_up__duplicate_email__is_conflict_and_stores_nothing() {
         .await;
     assert_eq!(code, "CONFLICT");
     let stored = app
-        .services
         .db
         .users()
         .find_by_handle(&Handle::parse("second").unwrap())
@@ -209,13 +208,7 @@ async fn sign_up__invalid_fields__are_bad_user_input_naming_the_field_and_store_
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "case {field}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
         if let Ok(handle) = Handle::parse(handle) {
-            let stored = app
-                .services
-                .db
-                .users()
-                .find_by_handle(&handle)
-                .await
-                .unwrap();
+            let stored = app.db.users().find_by_handle(&handle).await.unwrap();
             assert!(stored.is_none(), "{handle:?} must not be stored");
         }
     }

@@ -760,7 +760,7 @@ async fn last_activity__moves_with_every_message_except_in_large_groups() {
     let raw = client
         .database(&app.settings.mongodb_database)
         .collection::<Document>("chats");
-    let chats = app.services.db.chats();
+    let chats = app.db.chats();
     let group = async |size: usize| {
         let members: Vec<UserId> = (0..size)
             .map(|_| UserId(bson::oid::ObjectId::new()))
@@ -826,7 +826,7 @@ async fn counters_kept_on_chats_by_earlier_versions__move_to_heads_at_start() {
 
     // Twice: a start after the move changes nothing.
     for _ in 0..2 {
-        app.services.db.ensure_indexes().await.unwrap();
+        app.db.ensure_indexes().await.unwrap();
     }
     let chat_doc = db
         .collection::<Document>("chats")

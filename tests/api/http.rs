@@ -52,8 +52,7 @@ async fn assert_get_mutation_refused(app: &TestApp, mutation: &str) {
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     let handle = chat_server::domain::Handle::parse("getter").unwrap();
     assert!(
-        app.services
-            .db
+        app.db
             .users()
             .find_by_handle(&handle)
             .await

@@ -127,7 +127,6 @@ async fn a_mutation_over_a_limit__runs_no_part_of_it() {
     );
     for handle in ["first", "second"] {
         let stored = app
-            .services
             .db
             .users()
             .find_by_handle(&Handle::parse(handle).unwrap())

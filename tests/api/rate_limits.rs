@@ -166,7 +166,6 @@ async fn rate_limit__sign_up_flood__is_rate_limited_and_stores_nothing() {
     let body = app.gql(None, SIGN_UP, input).await;
     retry_after_ms(&body, 30 * 60 * 1000);
     let stored = app
-        .services
         .db
         .users()
         .find_by_handle(&Handle::parse("third").unwrap())

@@ -3,7 +3,7 @@
 
 use chat_server::domain::{ChatId, UserId};
 use chat_server::events::{Event, MessageEvent, MessageEventKind, Topic};
-use chat_server::services::message_stream::{Follower, TimelineItem};
+use chat_server::services::message_stream::TimelineItem;
 use chat_server::storage::messages::{LoggedEvent, LoggedKind};
 
 use crate::helpers::{EVENT_TIMEOUT, TestApp};
@@ -17,18 +17,12 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
     let bob_id = UserId::parse("userId", &bob.id).unwrap();
     let services = &app.services;
     // A send has taken the next number but not stored its message yet.
-    let seq = services.db.chat_heads().next_seq(chat, None).await.unwrap();
-    let mut follower = Follower::start(
-        services.db.clone(),
-        services.bus.as_ref(),
-        &services.chats,
-        services.replay,
-        bob_id,
-        chat,
-        Some(seq - 1),
-    )
-    .await
-    .unwrap();
+    let seq = app.db.chat_heads().next_seq(chat, None).await.unwrap();
+    let mut follower = services
+        .messages
+        .follow(bob_id, chat, Some(seq - 1))
+        .await
+        .unwrap();
     // Now the write lands and is published, as the send would do.
     let entry = LoggedEvent {
         chat,
@@ -38,8 +32,8 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
         message: None,
         up_to: Some(seq - 1),
     };
-    services.db.messages().append(&entry).await.unwrap();
-    services.bus.publish(
+    app.db.messages().append(&entry).await.unwrap();
+    app.bus.publish(
         Topic::Chat(chat),
         Event::Message(MessageEvent {
             chat,
@@ -67,12 +61,7 @@ const EVENTS: &str = "subscription($chat: ID!, $after: String) { messageEvents(c
 /// the number is taken, and nothing will ever be written for it.
 async fn abandon_a_number(app: &TestApp, chat_id: &str) -> i64 {
     let chat = ChatId::parse("chatId", chat_id).unwrap();
-    app.services
-        .db
-        .chat_heads()
-        .next_seq(chat, None)
-        .await
-        .unwrap()
+    app.db.chat_heads().next_seq(chat, None).await.unwrap()
 }
 
 async fn next_kind_and_text(socket: &mut crate::helpers::WsClient) -> (String, String) {

@@ -62,9 +62,7 @@ async fn one_operation_over_the_socket_limit__gets_a_rate_limited_error_and_the_
     // Nothing changed: an event reaches the two running operations only.
     app.subscribers(topic, 2).await;
     let ada_user = app.services.accounts.user(id, id).await.unwrap();
-    app.services
-        .bus
-        .publish(topic, Event::ProfileUpdated(ada_user));
+    app.bus.publish(topic, Event::ProfileUpdated(ada_user));
     let mut ids = vec![
         socket.recv().await["id"].clone(),
         socket.recv().await["id"].clone(),
@@ -154,9 +152,7 @@ async fn a_subscriber_that_stops_reading__is_cut_off_while_a_reader_gets_every_e
     for batch in (0..EVENTS).step_by(BATCH) {
         for n in batch..batch + BATCH {
             user.name = format!("n{n}");
-            app.services
-                .bus
-                .publish(topic, Event::ProfileUpdated(user.clone()));
+            app.bus.publish(topic, Event::ProfileUpdated(user.clone()));
         }
         for n in batch..batch + BATCH {
             let data = reader.next_data("reader").await;
@@ -168,7 +164,7 @@ async fn a_subscriber_that_stops_reading__is_cut_off_while_a_reader_gets_every_e
         // Once the server has let go of the stalled subscriber, its client
         // reads again: after whatever its buffers held it finds a whole close
         // frame, not a frame cut off by a dropped connection.
-        if app.services.bus.subscriber_count(topic) == 1
+        if app.bus.subscriber_count(topic) == 1
             && let Some(mut stalled) = stalled.take()
         {
             let ended = stalled.ended().await;
@@ -181,6 +177,6 @@ async fn a_subscriber_that_stops_reading__is_cut_off_while_a_reader_gets_every_e
     );
     // Its subscription is gone from the bus (its socket's queue and tasks
     // with it); the reader's is untouched.
-    assert_eq!(app.services.bus.subscriber_count(topic), 1);
+    assert_eq!(app.bus.subscriber_count(topic), 1);
     reader.expect_quiet().await;
 }

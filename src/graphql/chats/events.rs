@@ -1,22 +1,18 @@
-//! `chatEvents`: changes to every chat the signed-in user is in, following
-//! membership as it changes.
-
-use std::sync::Arc;
+//! `chatEvents`: changes to every chat the signed-in user is in, as the
+//! chat service's feed reports them (it follows membership as it changes).
 
 use async_graphql::{Context, Enum, ID, Object, Subscription};
-use futures_util::{Stream, StreamExt};
-use tokio_stream::StreamMap;
+use futures_util::Stream;
 
 use super::ChatObject;
 use crate::domain::{Chat, ChatId, UserId};
-use crate::events::{
-    ChatEventKind as Kind, Event, EventStream, Interruption, MessageEventKind, Topic,
-};
+use crate::events::ChatEventKind as Kind;
 use crate::graphql::context::{Authenticated, ContextExt};
 use crate::graphql::live::SlowConsumer;
 use crate::graphql::messages::MessageObject;
 use crate::graphql::users::users_in_order;
 use crate::graphql::users::{UserObject, load_user};
+use crate::services::chats::ChatFeedItem;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ChatEventKind {
@@ -122,104 +118,44 @@ impl ChatSubscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = ChatEventObject> + use<>> {
         let me = ctx.current_user()?.id;
-        let services = ctx.services()?;
-        let bus = services.bus.clone();
-        let mut chats = StreamMap::new();
-        for id in services.chats.chat_ids(me).await? {
-            chats.insert(id, bus.subscribe(Topic::Chat(id)));
-        }
-        let feed = ChatFeed {
-            me,
-            bus,
-            own: bus_user_stream(ctx, me)?,
-            chats,
-            slow: ctx.data_opt::<SlowConsumer>().cloned(),
-        };
-        Ok(futures_util::stream::unfold(feed, |mut feed| async move {
-            let item = feed.next().await?;
-            Some((item, feed))
-        }))
-    }
-}
-
-fn bus_user_stream(ctx: &Context<'_>, me: UserId) -> async_graphql::Result<EventStream> {
-    Ok(ctx.services()?.bus.subscribe(Topic::User(me)))
-}
-
-/// The user's own topic plus the topic of every chat they are in, following
-/// membership as it changes: added chats are joined, left ones dropped.
-struct ChatFeed {
-    me: UserId,
-    bus: Arc<dyn crate::events::EventBus>,
-    own: EventStream,
-    chats: StreamMap<ChatId, EventStream>,
-    slow: Option<SlowConsumer>,
-}
-
-impl ChatFeed {
-    async fn next(&mut self) -> Option<ChatEventObject> {
-        loop {
-            let item = tokio::select! {
-                item = self.own.next() => item?,
-                Some((_, item)) = self.chats.next(), if !self.chats.is_empty() => item,
-            };
-            let event = match item {
-                Ok(event) => event,
-                Err(Interruption::Gap) => return Some(resync()),
-                Err(Interruption::Lagged(_)) => {
-                    if let Some(slow) = &self.slow {
-                        slow.0.cancel();
+        let feed = ctx.services()?.chats.feed(me).await?;
+        let slow = ctx.data_opt::<SlowConsumer>().cloned();
+        Ok(futures_util::stream::unfold(
+            (feed, slow),
+            |(mut feed, slow)| async move {
+                let object = match feed.next().await? {
+                    ChatFeedItem::Changed(e) => ChatEventObject {
+                        kind: e.kind.into(),
+                        chat_id: Some(e.chat.id),
+                        chat: Some(e.chat),
+                        actor: Some(e.actor),
+                        users: e.users,
+                        message: None,
+                    },
+                    ChatFeedItem::NewMessage {
+                        chat,
+                        actor,
+                        message,
+                        sender,
+                    } => ChatEventObject {
+                        kind: ChatEventKind::NewMessage,
+                        chat_id: Some(chat),
+                        chat: None,
+                        actor: Some(actor),
+                        users: Vec::new(),
+                        message: message.map(|m| MessageObject::with_sender(m, sender)),
+                    },
+                    ChatFeedItem::Resync => resync(),
+                    ChatFeedItem::Lagged => {
+                        if let Some(slow) = &slow {
+                            slow.0.cancel();
+                        }
+                        return None;
                     }
-                    return None;
-                }
-            };
-            if let Some(out) = self.apply(&event) {
-                return Some(out);
-            }
-        }
-    }
-
-    /// Follows membership changes and turns an event into what to send.
-    fn apply(&mut self, event: &Event) -> Option<ChatEventObject> {
-        match event {
-            Event::Chat(e) => {
-                let id = e.chat.id;
-                let me_concerned = e.users.contains(&self.me);
-                match e.kind {
-                    Kind::Created | Kind::MembersAdded
-                        if me_concerned && !self.chats.contains_key(&id) =>
-                    {
-                        self.chats.insert(id, self.bus.subscribe(Topic::Chat(id)));
-                    }
-                    Kind::MemberRemoved | Kind::Deleted
-                        if me_concerned || e.kind == Kind::Deleted =>
-                    {
-                        self.chats.remove(&id);
-                    }
-                    _ => {}
-                }
-                Some(ChatEventObject {
-                    kind: e.kind.into(),
-                    chat_id: Some(id),
-                    chat: Some(e.chat.clone()),
-                    actor: Some(e.actor),
-                    users: e.users.clone(),
-                    message: None,
-                })
-            }
-            Event::Message(m) if m.kind == MessageEventKind::Created => Some(ChatEventObject {
-                kind: ChatEventKind::NewMessage,
-                chat_id: Some(m.chat),
-                chat: None,
-                actor: Some(m.actor),
-                users: Vec::new(),
-                message: m
-                    .message
-                    .clone()
-                    .map(|msg| MessageObject::with_sender(msg, m.sender.clone())),
-            }),
-            _ => None,
-        }
+                };
+                Some((object, (feed, slow)))
+            },
+        ))
     }
 }
 

@@ -11,7 +11,7 @@ use crate::graphql::context::{Authenticated, ContextExt};
 use crate::graphql::live::SlowConsumer;
 use crate::graphql::shared_events::{Feed, Takeover};
 use crate::graphql::users::{UserObject, load_user};
-use crate::services::message_stream::{Follower, TimelineItem};
+use crate::services::message_stream::TimelineItem;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MessageEventKind {
@@ -120,17 +120,7 @@ impl MessageSubscription {
         let me = ctx.current_user()?;
         let chat = ChatId::parse("chatId", &chat_id)?;
         let after = parse_cursor("after", after.as_deref())?;
-        let services = ctx.services()?;
-        let follower = Follower::start(
-            services.db.clone(),
-            services.bus.as_ref(),
-            &services.chats,
-            services.replay,
-            me.id,
-            chat,
-            after,
-        )
-        .await?;
+        let follower = ctx.services()?.messages.follow(me.id, chat, after).await?;
         if let Some(takeover) = ctx.data_opt::<Takeover>() {
             // The transport delivers the events itself (see `shared_events`).
             takeover.hand_over(Feed { chat, follower });

@@ -13,15 +13,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::{
-    CHAT_DESCRIPTION_MAX, Chat, ChatId, ChatPrivacy, IMAGE_URL_MAX, Membership, NotificationKind,
-    SystemAction, SystemInfo, User, UserId, parse_chat_name, text,
+    CHAT_DESCRIPTION_MAX, Chat, ChatHead, ChatId, ChatPrivacy, IMAGE_URL_MAX, Membership,
+    NotificationKind, SystemAction, SystemInfo, User, UserId, parse_chat_name, text,
 };
 use crate::error::{AppError, AppResult};
 use crate::events::{ChatEvent, ChatEventKind, Event, EventBus, Topic};
 use crate::storage::chats::{ChatChanges, ChatCursor, NewGroup};
 use crate::storage::{Database, Page};
 
+mod feed;
 mod membership;
+
+pub use feed::{ChatFeed, ChatFeedItem};
 
 use super::blocks::BlockRules;
 use super::notifications::{NotificationDraft, NotificationService};
@@ -412,6 +415,17 @@ impl ChatService {
             ));
         }
         Ok(())
+    }
+
+    /// Each chat's timeline head (last number, last message), for
+    /// DataLoaders. A chat without a stored head has had no event yet: it
+    /// gets the default.
+    pub async fn heads(&self, ids: &[ChatId]) -> AppResult<HashMap<ChatId, ChatHead>> {
+        let mut heads = self.db.chat_heads().find_many(ids).await?;
+        for id in ids {
+            heads.entry(*id).or_default();
+        }
+        Ok(heads)
     }
 }
 

@@ -1,9 +1,10 @@
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use chat_server::config::Settings;
-use chat_server::events::Topic;
+use chat_server::events::{EventBus, Topic};
 use chat_server::services::Services;
 use chat_server::startup::Application;
+use chat_server::storage::Database;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -54,6 +55,10 @@ pub struct TestApp {
     pub ws_url: String,
     pub settings: Settings,
     pub services: Services,
+    /// The database and bus underneath `services`, to stage or inspect
+    /// state the API does not expose.
+    pub db: Database,
+    pub bus: Arc<dyn EventBus>,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     stopped: Option<tokio::task::JoinHandle<()>>,
@@ -83,6 +88,8 @@ impl TestApp {
             .expect("the application builds");
         let port = application.port();
         let services = application.services().clone();
+        let db = application.database().clone();
+        let bus = application.event_bus().clone();
         let (stop, stop_rx) = oneshot::channel::<()>();
         let stopped = tokio::spawn(async move {
             let signal = async move {
@@ -98,6 +105,8 @@ impl TestApp {
             ws_url: format!("ws://127.0.0.1:{port}/graphql"),
             settings,
             services,
+            db,
+            bus,
             http: reqwest::Client::new(),
             stop: Some(stop),
             stopped: Some(stopped),
@@ -274,7 +283,7 @@ impl TestApp {
 
     /// MongoDB commands this app has sent so far (each is a round trip).
     pub fn db_commands(&self) -> u64 {
-        self.services.db.commands_started()
+        self.db.commands_started()
     }
 
     /// Waits until `topic` has exactly `count` subscribers on the app's bus.
@@ -282,7 +291,7 @@ impl TestApp {
     /// soon as `subscribe` is sent could otherwise reach nobody. The server
     /// runs on the test's runtime, so yielding lets it make progress.
     pub async fn subscribers(&self, topic: Topic, count: usize) {
-        let bus = &self.services.bus;
+        let bus = &self.bus;
         tokio::time::timeout(super::EVENT_TIMEOUT, async {
             while bus.subscriber_count(topic) != count {
                 tokio::task::yield_now().await;
