@@ -11,6 +11,8 @@
 //! - [`services`]: the rules of each domain and what gets broadcast
 //! - [`limits`]: call rates and socket counts per caller (abuse resistance)
 //! - [`events`]: the topic-routed event bus
+//! - [`cluster`]: what instances coordinate through Redis (presence counts,
+//!   socket slots, typing), each with a local twin for a single instance
 //! - [`storage`]: MongoDB collections, documents, indexes, queries
 //! - [`auth`]: tokens, password hashing, the caller ([`auth::Viewer`])
 //! - [`domain`]: ids and checked input types
@@ -19,6 +21,7 @@
 //!   logging, Prometheus metrics
 
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::cluster::Cluster;
 use crate::config::Settings;
 use crate::events::{EventBus, LocalBus, RedisBus, RedisOptions};
 use crate::graphql::persisted_queries::PersistedQueries;
@@ -59,8 +60,9 @@ impl Application {
                 )
             })?
             .map_err(|e| anyhow::anyhow!("creating indexes: {e:?}"))?;
-        let bus = event_bus(&settings).await?;
-        let services = Services::new(&settings, db.clone(), bus.clone())
+        let cluster = Cluster::from_settings(&settings)?;
+        let bus = event_bus(&settings, &cluster).await?;
+        let services = Services::new(&settings, &cluster, db.clone(), bus.clone())
             .map_err(|e| anyhow::anyhow!("building services: {e:?}"))?;
         let origins = Origins::from_settings(&settings).map_err(|e| anyhow::anyhow!("{}", e.0))?;
         tracing::info!(
@@ -201,20 +203,21 @@ impl Application {
     }
 }
 
-/// The in-process bus, or the Redis bus when `REDIS_URL` is set. Startup
+/// The in-process bus, or the Redis bus when the cluster has a link. Startup
 /// waits briefly for Redis but does not fail without it: the instance then
 /// serves its local subscribers, `/ready` says Redis is down (so a balancer
 /// sends no traffic yet), and the link comes up when Redis does.
-async fn event_bus(settings: &Settings) -> anyhow::Result<Arc<dyn EventBus>> {
-    let Some(url) = settings.redis_url() else {
+async fn event_bus(settings: &Settings, cluster: &Cluster) -> anyhow::Result<Arc<dyn EventBus>> {
+    let Some(link) = cluster.link() else {
         return Ok(Arc::new(LocalBus::new()));
     };
-    let bus = RedisBus::start(RedisOptions {
-        url: url.to_owned(),
-        publish_queue: settings.redis_publish_queue,
-        reconnect_max: settings.redis_reconnect_max(),
-    })
-    .map_err(|e| anyhow::anyhow!("REDIS_URL is not usable: {e}"))?;
+    let bus = RedisBus::start(
+        link,
+        RedisOptions {
+            publish_queue: settings.redis_publish_queue,
+            reconnect_max: settings.redis_reconnect_max(),
+        },
+    );
     if !bus.first_attempt(STARTUP_REDIS_TIMEOUT).await {
         tracing::error!(
             "Redis is not reachable; serving local subscribers only until it is \

@@ -14,7 +14,7 @@ pub mod sockets;
 use std::net::IpAddr;
 
 pub use rate::{Bucket, RateKey, RateLimits};
-pub use sockets::{LocalSlots, Slot, UserSockets};
+pub use sockets::{LocalSlots, Slot};
 
 /// The address a request came from, put in every operation's data by both
 /// transports. `None` when the server runs without connection info (then all

@@ -1,23 +1,17 @@
-//! Counting open WebSockets: per user ([`UserSockets`]) and, before
-//! `connection_init`, per client address.
+//! Counting open WebSockets: per user (through
+//! [`crate::cluster::UserSockets`], since a cluster counts them together) and,
+//! before `connection_init`, per client address.
 //!
 //! A socket holds a [`Slot`] for as long as it counts; dropping the slot
 //! gives it back, so every way a socket can end (client close, error,
 //! shutdown, panic) releases it.
 //!
-//! [`LocalSlots`] counts inside one process. Per-user counting is behind the
-//! [`UserSockets`] trait because a cluster needs one count across instances
-//! (a Redis-backed implementation, like the event bus); counting sockets that
-//! have not said who they are stays local, since it guards this instance.
+//! [`LocalSlots`] counts inside one process; counting sockets that have not
+//! said who they are stays local, since it guards this instance.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
-
-use futures_util::future::BoxFuture;
-
-use crate::domain::UserId;
-use crate::error::AppResult;
 
 /// A claim on one of a key's slots; dropping it releases the slot.
 pub struct Slot {
@@ -45,13 +39,6 @@ impl std::fmt::Debug for Slot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Slot")
     }
-}
-
-/// Where open sockets are counted per user.
-pub trait UserSockets: Send + Sync + 'static {
-    /// Claims one of `user`'s socket slots; `Ok(None)` when all are taken.
-    /// Async and fallible so that a shared (networked) count fits.
-    fn try_open(&self, user: UserId) -> BoxFuture<'_, AppResult<Option<Slot>>>;
 }
 
 /// At most `max` slots per key, counted in this process.
@@ -97,13 +84,6 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> LocalSlots<K> {
     pub fn held(&self, key: &K) -> usize {
         let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         held.get(key).copied().unwrap_or(0)
-    }
-}
-
-impl UserSockets for LocalSlots<UserId> {
-    fn try_open(&self, user: UserId) -> BoxFuture<'_, AppResult<Option<Slot>>> {
-        let slot = self.try_acquire(user);
-        Box::pin(std::future::ready(Ok(slot)))
     }
 }
 

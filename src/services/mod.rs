@@ -13,7 +13,6 @@ pub mod message_stream;
 pub mod messages;
 pub mod notifications;
 pub mod presence;
-pub mod presence_redis;
 pub mod sign_in_guard;
 pub mod timeline;
 pub mod typing;
@@ -23,11 +22,12 @@ pub mod users;
 use std::sync::Arc;
 
 use crate::auth::{PasswordHasher, TokenService};
+use crate::cluster::{Cluster, UserSockets};
 use crate::config::Settings;
 use crate::domain::UserId;
 use crate::error::AppResult;
 use crate::events::{EventBus, EventStream, Topic};
-use crate::limits::{LocalSlots, RateLimits, UserSockets};
+use crate::limits::RateLimits;
 use crate::storage::Database;
 
 pub use audience::Audience;
@@ -65,56 +65,39 @@ pub struct Services {
     pub user_sockets: Arc<dyn UserSockets>,
 }
 
-/// Where presence and the per-user socket limit are counted: in Redis when
-/// `REDIS_URL` is set (so they hold across instances), else in this process.
-fn cluster_counts(
-    settings: &Settings,
-) -> AppResult<(Arc<dyn presence::PresenceTracker>, Arc<dyn UserSockets>)> {
-    let max_sockets = settings.ws_max_sockets_per_user;
-    let Some(url) = settings.redis_url() else {
-        return Ok((
-            Arc::new(presence::LocalPresence::default()),
-            Arc::new(LocalSlots::<UserId>::new(max_sockets)),
-        ));
-    };
-    let tracker = presence_redis::RedisPresence::start(presence_redis::RedisPresenceOptions {
-        url: url.to_owned(),
-        heartbeat: std::time::Duration::from_millis(settings.presence_heartbeat_ms),
-        instance_timeout: std::time::Duration::from_millis(settings.presence_instance_timeout_ms),
-        grace: std::time::Duration::from_millis(settings.presence_grace_ms),
-    })
-    .map_err(|e| {
-        crate::error::AppError::Internal(anyhow::anyhow!("REDIS_URL is not usable: {e}"))
-    })?;
-    let sockets = Arc::new(tracker.sockets(max_sockets));
-    Ok((Arc::new(tracker), sockets))
-}
-
-/// Where typing is decided: in Redis when `REDIS_URL` is set (so a renewal
-/// or a disconnect on any instance counts everywhere), else in this process.
+/// Where typing is decided: in Redis when the cluster has a link (so a
+/// renewal or a disconnect on any instance counts everywhere), else in this
+/// process.
 fn typing_timers(
     settings: &Settings,
+    cluster: &Cluster,
     db: &Database,
     bus: &Arc<dyn EventBus>,
-) -> AppResult<Arc<dyn typing::TypingTimers>> {
+) -> Arc<dyn typing::TypingTimers> {
     let timeout = std::time::Duration::from_millis(settings.typing_timeout_ms);
     let local = Arc::new(typing::LocalTyping::new(
         timeout,
         std::time::Duration::from_millis(settings.typing_throttle_ms),
         TypingService::announcer(bus.clone()),
     ));
-    let Some(url) = settings.redis_url() else {
-        return Ok(Arc::new(typing::SharedTyping(local)));
-    };
-    let timers =
-        typing_redis::RedisTyping::start(url, local, timeout, db.clone()).map_err(|e| {
-            crate::error::AppError::Internal(anyhow::anyhow!("REDIS_URL is not usable: {e}"))
-        })?;
-    Ok(Arc::new(timers))
+    match cluster.link() {
+        None => Arc::new(typing::SharedTyping(local)),
+        Some(link) => Arc::new(typing_redis::RedisTyping::start(
+            link.clone(),
+            local,
+            timeout,
+            db.clone(),
+        )),
+    }
 }
 
 impl Services {
-    pub fn new(settings: &Settings, db: Database, bus: Arc<dyn EventBus>) -> AppResult<Self> {
+    pub fn new(
+        settings: &Settings,
+        cluster: &Cluster,
+        db: Database,
+        bus: Arc<dyn EventBus>,
+    ) -> AppResult<Self> {
         let hasher = PasswordHasher::new(
             settings.password_hash_memory_kib,
             settings.password_hash_iterations,
@@ -150,7 +133,7 @@ impl Services {
                 },
             },
         );
-        let typing_timers = typing_timers(settings, &db, &bus)?;
+        let typing_timers = typing_timers(settings, cluster, &db, &bus);
         let typing = TypingService::new(
             db.clone(),
             bus.clone(),
@@ -158,13 +141,13 @@ impl Services {
             blocks.clone(),
             typing_timers,
         );
-        let (tracker, user_sockets) = cluster_counts(settings)?;
+        let user_sockets = cluster.user_sockets();
         let presence = PresenceService::new(
             db.clone(),
             bus.clone(),
             audience.clone(),
             typing.clone(),
-            tracker,
+            cluster.presence(),
             std::time::Duration::from_millis(settings.presence_grace_ms),
         );
         Ok(Self {

@@ -2,11 +2,9 @@
 //! types in a chat is decided in Redis, so a renewal on any instance is a
 //! renewal everywhere and exactly one instance announces each change.
 //!
-//! **Keys** (one Redis, not Redis Cluster: the scripts build keys):
-//! - `chat:typing:<chat>:<user>`: the owner token of the latest start,
-//!   expiring a little after the typing timeout (in case its owner dies);
-//! - `chat:typing-user:<user>`: the chats the user types in, so all of
-//!   their keys can be found when their last socket closes.
+//! **Keys** are listed in [`crate::cluster::keys`], the scripts are in
+//! `src/cluster/lua/typing_*.lua`, and the Redis connection is the
+//! cluster's [`RedisLink`].
 //!
 //! **Transitions.** A start sets the key to a fresh token and announces
 //! "typing" only when the key did not exist; a renewal (from any instance)
@@ -31,62 +29,16 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use super::presence_redis::RedisLink;
 use super::typing::{LocalTyping, SharedTyping, TypingTimers};
+use crate::cluster::RedisLink;
+use crate::cluster::keys::{typing as typing_key, typing_chats as user_key};
+use crate::cluster::typing::{EXPIRE, START, STOP, STOP_ALL};
 use crate::domain::{ChatId, User, UserId};
 use crate::storage::Database;
 
 /// How long a key outlives its typing timeout, so the owner's timer finds
 /// it (the key only expires on its own when the owner died).
 const KEY_MARGIN: Duration = Duration::from_secs(5);
-
-/// KEYS: typing key, user's chats. ARGV: token, ttl (ms), chat. Returns 1
-/// when the key existed (a renewal).
-const START: &str = r"
-local existed = redis.call('EXISTS', KEYS[1])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return existed
-";
-
-/// KEYS: as START. ARGV: token, chat. Returns 1 when the key still held
-/// the token (and is now gone).
-const EXPIRE: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2], ARGV[2])
-  return 1
-end
-return 0
-";
-
-/// KEYS: as START. ARGV: chat. Returns 1 when the key existed.
-const STOP: &str = r"
-local existed = redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[2], ARGV[1])
-return existed
-";
-
-/// KEYS: user's chats. ARGV: user. Returns the chats whose key existed.
-const STOP_ALL: &str = r"
-local stopped = {}
-for _, chat in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('DEL', 'chat:typing:' .. chat .. ':' .. ARGV[1]) == 1 then
-    table.insert(stopped, chat)
-  end
-end
-redis.call('DEL', KEYS[1])
-return stopped
-";
-
-fn typing_key(chat: ChatId, user: UserId) -> String {
-    format!("chat:typing:{chat}:{user}")
-}
-
-fn user_key(user: UserId) -> String {
-    format!("chat:typing-user:{user}")
-}
 
 enum Command {
     Start(ChatId, User),
@@ -102,15 +54,13 @@ pub struct RedisTyping {
 }
 
 impl RedisTyping {
-    /// Starts the worker (it ends when this is dropped). Fails only on a
-    /// malformed URL; Redis need not be reachable yet.
+    /// Starts the worker (it ends when this is dropped).
     pub fn start(
-        url: &str,
+        link: Arc<RedisLink>,
         local: Arc<LocalTyping>,
         timeout: Duration,
         db: Database,
-    ) -> redis::RedisResult<Self> {
-        let link = RedisLink::new(redis::Client::open(url)?);
+    ) -> Self {
         let (commands, receiver) = mpsc::unbounded_channel();
         let worker = Worker {
             link,
@@ -122,7 +72,7 @@ impl RedisTyping {
             commands: commands.downgrade(),
         };
         tokio::spawn(worker.run(receiver));
-        Ok(Self { commands })
+        Self { commands }
     }
 
     fn send(&self, command: Command) {
@@ -145,7 +95,7 @@ impl TypingTimers for RedisTyping {
 }
 
 struct Worker {
-    link: RedisLink,
+    link: Arc<RedisLink>,
     local: Arc<LocalTyping>,
     /// The same state, for calls Redis could not answer.
     fallback: SharedTyping,
@@ -182,7 +132,7 @@ impl Worker {
         let keys = [typing_key(chat, user.id), user_key(user.id)];
         let ttl = (self.timeout + KEY_MARGIN).as_millis().to_string();
         let args = [token.clone(), ttl, chat.to_string()];
-        let renewal = match self.link.eval::<i64>(START, &keys, &args).await {
+        let renewal = match self.link.run::<i64>(&START, &keys, &args).await {
             Ok(existed) => existed == 1,
             Err(error) => {
                 tracing::warn!(%error, %chat, user_id = %user.id, "could not start typing in redis; handling it on this instance");
@@ -218,7 +168,7 @@ impl Worker {
         self.timers.remove(&(chat, user.id));
         let keys = [typing_key(chat, user.id), user_key(user.id)];
         let args = [token, chat.to_string()];
-        match self.link.eval::<i64>(EXPIRE, &keys, &args).await {
+        match self.link.run::<i64>(&EXPIRE, &keys, &args).await {
             Ok(1) => self.local.decided(chat, &user, false),
             Ok(_) => self.local.handed_over(chat, user.id),
             Err(error) => {
@@ -232,7 +182,7 @@ impl Worker {
         self.disarm(chat, user);
         let keys = [typing_key(chat, user), user_key(user)];
         let args = [chat.to_string()];
-        match self.link.eval::<i64>(STOP, &keys, &args).await {
+        match self.link.run::<i64>(&STOP, &keys, &args).await {
             Ok(1) => {
                 if let Some(user) = self.user(user).await {
                     self.local.decided(chat, &user, false);
@@ -258,7 +208,7 @@ impl Worker {
         }
         let keys = [user_key(user)];
         let args = [user.to_string()];
-        let stopped = match self.link.eval::<Vec<String>>(STOP_ALL, &keys, &args).await {
+        let stopped = match self.link.run::<Vec<String>>(&STOP_ALL, &keys, &args).await {
             Ok(stopped) => stopped,
             Err(error) => {
                 tracing::warn!(%error, user_id = %user, "could not stop typing in redis; stopping it on this instance");

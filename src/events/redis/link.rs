@@ -18,11 +18,11 @@ use redis::aio::{PubSubSink, PubSubStream};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::backoff::Backoff;
 use super::{
     Body, CONNECT_TIMEOUT, EVERYTHING_CHANNEL, Envelope, Link, PING_INTERVAL, RESPONSE_TIMEOUT,
     Shared, channel,
 };
+use crate::cluster::Backoff;
 use crate::events::{Event, Topic};
 use crate::metrics;
 

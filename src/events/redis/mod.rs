@@ -29,8 +29,9 @@
 //! or a replay) instead of a silent hole. Events that fail to publish are
 //! treated the same way.
 //!
-//! **Outages.** Both connections reconnect with exponential backoff (100 ms
-//! doubling up to [`RedisOptions::reconnect_max`], with jitter). While the
+//! **Outages.** Both connections reconnect with the cluster's
+//! [`Backoff`](crate::cluster::Backoff) (100 ms doubling up to
+//! [`RedisOptions::reconnect_max`], with jitter). While the
 //! subscriber link is down local delivery goes on; when it is back, the
 //! instance re-subscribes every topic it still has local subscribers for and
 //! then signals a gap to each of them, because remote events may have been
@@ -38,7 +39,6 @@
 //!
 //! [`Interruption::Gap`]: super::Interruption::Gap
 
-mod backoff;
 mod link;
 mod losses;
 mod publisher;
@@ -52,6 +52,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::{Event, EventBus, EventStream, LocalBus, Topic};
+use crate::cluster::RedisLink;
 use crate::metrics;
 
 use link::PendingTopics;
@@ -71,11 +72,9 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// connection would otherwise look fine forever).
 const PING_INTERVAL: Duration = Duration::from_secs(5);
 
-/// How the bus reaches Redis.
+/// How the bus uses Redis.
 #[derive(Clone, Debug)]
 pub struct RedisOptions {
-    /// A `redis://` URL.
-    pub url: String,
     /// Events waiting for the publisher before new ones are not sent.
     pub publish_queue: usize,
     /// The longest pause between reconnection attempts.
@@ -133,7 +132,7 @@ impl Health {
 
 /// What the bus and its two tasks share.
 struct Shared {
-    /// Random per process start: tells this instance's envelopes apart.
+    /// The cluster's id of this instance: tells its envelopes apart.
     instance: u64,
     client: redis::Client,
     local: LocalBus,
@@ -169,16 +168,16 @@ pub struct RedisBus {
 }
 
 impl RedisBus {
-    /// Starts the bus and its connections (in the background: use
-    /// [`RedisBus::first_attempt`] to wait for them). Fails only on a
-    /// malformed URL.
-    pub fn start(options: RedisOptions) -> redis::RedisResult<Self> {
-        let client = redis::Client::open(options.url.as_str())?;
+    /// Starts the bus and its connections, opened from the cluster's
+    /// `link` (in the background: use [`RedisBus::first_attempt`] to wait
+    /// for them).
+    pub fn start(link: &RedisLink, options: RedisOptions) -> Self {
+        let client = link.client().clone();
         let pending = Arc::new(PendingTopics::default());
         let marks = pending.clone();
         let local = LocalBus::with_hook(Arc::new(move |topic, _| marks.mark(topic)));
         let shared = Arc::new(Shared {
-            instance: rand::random(),
+            instance: link.instance().as_u64(),
             client,
             local,
             reconnect_max: options.reconnect_max,
@@ -195,13 +194,13 @@ impl RedisBus {
             losses.clone(),
             stop.clone(),
         ));
-        Ok(Self {
+        Self {
             shared,
             next_seq: AtomicU64::new(1),
             queue,
             losses,
             _stop: stop.drop_guard(),
-        })
+        }
     }
 
     /// Waits (at most `timeout`) for the first connection attempts to

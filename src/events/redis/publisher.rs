@@ -14,12 +14,12 @@ use redis::aio::MultiplexedConnection;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::backoff::Backoff;
 use super::losses::{Losses, Lost};
 use super::{
     Body, CONNECT_TIMEOUT, EVERYTHING_CHANNEL, Envelope, Link, PING_INTERVAL, RESPONSE_TIMEOUT,
     Shared, channel,
 };
+use crate::cluster::Backoff;
 use crate::events::{Event, Topic};
 use crate::metrics;
 
