@@ -316,7 +316,22 @@ async fn the_per_user_socket_limit__counts_sockets_on_every_instance() {
     on_a.expect_quiet().await;
     b.ws(&bob.token).await.expect_quiet().await;
 
-    // Closing on one instance frees the slot on the other.
+    // Closing on one instance frees the slot on the other, once the
+    // release has travelled through Redis (the open on `a` cannot wait for
+    // a release in flight on `b`, as it does for one of its own).
     on_b.close().await;
-    a.ws(&ada.token).await.expect_quiet().await;
+    eventually("the slot freed on b is taken on a", || async {
+        let mut socket = WsClient::connect(&a.ws_url).await;
+        socket
+            .send(json!({ "type": "connection_init", "payload": { "token": ada.token } }))
+            .await;
+        match socket.recv_or_close().await {
+            Ok(ack) => ack["type"] == "connection_ack",
+            Err(code) => {
+                assert_eq!(code, 4008, "only the limit may refuse it");
+                false
+            }
+        }
+    })
+    .await;
 }

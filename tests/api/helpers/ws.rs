@@ -65,6 +65,23 @@ impl WsClient {
         }
     }
 
+    /// The next message, or the close code if the server closes instead.
+    pub async fn recv_or_close(&mut self) -> Result<Value, u16> {
+        loop {
+            let frame = tokio::time::timeout(EVENT_TIMEOUT, self.socket.next())
+                .await
+                .expect("a message within the timeout");
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    return Ok(serde_json::from_str(text.as_str()).expect("a JSON message"));
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(Message::Close(Some(frame)))) => return Err(frame.code.into()),
+                other => panic!("expected a message or a close, got {other:?}"),
+            }
+        }
+    }
+
     /// Waits for the server to close; returns the close code and reason.
     /// Messages that arrive before the close are skipped.
     pub async fn closed(&mut self) -> (u16, String) {
