@@ -479,15 +479,4 @@ impl ChatStore {
             .map(UserId)
             .collect())
     }
-
-    /// True when `a` and `b` are both members of some chat.
-    pub async fn share_a_chat(&self, a: UserId, b: UserId) -> AppResult<bool> {
-        Ok(self
-            .chats
-            .clone_with_type::<Document>()
-            .find_one(doc! { "participants": { "$all": [a.oid(), b.oid()] } })
-            .projection(doc! { "_id": 1 })
-            .await?
-            .is_some())
-    }
 }

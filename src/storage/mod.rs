@@ -158,12 +158,6 @@ impl Database {
     pub fn notifications(&self) -> NotificationStore {
         NotificationStore::new(&self.db)
     }
-
-    /// Drops the whole database; for tests that use a throwaway one.
-    pub async fn drop_database(&self) -> AppResult<()> {
-        self.db.drop().await?;
-        Ok(())
-    }
 }
 
 /// The duplicate-key message when `error` is a unique-index violation.
