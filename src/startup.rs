@@ -53,6 +53,9 @@ impl Application {
                 )
             })?
             .map_err(|e| anyhow::anyhow!("creating indexes: {e:?}"))?;
+        db.migrate()
+            .await
+            .map_err(|e| anyhow::anyhow!("migrating data: {e:?}"))?;
         let bus = event_bus(&settings).await?;
         let services = Services::new(&settings, db, bus)
             .map_err(|e| anyhow::anyhow!("building services: {e:?}"))?;

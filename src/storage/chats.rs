@@ -447,7 +447,8 @@ impl ChatStore {
         Ok(())
     }
 
-    /// The collection untyped (for moving fields out of it).
+    /// The collection untyped (for reading a few fields, and for moving
+    /// fields out of it, see [`super::migrations`]).
     pub(super) fn documents(&self) -> Collection<Document> {
         self.chats.clone_with_type()
     }
