@@ -60,6 +60,9 @@ impl Application {
                 )
             })?
             .map_err(|e| anyhow::anyhow!("creating indexes: {e:?}"))?;
+        db.migrate()
+            .await
+            .map_err(|e| anyhow::anyhow!("migrating data: {e:?}"))?;
         let cluster = Cluster::from_settings(&settings)?;
         let bus = event_bus(&settings, &cluster).await?;
         let services = Services::new(&settings, &cluster, db.clone(), bus.clone())

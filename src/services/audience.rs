@@ -39,20 +39,4 @@ impl Audience {
             .filter(|id| *id != user && !blocked.contains(id))
             .collect())
     }
-
-    /// True when `viewer` may see `user`'s presence (themself included).
-    pub async fn can_watch(&self, viewer: UserId, user: UserId) -> AppResult<bool> {
-        if viewer == user {
-            return Ok(true);
-        }
-        if self.blocks.blocked_either_way(viewer, user).await? {
-            return Ok(false);
-        }
-        let (friend_store, chat_store) = (self.db.friends(), self.db.chats());
-        let (friends, share_chat) = tokio::try_join!(
-            friend_store.are_friends(viewer, user),
-            chat_store.share_a_chat(viewer, user),
-        )?;
-        Ok(friends || share_chat)
-    }
 }

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bson::doc;
 use chrono::Utc;
 
 use crate::domain::message::{Content, parse_client_message_id, parse_emoji, parse_text};
@@ -139,11 +138,7 @@ impl MessageService {
         let edited = self
             .db
             .messages()
-            .modify(
-                id,
-                doc! { "isDeleted": false },
-                doc! { "$set": { "text": text, "editedAt": bson::DateTime::now() } },
-            )
+            .edit_text(id, &text)
             .await?
             .ok_or_else(|| AppError::Conflict("the message was deleted".into()))?;
         self.changed(me, LoggedKind::Edited, edited).await
@@ -163,11 +158,7 @@ impl MessageService {
             return self
                 .db
                 .messages()
-                .modify(
-                    id,
-                    doc! {},
-                    doc! { "$addToSet": { "deletedFor": me.oid() } },
-                )
+                .hide_for(id, me)
                 .await?
                 .ok_or_else(message_not_found);
         }
@@ -185,15 +176,7 @@ impl MessageService {
         if message.is_deleted {
             return Ok(message);
         }
-        let tombstone = self
-            .db
-            .messages()
-            .modify(
-                id,
-                doc! { "isDeleted": false },
-                doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
-            )
-            .await?;
+        let tombstone = self.db.messages().tombstone(id).await?;
         let Some(tombstone) = tombstone else {
             // Deleted meanwhile by someone else: the same outcome.
             return self
@@ -210,18 +193,12 @@ impl MessageService {
     #[tracing::instrument(skip(self), fields(user_id = %me, message_id = %id))]
     pub async fn add_reaction(&self, me: UserId, id: MessageId, emoji: &str) -> AppResult<Message> {
         let emoji = parse_emoji(emoji)?;
-        let (message, _) = self.reactable(me, id).await?;
+        self.reactable(me, id).await?;
         let store = self.db.messages();
         // Two atomic steps: join the emoji's entry if it exists, else add the
         // entry; a race between them simply loops once more.
         for _ in 0..3 {
-            let joined = store
-                .modify(
-                    id,
-                    doc! { "reactions": { "$elemMatch": { "emoji": &emoji, "users": { "$ne": me.oid() } } } },
-                    doc! { "$addToSet": { "reactions.$.users": me.oid() } },
-                )
-                .await?;
+            let joined = store.join_reaction(id, &emoji, me).await?;
             if let Some(updated) = joined {
                 return self.changed(me, LoggedKind::ReactionChanged, updated).await;
             }
@@ -241,18 +218,11 @@ impl MessageService {
                     format!("a message has at most {MAX_DISTINCT_REACTIONS} different reactions"),
                 ));
             }
-            let added = store
-                .modify(
-                    id,
-                    doc! { "isDeleted": false, "reactions.emoji": { "$ne": &emoji } },
-                    doc! { "$push": { "reactions": { "emoji": &emoji, "users": [me.oid()] } } },
-                )
-                .await?;
+            let added = store.start_reaction(id, &emoji, me).await?;
             if let Some(updated) = added {
                 return self.changed(me, LoggedKind::ReactionChanged, updated).await;
             }
         }
-        let _ = message;
         Err(AppError::Conflict(
             "the reactions changed meanwhile; try again".into(),
         ))
@@ -268,15 +238,7 @@ impl MessageService {
     ) -> AppResult<Message> {
         let emoji = parse_emoji(emoji)?;
         let (message, _) = self.reactable(me, id).await?;
-        let removed = self
-            .db
-            .messages()
-            .modify(
-                id,
-                doc! { "reactions": { "$elemMatch": { "emoji": &emoji, "users": me.oid() } } },
-                doc! { "$pull": { "reactions.$.users": me.oid() } },
-            )
-            .await?;
+        let removed = self.db.messages().remove_reaction(id, &emoji, me).await?;
         match removed {
             Some(updated) => self.changed(me, LoggedKind::ReactionChanged, updated).await,
             None => Ok(message),

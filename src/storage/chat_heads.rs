@@ -95,38 +95,10 @@ impl ChatHeadStore {
         Ok(())
     }
 
-    /// Moves the counters of chats stored before heads existed (on the chat
-    /// document itself) into heads. Safe to run on every start and from
-    /// several instances at once: `$max` never moves a counter back.
-    pub(super) async fn adopt_legacy_counters(
-        &self,
-        chats: &Collection<Document>,
-    ) -> AppResult<()> {
-        let legacy = doc! { "seq": { "$exists": true } };
-        let mut cursor = chats
-            .find(legacy.clone())
-            .projection(doc! { "seq": 1, "lastMessageId": 1 })
-            .await?;
-        while let Some(chat) = cursor.try_next().await? {
-            let (Ok(id), Ok(seq)) = (chat.get_object_id("_id"), chat.get_i64("seq")) else {
-                continue;
-            };
-            let mut update = doc! { "$max": { "seq": seq } };
-            if let Ok(last) = chat.get_object_id("lastMessageId") {
-                update.insert("$setOnInsert", doc! { "lastMessageId": last });
-            }
-            self.heads
-                .update_one(doc! { "_id": id }, update)
-                .upsert(true)
-                .await?;
-            chats
-                .update_one(
-                    doc! { "_id": id },
-                    doc! { "$unset": { "seq": "", "lastMessageId": "" } },
-                )
-                .await?;
-        }
-        Ok(())
+    /// The collection untyped (for moving data into it, see
+    /// [`super::migrations`]).
+    pub(super) fn documents(&self) -> Collection<Document> {
+        self.heads.clone()
     }
 }
 

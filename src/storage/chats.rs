@@ -447,7 +447,8 @@ impl ChatStore {
         Ok(())
     }
 
-    /// The collection untyped (for moving fields out of it).
+    /// The collection untyped (for reading a few fields, and for moving
+    /// fields out of it, see [`super::migrations`]).
     pub(super) fn documents(&self) -> Collection<Document> {
         self.chats.clone_with_type()
     }
@@ -478,16 +479,5 @@ impl ChatStore {
             .filter_map(|v| v.as_object_id())
             .map(UserId)
             .collect())
-    }
-
-    /// True when `a` and `b` are both members of some chat.
-    pub async fn share_a_chat(&self, a: UserId, b: UserId) -> AppResult<bool> {
-        Ok(self
-            .chats
-            .clone_with_type::<Document>()
-            .find_one(doc! { "participants": { "$all": [a.oid(), b.oid()] } })
-            .projection(doc! { "_id": 1 })
-            .await?
-            .is_some())
     }
 }

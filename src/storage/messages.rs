@@ -339,9 +339,97 @@ impl MessageStore {
         Ok((items, more))
     }
 
-    /// Applies `update` to a message matching `filter` (plus its id);
-    /// returns it after, or `None` when the filter did not match.
-    pub async fn modify(
+    /// Replaces a message's text and stamps the edit; `None` when the
+    /// message is gone or was deleted for everyone (checked in the same
+    /// update, so an edit never revives a tombstone).
+    pub async fn edit_text(&self, id: MessageId, text: &str) -> AppResult<Option<Message>> {
+        self.modify(
+            id,
+            doc! { "isDeleted": false },
+            doc! { "$set": { "text": text, "editedAt": bson::DateTime::now() } },
+        )
+        .await
+    }
+
+    /// Hides a message from `user`'s history (deleted for them only);
+    /// repeating it changes nothing. `None` when the message is gone.
+    pub async fn hide_for(&self, id: MessageId, user: UserId) -> AppResult<Option<Message>> {
+        self.modify(
+            id,
+            doc! {},
+            doc! { "$addToSet": { "deletedFor": user.oid() } },
+        )
+        .await
+    }
+
+    /// Deletes a message for everyone, keeping a tombstone (its place in
+    /// the history, without content or reactions). `None` when it is gone
+    /// or was a tombstone already, so only one caller gets to announce it.
+    pub async fn tombstone(&self, id: MessageId) -> AppResult<Option<Message>> {
+        self.modify(
+            id,
+            doc! { "isDeleted": false },
+            doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
+        )
+        .await
+    }
+
+    /// Adds `user` to those who reacted with `emoji`, when the message
+    /// carries that emoji already and `user` is not among them; `None`
+    /// otherwise (then [`Self::start_reaction`] may add the emoji).
+    pub async fn join_reaction(
+        &self,
+        id: MessageId,
+        emoji: &str,
+        user: UserId,
+    ) -> AppResult<Option<Message>> {
+        self.modify(
+            id,
+            doc! { "reactions": { "$elemMatch": { "emoji": emoji, "users": { "$ne": user.oid() } } } },
+            doc! { "$addToSet": { "reactions.$.users": user.oid() } },
+        )
+        .await
+    }
+
+    /// Adds `emoji` to a message with `user` as its first reactor, when the
+    /// message is not deleted and does not carry that emoji yet (checked in
+    /// the same update, so two first reactions never make two entries);
+    /// `None` otherwise.
+    pub async fn start_reaction(
+        &self,
+        id: MessageId,
+        emoji: &str,
+        user: UserId,
+    ) -> AppResult<Option<Message>> {
+        self.modify(
+            id,
+            doc! { "isDeleted": false, "reactions.emoji": { "$ne": emoji } },
+            doc! { "$push": { "reactions": { "emoji": emoji, "users": [user.oid()] } } },
+        )
+        .await
+    }
+
+    /// Takes `user`'s reaction with `emoji` back; `None` when they had none.
+    /// An emoji left without reactors stays stored, empty, and is left out
+    /// when read (see `From<MessageDoc>`).
+    pub async fn remove_reaction(
+        &self,
+        id: MessageId,
+        emoji: &str,
+        user: UserId,
+    ) -> AppResult<Option<Message>> {
+        self.modify(
+            id,
+            doc! { "reactions": { "$elemMatch": { "emoji": emoji, "users": user.oid() } } },
+            doc! { "$pull": { "reactions.$.users": user.oid() } },
+        )
+        .await
+    }
+
+    /// Applies `update` to the message if it also matches `filter`, in one
+    /// atomic step; returns it after, or `None` when the filter did not
+    /// match.
+    async fn modify(
         &self,
         id: MessageId,
         mut filter: Document,

@@ -1,16 +1,17 @@
 //! MongoDB access: the only layer that talks to the driver.
 //!
 //! [`Database`] owns the client (a pooled, cheaply clonable handle), creates
-//! the indexes at startup, and counts every command sent, so tests can assert
-//! that a page costs a constant number of round trips. The same command
-//! monitoring feeds the `chat_db_*` metrics (count, outcome and latency per
-//! command name).
+//! the indexes and runs the data migrations (`migrations`) at startup, and
+//! counts every command sent, so tests can assert that a page costs a
+//! constant number of round trips. The same command monitoring feeds the
+//! `chat_db_*` metrics (count, outcome and latency per command name).
 
 pub mod blocks;
 pub mod chat_heads;
 pub mod chats;
 pub mod friends;
 pub mod messages;
+mod migrations;
 pub mod notifications;
 pub mod paging;
 pub mod receipts;
@@ -98,9 +99,6 @@ impl Database {
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
         self.chats().ensure_indexes().await?;
-        self.chat_heads()
-            .adopt_legacy_counters(&self.chats().documents())
-            .await?;
         self.messages()
             .ensure_indexes(self.chat_event_retention)
             .await?;
@@ -108,6 +106,18 @@ impl Database {
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
+        Ok(())
+    }
+
+    /// Moves data stored by earlier versions into today's shape; run at
+    /// every start after [`Database::ensure_indexes`]. Safe to run again and
+    /// from several instances at once (see `storage/migrations.rs`).
+    pub async fn migrate(&self) -> AppResult<()> {
+        migrations::chat_counters_to_heads(
+            &self.chats().documents(),
+            &self.chat_heads().documents(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -157,12 +167,6 @@ impl Database {
 
     pub fn notifications(&self) -> NotificationStore {
         NotificationStore::new(&self.db)
-    }
-
-    /// Drops the whole database; for tests that use a throwaway one.
-    pub async fn drop_database(&self) -> AppResult<()> {
-        self.db.drop().await?;
-        Ok(())
     }
 }
 

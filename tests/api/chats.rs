@@ -827,6 +827,7 @@ async fn counters_kept_on_chats_by_earlier_versions__move_to_heads_at_start() {
     // Twice: a start after the move changes nothing.
     for _ in 0..2 {
         app.db.ensure_indexes().await.unwrap();
+        app.db.migrate().await.unwrap();
     }
     let chat_doc = db
         .collection::<Document>("chats")
