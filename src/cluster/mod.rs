@@ -8,11 +8,9 @@
 //! - [`typing`]: whether someone types in a chat, so a renewal on any
 //!   instance counts everywhere and each start and stop is announced once.
 //!
-//! Presence counts and socket slots are each a trait with a local and a
-//! Redis implementation side by side, checked by one contract suite
-//! (`contract_tests`) run against both. Typing has its scripts here; its
-//! decider still lives in [`crate::services::typing`] (local) and
-//! [`crate::services::typing_redis`] (Redis) until it gets the same shape.
+//! Presence counts, socket slots and the typing decider are each a trait
+//! with a local and a Redis implementation side by side, checked by one
+//! contract suite (`contract_tests`) run against both.
 //! With `REDIS_URL` every Redis user of an instance goes through one
 //! [`RedisLink`]: one client, one instance id (the event bus tags its
 //! envelopes with it too), one command connection for the scripts in
@@ -49,6 +47,7 @@ pub use presence::{
     LocalPresence, PresenceChange, PresenceCounts, RedisPresence, Ticket, Transition,
 };
 pub use sockets::{RedisSockets, UserSockets};
+pub use typing::{LocalTyping, RedisTyping, TypingDecider};
 
 /// How presence is timed across instances.
 #[derive(Clone, Debug)]
@@ -134,5 +133,20 @@ impl Cluster {
 
     pub fn user_sockets(&self) -> Arc<dyn UserSockets> {
         self.sockets.clone()
+    }
+
+    /// Decides typing (in Redis with a link, else in this process), with
+    /// typing ending `timeout` after the latest start. `report` hears each
+    /// change; `load` names a user whose typing started on another instance.
+    pub fn typing(
+        &self,
+        timeout: Duration,
+        report: typing::Report,
+        load: typing::LoadUser,
+    ) -> Arc<dyn TypingDecider> {
+        match &self.link {
+            None => Arc::new(LocalTyping::new(timeout, report)),
+            Some(link) => Arc::new(RedisTyping::start(link.clone(), timeout, report, load)),
+        }
     }
 }

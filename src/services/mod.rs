@@ -16,12 +16,12 @@ pub mod presence;
 pub mod sign_in_guard;
 pub mod timeline;
 pub mod typing;
-pub mod typing_redis;
 pub mod users;
 
 use std::sync::Arc;
 
 use crate::auth::{PasswordHasher, TokenService};
+use crate::cluster::typing::TypingDecider;
 use crate::cluster::{Cluster, UserSockets};
 use crate::config::Settings;
 use crate::domain::UserId;
@@ -67,28 +67,22 @@ pub struct Services {
 
 /// Where typing is decided: in Redis when the cluster has a link (so a
 /// renewal or a disconnect on any instance counts everywhere), else in this
-/// process.
+/// process; either way told through one throttled announcer.
 fn typing_timers(
     settings: &Settings,
     cluster: &Cluster,
     db: &Database,
     bus: &Arc<dyn EventBus>,
-) -> Arc<dyn typing::TypingTimers> {
-    let timeout = std::time::Duration::from_millis(settings.typing_timeout_ms);
-    let local = Arc::new(typing::LocalTyping::new(
-        timeout,
+) -> Arc<dyn TypingDecider> {
+    let announcer = typing::ThrottledAnnouncer::new(
         std::time::Duration::from_millis(settings.typing_throttle_ms),
         TypingService::announcer(bus.clone()),
-    ));
-    match cluster.link() {
-        None => Arc::new(typing::SharedTyping(local)),
-        Some(link) => Arc::new(typing_redis::RedisTyping::start(
-            link.clone(),
-            local,
-            timeout,
-            db.clone(),
-        )),
-    }
+    );
+    cluster.typing(
+        std::time::Duration::from_millis(settings.typing_timeout_ms),
+        announcer.report(),
+        typing::user_loader(db.clone()),
+    )
 }
 
 impl Services {

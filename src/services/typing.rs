@@ -9,20 +9,21 @@
 //! a block set while the stream is open applies at once, see
 //! [`BlockWatch`]), and ends when the member is removed or the chat deleted.
 //!
-//! The timers sit behind [`TypingTimers`]; [`LocalTyping`] keeps them in
-//! this process (one small task per person typing). With `REDIS_URL`,
-//! [`RedisTyping`](super::typing_redis::RedisTyping) decides starts and
-//! stops for the whole cluster and uses a [`LocalTyping`] only to broadcast
-//! them (with the same throttle).
+//! When typing really starts and stops is decided by a [`TypingDecider`]
+//! (in this process, or in Redis for the whole cluster: see
+//! [`crate::cluster::typing`]); this module decides who is told what, and
+//! when: [`ThrottledAnnouncer`] turns the decider's reports into broadcasts
+//! on the chat's topic.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::cluster::typing::{LoadUser, Report, TypingChange, TypingDecider};
 use crate::domain::{ChatId, User, UserId};
 use crate::error::{AppError, AppResult};
 use crate::events::{
@@ -36,23 +37,13 @@ use super::chats::ChatService;
 /// Called with each typing change to broadcast.
 pub type Announce = Arc<dyn Fn(ChatId, &User, bool) + Send + Sync>;
 
-/// Where typing state and timers live.
-pub trait TypingTimers: Send + Sync + 'static {
-    /// `user` typed in `chat` (start or renewal).
-    fn start(&self, chat: ChatId, user: &User);
-    /// `user` stopped typing in `chat`.
-    fn stop(&self, chat: ChatId, user: UserId);
-    /// `user` left entirely (last socket closed): stop everywhere at once.
-    fn stop_everywhere(&self, user: UserId);
-}
-
 #[derive(Clone)]
 pub struct TypingService {
     db: Database,
     bus: Arc<dyn EventBus>,
     chats: ChatService,
     blocks: BlockRules,
-    timers: Arc<dyn TypingTimers>,
+    decider: Arc<dyn TypingDecider>,
 }
 
 impl TypingService {
@@ -61,14 +52,14 @@ impl TypingService {
         bus: Arc<dyn EventBus>,
         chats: ChatService,
         blocks: BlockRules,
-        timers: Arc<dyn TypingTimers>,
+        decider: Arc<dyn TypingDecider>,
     ) -> Self {
         Self {
             db,
             bus,
             chats,
             blocks,
-            timers,
+            decider,
         }
     }
 
@@ -110,20 +101,20 @@ impl TypingService {
             .find(me)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))?;
-        self.timers.start(chat, &user);
+        self.decider.start(chat, &user);
         Ok(())
     }
 
     #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %chat))]
     pub async fn stop(&self, me: UserId, chat: ChatId) -> AppResult<()> {
         self.chats.membership(me, chat).await?;
-        self.timers.stop(chat, me);
+        self.decider.stop(chat, me);
         Ok(())
     }
 
     /// The user's last socket closed.
     pub fn disconnected(&self, user: UserId) {
-        self.timers.stop_everywhere(user);
+        self.decider.stop_everywhere(user);
     }
 }
 
@@ -192,12 +183,11 @@ impl TypingFeed {
     }
 }
 
-/// One person typing in one chat.
-struct Entry {
+/// What others last heard of one person typing in one chat.
+struct Heard {
     user: User,
+    /// As decided.
     typing: bool,
-    /// When typing ends without a renewal.
-    expires: Instant,
     /// What others last heard, and when.
     announced: bool,
     announced_at: Option<Instant>,
@@ -207,32 +197,55 @@ struct Entry {
 
 type Key = (ChatId, UserId);
 
-/// Typing state in this process.
-pub struct LocalTyping {
-    entries: Arc<Mutex<HashMap<Key, Entry>>>,
-    timeout: Duration,
+/// When an entry's task looks at it again.
+enum Next {
+    At(Instant),
+    /// Only when woken (typing was told and nothing waits).
+    Woken,
+    /// Never: the entry is gone.
+    Gone,
+}
+
+/// Tells the changes a [`TypingDecider`] reports, at most one per user and
+/// chat per `TYPING_THROTTLE_MS`: a change that comes too soon waits, and
+/// merges with those after it (one task per entry while it waits).
+pub struct ThrottledAnnouncer {
+    entries: Mutex<HashMap<Key, Heard>>,
     throttle: Duration,
     announce: Announce,
 }
 
-impl LocalTyping {
-    pub fn new(timeout: Duration, throttle: Duration, announce: Announce) -> Self {
-        Self {
-            entries: Arc::default(),
-            timeout,
+impl ThrottledAnnouncer {
+    pub fn new(throttle: Duration, announce: Announce) -> Arc<Self> {
+        Arc::new(Self {
+            entries: Mutex::default(),
             throttle,
             announce,
-        }
+        })
+    }
+
+    /// Where a decider reports its changes to this announcer.
+    pub fn report(self: &Arc<Self>) -> Report {
+        let this = self.clone();
+        Arc::new(move |change| match change {
+            TypingChange::Started(chat, user) => this.decided(chat, &user, true),
+            TypingChange::Stopped(chat, user) => this.decided(chat, &user, false),
+            TypingChange::AllStopped(user) => this.all_stopped(user),
+            TypingChange::HandedOver(chat, user) => this.handed_over(chat, user),
+        })
+    }
+
+    fn entries(&self) -> MutexGuard<'_, HashMap<Key, Heard>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Brings what others heard in line with the state, unless the
-    /// throttle forbids it yet. Returns when to look again (if ever).
-    fn settle(&self, key: Key, now: Instant, immediate: bool) -> Option<Instant> {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = entries.get_mut(&key)?;
-        if entry.typing && now >= entry.expires {
-            entry.typing = false;
-        }
+    /// throttle forbids it yet.
+    fn settle(&self, key: Key, now: Instant, immediate: bool) -> Next {
+        let mut entries = self.entries();
+        let Some(entry) = entries.get_mut(&key) else {
+            return Next::Gone;
+        };
         if entry.typing != entry.announced {
             let allowed_at = entry.announced_at.map_or(now, |at| at + self.throttle);
             if immediate || now >= allowed_at {
@@ -240,37 +253,36 @@ impl LocalTyping {
                 entry.announced_at = Some(now);
                 (self.announce)(key.0, &entry.user, entry.typing);
             } else {
-                return Some(allowed_at);
+                return Next::At(allowed_at);
             }
         }
         if entry.typing {
-            return Some(entry.expires);
+            return Next::Woken;
         }
         // Idle: keep the entry only while the throttle still remembers it.
         match entry.announced_at {
-            Some(at) if now < at + self.throttle => Some(at + self.throttle),
+            Some(at) if now < at + self.throttle => Next::At(at + self.throttle),
             _ => {
                 entries.remove(&key);
-                None
+                Next::Gone
             }
         }
     }
 
-    /// Updates an entry, broadcasts if due, and makes sure a task watches
+    /// Updates an entry, announces if due, and makes sure a task watches
     /// it (waking the existing one, whose deadline may have changed).
-    fn update(self: &Arc<Self>, key: Key, user: Option<&User>, change: impl FnOnce(&mut Entry)) {
+    fn update(self: &Arc<Self>, key: Key, user: Option<&User>, change: impl FnOnce(&mut Heard)) {
         let now = Instant::now();
         let (wake, new) = {
-            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            let mut entries = self.entries();
             let new = !entries.contains_key(&key);
             if new {
                 let Some(user) = user else { return };
                 entries.insert(
                     key,
-                    Entry {
+                    Heard {
                         user: user.clone(),
                         typing: false,
-                        expires: now,
                         announced: false,
                         announced_at: None,
                         wake: Arc::new(Notify::new()),
@@ -288,10 +300,14 @@ impl LocalTyping {
             let this = self.clone();
             tokio::spawn(async move {
                 let mut next = next;
-                while let Some(at) = next {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(at) => {}
-                        _ = wake.notified() => {}
+                loop {
+                    match next {
+                        Next::At(at) => tokio::select! {
+                            _ = tokio::time::sleep_until(at) => {}
+                            _ = wake.notified() => {}
+                        },
+                        Next::Woken => wake.notified().await,
+                        Next::Gone => return,
                     }
                     next = this.settle(key, Instant::now(), false);
                 }
@@ -300,31 +316,26 @@ impl LocalTyping {
             wake.notify_one();
         }
     }
-}
 
-impl LocalTyping {
-    /// How long a state decided elsewhere stands here without a word: in
-    /// effect forever (the decider ends it).
-    const DECIDED: Duration = Duration::from_secs(86_400);
-
-    /// Broadcasts `typing` as decided for the whole cluster (a real change,
-    /// so others last heard the opposite), with the throttle. A change of
-    /// this instance still waiting for the throttle is merged with it.
-    pub(crate) fn decided(self: &Arc<Self>, chat: ChatId, user: &User, typing: bool) {
-        let expires = Instant::now() + Self::DECIDED;
+    /// Tells `typing` as decided (a real change, so others last heard the
+    /// opposite), with the throttle. A change still waiting for the
+    /// throttle is merged with it.
+    fn decided(self: &Arc<Self>, chat: ChatId, user: &User, typing: bool) {
         self.update((chat, user.id), Some(user), |entry| {
+            // The decider reports real changes only, so others last heard
+            // the opposite even where this entry shows no difference (a
+            // start told by another instance).
             if entry.typing == entry.announced {
                 entry.announced = !typing;
             }
             entry.typing = typing;
-            entry.expires = expires;
         });
     }
 
     /// Another instance took over or ended `user`'s typing in `chat`:
     /// forgets it here without a word (unless a change still waits for
     /// the throttle).
-    pub(crate) fn handed_over(self: &Arc<Self>, chat: ChatId, user: UserId) {
+    fn handed_over(self: &Arc<Self>, chat: ChatId, user: UserId) {
         self.update((chat, user), None, |entry| {
             if entry.typing == entry.announced {
                 entry.typing = false;
@@ -332,43 +343,44 @@ impl LocalTyping {
             }
         });
     }
-}
 
-/// Shared so the watcher tasks can reach the state.
-pub struct SharedTyping(pub Arc<LocalTyping>);
-
-impl TypingTimers for SharedTyping {
-    fn start(&self, chat: ChatId, user: &User) {
-        let expires = Instant::now() + self.0.timeout;
-        self.0.update((chat, user.id), Some(user), |entry| {
-            entry.typing = true;
-            entry.expires = expires;
-        });
-    }
-
-    fn stop(&self, chat: ChatId, user: UserId) {
-        self.0
-            .update((chat, user), None, |entry| entry.typing = false);
-    }
-
-    fn stop_everywhere(&self, user: UserId) {
-        let keys: Vec<Key> = {
-            let mut entries = self.0.entries.lock().unwrap_or_else(|p| p.into_inner());
-            let keys: Vec<Key> = entries
-                .keys()
-                .filter(|(_, u)| *u == user)
-                .copied()
-                .collect();
-            for key in &keys {
-                if let Some(entry) = entries.get_mut(key) {
+    /// `user` left: everything of theirs stops, and is told at once,
+    /// throttle or not (a stop still waiting for it included).
+    fn all_stopped(&self, user: UserId) {
+        let keys: Vec<(Key, Arc<Notify>)> = {
+            let mut entries = self.entries();
+            entries
+                .iter_mut()
+                .filter(|((_, u), _)| *u == user)
+                .map(|(key, entry)| {
                     entry.typing = false;
-                }
-            }
-            keys
+                    (*key, entry.wake.clone())
+                })
+                .collect()
         };
         let now = Instant::now();
-        for key in keys {
-            self.0.settle(key, now, true);
+        for (key, wake) in keys {
+            self.settle(key, now, true);
+            // Its task may wait for a wake only (typing was told): it now
+            // has the throttle to wait out, then the entry to drop.
+            wake.notify_one();
         }
     }
+}
+
+/// Loads the user to name when a decider reports a stop whose start it
+/// did not see (see [`LoadUser`]).
+pub fn user_loader(db: Database) -> LoadUser {
+    Arc::new(move |user| {
+        let db = db.clone();
+        Box::pin(async move {
+            match db.users().find(user).await {
+                Ok(found) => found,
+                Err(error) => {
+                    tracing::warn!(?error, user_id = %user, "could not load a user to announce typing");
+                    None
+                }
+            }
+        })
+    })
 }
