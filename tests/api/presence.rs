@@ -244,21 +244,31 @@ async fn user_events__a_block_reaches_streams_already_open__both_ways() {
     let mut bob_watch = app.ws(&bob.token).await;
     bob_watch.subscribe("u", USER_EVENTS, json!({})).await;
     bob_watch.expect_quiet().await;
-    // Ada sees Bob come online (his socket above) while unblocked.
-    assert_eq!(next_presence(&mut ada_watch).await["handle"], "bob");
+    // Before the block each hears of the other's profile.
+    app.set_bio(&ada, "before").await;
+    assert_eq!(profile_updates(&mut bob_watch, "ada", 1).await, ["ada"]);
 
     app.block(&bob, &ada).await;
     app.set_bio(&ada, "after the block").await;
     app.set_bio(&bob, "after the block too").await;
-    // Bob's next event is his own: Ada's came before it, and did not reach him.
-    let next = bob_watch.next_data("u").await["data"]["userEvents"].clone();
-    assert_eq!(next["user"]["handle"], "bob", "{next}");
-    // Ada's are her own, before and after Bob's, which did not reach her.
-    let next = ada_watch.next_data("u").await["data"]["userEvents"].clone();
-    assert_eq!(next["user"]["handle"], "ada", "{next}");
     app.set_bio(&ada, "ada's marker").await;
-    let next = ada_watch.next_data("u").await["data"]["userEvents"].clone();
-    assert_eq!(next["user"]["handle"], "ada", "{next}");
+    app.set_bio(&bob, "bob's marker").await;
+    // Each stream carries its owner's two updates and none of the other's.
+    assert_eq!(profile_updates(&mut bob_watch, "bob", 2).await, ["bob", "bob"]);
+    assert_eq!(profile_updates(&mut ada_watch, "ada", 3).await, ["ada"; 3]);
+}
+
+/// The handles of the profile updates on `socket` until `own` of `me`'s
+/// have come (presence changes, which depend on socket timing, skipped).
+async fn profile_updates(socket: &mut WsClient, me: &str, own: usize) -> Vec<String> {
+    let mut handles = Vec::new();
+    while handles.iter().filter(|h| *h == me).count() < own {
+        let event = socket.next_data("u").await["data"]["userEvents"].clone();
+        if event["kind"] == "PROFILE_UPDATED" {
+            handles.push(event["user"]["handle"].as_str().unwrap().to_owned());
+        }
+    }
+    handles
 }
 
 // ---- presence ---------------------------------------------------------------
