@@ -99,8 +99,18 @@ async fn sse_subscription__receives_live_messages_and_resumes_after_a_cursor() {
     let (ada, bob) = (app.sign_up("ada").await, app.sign_up("bob").await);
     let chat = app.group(&ada, &[&bob], "Club").await;
 
-    let mut stream = open(&app, &bob.token, &chat, None).await;
-    app.subscribers(topic(&chat), 1).await;
+    // Opened after an earlier message, so the first event (replayed) proves
+    // the stream is live: a message sent before the subscription has found
+    // its starting point would otherwise count as history.
+    let start = app.say(&ada, &chat, "before").await;
+    app.say(&ada, &chat, "first").await;
+    let mut stream = open(&app, &bob.token, &chat, start["cursor"].as_str()).await;
+    let replayed = stream.next_data().await;
+    assert_eq!(
+        replayed["data"]["messageEvents"]["message"]["text"], "first",
+        "{replayed}"
+    );
+
     app.say(&ada, &chat, "hello").await;
     let seen = stream.next_data().await;
     let event = &seen["data"]["messageEvents"];
