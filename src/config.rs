@@ -104,6 +104,10 @@ pub struct Settings {
     /// `SHUTDOWN_DRAIN_MS`: how long a shutdown waits for requests and sockets.
     #[serde(default = "defaults::shutdown_drain_ms")]
     pub shutdown_drain_ms: u64,
+    /// `SSE_KEEPALIVE_MS`: how often an idle Server-Sent Events stream gets a
+    /// comment, so proxies that close quiet connections keep it open.
+    #[serde(default = "defaults::sse_keepalive_ms")]
+    pub sse_keepalive_ms: u64,
     /// `NOTIFICATION_RETENTION_DAYS`: notifications are deleted this long
     /// after they were created (a TTL index).
     #[serde(default = "defaults::notification_retention_days")]
@@ -380,6 +384,7 @@ impl Settings {
                 "HTTP_KEEPALIVE_IDLE_MS",
                 self.http_keepalive_idle_ms as usize,
             ),
+            ("SSE_KEEPALIVE_MS", self.sse_keepalive_ms as usize),
             ("MAX_CONNECTIONS_PER_IP", self.max_connections_per_ip),
             ("MAX_CONNECTIONS", self.max_connections.unwrap_or(1)),
             ("REDIS_PUBLISH_QUEUE", self.redis_publish_queue),
@@ -438,6 +443,10 @@ impl Settings {
 
     pub fn shutdown_drain(&self) -> Duration {
         Duration::from_millis(self.shutdown_drain_ms)
+    }
+
+    pub fn sse_keepalive(&self) -> Duration {
+        Duration::from_millis(self.sse_keepalive_ms)
     }
 
     /// The Redis URL, when one is configured (an empty value counts as none,
@@ -547,6 +556,9 @@ mod defaults {
     }
     pub fn shutdown_drain_ms() -> u64 {
         10_000
+    }
+    pub fn sse_keepalive_ms() -> u64 {
+        12_000
     }
 
     pub fn max_query_depth() -> usize {

@@ -157,7 +157,8 @@ impl Application {
     /// Serves until `signal` resolves (see [`serve`] for what connections are
     /// admitted and how they are timed), then shuts down gracefully: stops
     /// accepting (the listener is closed), closes every WebSocket with 1001
-    /// once its running queries and mutations have answered, lets in-flight
+    /// once its running queries and mutations have answered, ends every
+    /// Server-Sent Events subscription at once, lets in-flight
     /// HTTP requests finish, and gives up when the drain timeout, counted
     /// from the signal, runs out.
     pub async fn run_until_stopped(

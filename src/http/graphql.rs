@@ -3,6 +3,7 @@
 //! - `POST /graphql` with `application/json`: any operation.
 //! - `GET /graphql?query=…`: queries only; a mutation is 405 with `Allow: POST`.
 //! - `GET /graphql` with `Upgrade: websocket`: graphql-ws.
+//! - either with `Accept: text/event-stream`: graphql-sse (see [`super::sse`]).
 //!
 //! Responses are `application/graphql-response+json` when the client accepts
 //! it (then a request that fails before execution is 400), otherwise
@@ -28,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::origins;
+use super::sse;
 use super::ws::{self, SUBPROTOCOL};
 use crate::auth::{Viewer, bearer_token};
 use crate::error::{AppError, ErrorCode};
@@ -134,25 +136,36 @@ async fn execute(
             );
         }
     };
+    if sse::wants_event_stream(headers) {
+        return sse::respond(&state, viewer, client_ip, request, media).await;
+    }
     let request = prepare_request(request, viewer, client_ip);
     let mut response = state.schema.execute(request).await;
     ensure_codes(&mut response);
     let status =
         if media != ResponseMedia::GraphqlResponseJson || !failed_before_execution(&response) {
             StatusCode::OK
-        } else if response.errors.iter().all(|e| code_of(e) == "UNAVAILABLE") {
-            // Not the request's fault: the same request may succeed later.
-            StatusCode::SERVICE_UNAVAILABLE
         } else {
-            StatusCode::BAD_REQUEST
+            failure_status(&response)
         };
     json_response(status, media, &ResponseBody::of(&response))
+}
+
+/// The status of a request that failed before execution, for clients that
+/// take it from the status line.
+pub(super) fn failure_status(response: &async_graphql::Response) -> StatusCode {
+    if response.errors.iter().all(|e| code_of(e) == "UNAVAILABLE") {
+        // Not the request's fault: the same request may succeed later.
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::BAD_REQUEST
+    }
 }
 
 /// A GraphQL response as sent: `async_graphql::Response` always writes
 /// `data`, even for a request that never reached execution.
 #[derive(serde::Serialize)]
-struct ResponseBody<'a> {
+pub(super) struct ResponseBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<&'a Value>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -162,7 +175,7 @@ struct ResponseBody<'a> {
 }
 
 impl<'a> ResponseBody<'a> {
-    fn of(response: &'a async_graphql::Response) -> Self {
+    pub(super) fn of(response: &'a async_graphql::Response) -> Self {
         let executed = !failed_before_execution(response);
         Self {
             data: executed.then_some(&response.data),
@@ -253,7 +266,7 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 
 /// The response media type the client asked for.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum ResponseMedia {
+pub(super) enum ResponseMedia {
     GraphqlResponseJson,
     Json,
 }
@@ -282,7 +295,7 @@ impl ResponseMedia {
     }
 }
 
-fn json_response(
+pub(super) fn json_response(
     status: StatusCode,
     media: ResponseMedia,
     body: &impl serde::Serialize,
@@ -319,7 +332,11 @@ fn persisted_query_error(media: ResponseMedia, error: async_graphql::ServerError
 }
 
 /// A response for a request refused before execution (no `data`).
-fn error_response(status: StatusCode, media: ResponseMedia, error: AppError) -> Response {
+pub(super) fn error_response(
+    status: StatusCode,
+    media: ResponseMedia,
+    error: AppError,
+) -> Response {
     let error: async_graphql::Error = error.into();
     let response =
         async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]);

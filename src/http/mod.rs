@@ -1,4 +1,5 @@
-//! The HTTP surface: `/graphql` (POST, GET, and the WebSocket upgrade),
+//! The HTTP surface: `/graphql` (POST, GET, the WebSocket upgrade, and
+//! Server-Sent Events),
 //! `/playground`, `/health`, `/ready` and `/metrics`; [`serve`] accepts and
 //! times the connections they are served on.
 
@@ -7,6 +8,7 @@ pub mod health;
 pub mod origins;
 pub mod playground;
 pub mod serve;
+pub mod sse;
 pub mod ws;
 
 use std::convert::Infallible;

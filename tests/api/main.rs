@@ -1,5 +1,5 @@
 //! End-to-end tests: each boots the real application on port 0 against a
-//! fresh database and talks to it over HTTP and WebSocket.
+//! fresh database and talks to it over HTTP, WebSocket and Server-Sent Events.
 #![allow(non_snake_case)]
 
 mod helpers;
@@ -26,5 +26,6 @@ mod schema_file;
 mod shared_events;
 mod shutdown;
 mod social;
+mod sse;
 mod transport_limits;
 mod ws_tokens;
