@@ -34,6 +34,8 @@ use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, User, Us
 
 pub use local::{LocalBus, TopicChange, TopicHook};
 pub use redis::{RedisBus, RedisOptions};
+/// The domain's kind, named here too: the bus carries it.
+pub use crate::domain::MessageEventKind;
 pub use renders::{Rendering, Renders};
 
 /// Events a subscriber may hold before it counts as too slow.
@@ -149,18 +151,6 @@ pub struct ChatEvent {
     pub actor: UserId,
     /// The members added, removed, promoted or demoted.
     pub users: Vec<UserId>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MessageEventKind {
-    Created,
-    Edited,
-    Deleted,
-    ReactionChanged,
-    Read,
-    Delivered,
-    /// A sequence number whose write failed; carries nothing.
-    Void,
 }
 
 /// One step of a chat's timeline, with its sequence number (the cursor).

@@ -5,14 +5,16 @@ use futures_util::Stream;
 use futures_util::future::Either;
 
 use super::{MessageObject, parse_cursor};
-use crate::domain::ChatId;
-use crate::events::{MessageEvent, MessageEventKind as EventKind};
+use crate::domain::{ChatId, MessageEventKind as EventKind};
+use crate::events::MessageEvent;
 use crate::graphql::context::{Authenticated, ContextExt};
 use crate::graphql::live::SlowConsumer;
 use crate::graphql::shared_events::{Feed, Takeover};
 use crate::graphql::users::{UserObject, load_user};
 use crate::services::message_stream::TimelineItem;
 
+// The domain's kind as clients see it, so not a remote enum: a stream
+// reports RESYNC, which is no step of the timeline, and never a VOID number.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MessageEventKind {
     Created,
