@@ -172,18 +172,10 @@ impl UserObject {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::events::PresenceStatus")]
 pub enum Presence {
     Online,
     Offline,
-}
-
-impl From<PresenceStatus> for Presence {
-    fn from(status: PresenceStatus) -> Self {
-        match status {
-            PresenceStatus::Online => Self::Online,
-            PresenceStatus::Offline => Self::Offline,
-        }
-    }
 }
 
 /// A signed-in session.
