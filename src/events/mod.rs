@@ -32,10 +32,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, User, UserId};
 
-pub use local::{LocalBus, TopicChange, TopicHook};
-pub use redis::{RedisBus, RedisOptions};
 /// The domain's kind, named here too: the bus carries it.
 pub use crate::domain::MessageEventKind;
+pub use local::{LocalBus, TopicChange, TopicHook};
+pub use redis::{RedisBus, RedisOptions};
 pub use renders::{Rendering, Renders};
 
 /// Events a subscriber may hold before it counts as too slow.

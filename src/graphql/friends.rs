@@ -20,7 +20,10 @@ use crate::storage::{Page, PageRequest};
 use bson::oid::ObjectId;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "FriendRequestStatus", remote = "crate::domain::FriendRequestStatus")]
+#[graphql(
+    name = "FriendRequestStatus",
+    remote = "crate::domain::FriendRequestStatus"
+)]
 pub enum FriendRequestStatus {
     Pending,
     Accepted,

@@ -13,7 +13,9 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::domain::message::{Content, parse_client_message_id, parse_emoji, parse_text};
-use crate::domain::{Chat, ChatId, Message, MessageEventKind, MessageId, MessageKind, User, UserId};
+use crate::domain::{
+    Chat, ChatId, Message, MessageEventKind, MessageId, MessageKind, User, UserId,
+};
 use crate::error::{AppError, AppResult};
 use crate::storage::Database;
 use crate::storage::messages::HistoryPage;
@@ -200,7 +202,9 @@ impl MessageService {
         for _ in 0..3 {
             let joined = store.join_reaction(id, &emoji, me).await?;
             if let Some(updated) = joined {
-                return self.changed(me, MessageEventKind::ReactionChanged, updated).await;
+                return self
+                    .changed(me, MessageEventKind::ReactionChanged, updated)
+                    .await;
             }
             let current = store.find(id).await?.ok_or_else(message_not_found)?;
             if current
@@ -220,7 +224,9 @@ impl MessageService {
             }
             let added = store.start_reaction(id, &emoji, me).await?;
             if let Some(updated) = added {
-                return self.changed(me, MessageEventKind::ReactionChanged, updated).await;
+                return self
+                    .changed(me, MessageEventKind::ReactionChanged, updated)
+                    .await;
             }
         }
         Err(AppError::Conflict(
@@ -240,13 +246,21 @@ impl MessageService {
         let (message, _) = self.reactable(me, id).await?;
         let removed = self.db.messages().remove_reaction(id, &emoji, me).await?;
         match removed {
-            Some(updated) => self.changed(me, MessageEventKind::ReactionChanged, updated).await,
+            Some(updated) => {
+                self.changed(me, MessageEventKind::ReactionChanged, updated)
+                    .await
+            }
             None => Ok(message),
         }
     }
 
     /// Logs and broadcasts a change to `message` (now in its new state).
-    async fn changed(&self, me: UserId, kind: MessageEventKind, message: Message) -> AppResult<Message> {
+    async fn changed(
+        &self,
+        me: UserId,
+        kind: MessageEventKind,
+        message: Message,
+    ) -> AppResult<Message> {
         self.timeline
             .log(message.chat, kind, me, Some(message.clone()), None)
             .await?;

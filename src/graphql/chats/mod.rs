@@ -114,7 +114,7 @@ impl ChatObject {
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         Ok(ctx
             .loaders()?
-            .unread(ctx)
+            .unread
             .load_one(self.0.id)
             .await?
             .unwrap_or(0))

@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 mod events;
 mod mutations;
 mod prefetch;
+mod shared;
 
-pub use events::{MessageEventObject, MessageSubscription};
+pub use events::{MessageEventObject, MessageSubscription, SharedMessageEvent};
 pub use mutations::MessageMutation;
 
 use super::context::{Authenticated, ContextExt};
