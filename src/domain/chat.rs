@@ -84,6 +84,31 @@ pub fn parse_chat_name(raw: &str) -> AppResult<String> {
     text::single_line("name", raw, 1, CHAT_NAME_MAX)
 }
 
+/// What one step of a chat's timeline did. Stored in the chat's event log
+/// (as `EDITED`, `READ`, ...; a creation is the message itself, never a log
+/// entry) and carried by the bus between instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageEventKind {
+    // The aliases read events from instances that still send the variant
+    // names (a rolling upgrade); an event they cannot read becomes a gap.
+    #[serde(alias = "Created")]
+    Created,
+    #[serde(alias = "Edited")]
+    Edited,
+    #[serde(alias = "Deleted")]
+    Deleted,
+    #[serde(alias = "ReactionChanged")]
+    ReactionChanged,
+    #[serde(alias = "Read")]
+    Read,
+    #[serde(alias = "Delivered")]
+    Delivered,
+    /// A sequence number whose write failed; carries nothing.
+    #[serde(alias = "Void")]
+    Void,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageKind {
@@ -162,4 +187,18 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub client_message_id: Option<String>,
     pub system: Option<SystemInfo>,
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::MessageEventKind;
+
+    #[test]
+    fn message_event_kind__is_stored_as_before_and_reads_the_old_bus_names() {
+        let stored = serde_json::to_string(&MessageEventKind::ReactionChanged).unwrap();
+        assert_eq!(stored, "\"REACTION_CHANGED\"");
+        let old: MessageEventKind = serde_json::from_str("\"ReactionChanged\"").unwrap();
+        assert_eq!(old, MessageEventKind::ReactionChanged);
+    }
 }

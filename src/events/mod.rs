@@ -32,6 +32,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, User, UserId};
 
+/// The domain's kind, named here too: the bus carries it.
+pub use crate::domain::MessageEventKind;
 pub use local::{LocalBus, TopicChange, TopicHook};
 pub use redis::{RedisBus, RedisOptions};
 pub use renders::{Rendering, Renders};
@@ -149,18 +151,6 @@ pub struct ChatEvent {
     pub actor: UserId,
     /// The members added, removed, promoted or demoted.
     pub users: Vec<UserId>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MessageEventKind {
-    Created,
-    Edited,
-    Deleted,
-    ReactionChanged,
-    Read,
-    Delivered,
-    /// A sequence number whose write failed; carries nothing.
-    Void,
 }
 
 /// One step of a chat's timeline, with its sequence number (the cursor).

@@ -1,14 +1,13 @@
 //! Typed access to what the transport put in the request, and the guard for
 //! the first permission layer (signed in).
 //!
-//! Every read of the caller goes through [`ContextExt::viewer`] (or
-//! [`ContextExt::current_user`], which uses it): that is how a response
-//! rendered once for many subscribers is known not to depend on who they
-//! are (see [`ViewerProbe`]). Never read `Viewer` from the context directly
-//! in a resolver.
+//! Resolvers read the caller through [`ContextExt::viewer`] (or
+//! [`ContextExt::current_user`], which uses it). A response rendered once
+//! for many subscribers does not depend on this: it is built from types
+//! without viewer-dependent fields, in a request that carries no viewer
+//! (see [`super::shared_events`]).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use async_graphql::{Context, Guard};
 
@@ -55,7 +54,6 @@ impl ContextExt for Context<'_> {
     }
 
     fn viewer(&self) -> &Viewer {
-        ViewerProbe::mark(self);
         self.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
     }
 }
@@ -75,26 +73,6 @@ impl LoaderSlot {
             viewer,
             loaders: OnceLock::new(),
         }
-    }
-}
-
-/// Put in a request executed once on behalf of many viewers: set when any
-/// resolver asks who the viewer is (or uses an answer that depends on it),
-/// so the result is known to be one viewer's own and is not shared. Clones
-/// share the flag: the executor keeps one to read after execution.
-#[derive(Clone, Default)]
-pub struct ViewerProbe(Arc<AtomicBool>);
-
-impl ViewerProbe {
-    /// Records that the answer being built depends on the viewer.
-    pub fn mark(ctx: &Context<'_>) {
-        if let Some(probe) = ctx.data_opt::<ViewerProbe>() {
-            probe.0.store(true, Ordering::Relaxed);
-        }
-    }
-
-    pub fn viewer_was_read(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
     }
 }
 

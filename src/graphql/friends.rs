@@ -12,7 +12,7 @@ use super::context::{Authenticated, ContextExt};
 use super::live::picked_stream;
 use super::pagination::{self, connection};
 use super::users::{UserObject, load_user, load_users};
-use crate::domain::{FriendRequest, FriendRequestId, FriendRequestStatus as Status, UserId};
+use crate::domain::{FriendRequest, FriendRequestId, UserId};
 use crate::events::{Event, FriendEventKind as Kind, Topic};
 use crate::services::friends::RequestAnswer;
 use crate::storage::friends::RequestDirection;
@@ -20,23 +20,15 @@ use crate::storage::{Page, PageRequest};
 use bson::oid::ObjectId;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "FriendRequestStatus")]
+#[graphql(
+    name = "FriendRequestStatus",
+    remote = "crate::domain::FriendRequestStatus"
+)]
 pub enum FriendRequestStatus {
     Pending,
     Accepted,
     Declined,
     Cancelled,
-}
-
-impl From<Status> for FriendRequestStatus {
-    fn from(status: Status) -> Self {
-        match status {
-            Status::Pending => Self::Pending,
-            Status::Accepted => Self::Accepted,
-            Status::Declined => Self::Declined,
-            Status::Cancelled => Self::Cancelled,
-        }
-    }
 }
 
 /// A request from one user to another to become friends.
@@ -71,12 +63,14 @@ impl FriendRequestObject {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "RequestAnswer")]
 pub enum FriendRequestAction {
     Accept,
     Decline,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "RequestDirection")]
 pub enum FriendRequestDirection {
     /// Requests others sent to the signed-in user.
     Incoming,
@@ -143,14 +137,10 @@ impl FriendQuery {
     ) -> async_graphql::Result<Connection<String, FriendRequestObject>> {
         let me = ctx.current_user()?;
         let request = pagination::forward(first, after.as_deref())?;
-        let direction = match direction {
-            FriendRequestDirection::Incoming => RequestDirection::Incoming,
-            FriendRequestDirection::Outgoing => RequestDirection::Outgoing,
-        };
         let page = ctx
             .services()?
             .friends
-            .pending_page(me.id, direction, request)
+            .pending_page(me.id, direction.into(), request)
             .await?;
         Ok(connection(
             &request,
@@ -231,10 +221,7 @@ impl FriendMutation {
     ) -> async_graphql::Result<FriendRequestObject> {
         let me = ctx.current_user()?;
         let id = FriendRequestId::parse("requestId", &input.request_id)?;
-        let answer = match input.action {
-            FriendRequestAction::Accept => RequestAnswer::Accept,
-            FriendRequestAction::Decline => RequestAnswer::Decline,
-        };
+        let answer = input.action.into();
         let request = ctx.services()?.friends.respond(me.id, id, answer).await?;
         Ok(FriendRequestObject(request))
     }

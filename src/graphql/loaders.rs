@@ -20,10 +20,9 @@ pub struct Loaders {
     pub heads: DataLoader<HeadLoader>,
     /// Every member's receipt pointers, per chat.
     pub receipts: DataLoader<ReceiptLoader>,
-    /// The viewer's unread count, per chat (see [`Loaders::unread`]).
-    unread: DataLoader<UnreadLoader>,
-    /// Whom the viewer may watch (presence), computed once when first asked
-    /// (only after reading the viewer, which marks the answer as theirs).
+    /// The viewer's unread count, per chat.
+    pub unread: DataLoader<UnreadLoader>,
+    /// Whom the viewer may watch (presence), computed once when first asked.
     pub watchable: tokio::sync::OnceCell<std::collections::HashSet<UserId>>,
 }
 
@@ -39,13 +38,6 @@ impl Loaders {
             unread: DataLoader::new(UnreadLoader(services.clone(), viewer), tokio::spawn),
             watchable: tokio::sync::OnceCell::new(),
         }
-    }
-
-    /// The viewer's unread counts: an answer that depends on who asks, so
-    /// reading it marks the response as the viewer's own.
-    pub fn unread(&self, ctx: &async_graphql::Context<'_>) -> &DataLoader<UnreadLoader> {
-        super::context::ViewerProbe::mark(ctx);
-        &self.unread
     }
 }
 

@@ -10,7 +10,7 @@ use super::context::{Authenticated, ContextExt};
 use super::live::picked_stream;
 use super::pagination::{self, connection};
 use super::users::{UserObject, load_user};
-use crate::domain::{Notification, NotificationId, NotificationKind as Kind};
+use crate::domain::{Notification, NotificationId};
 use crate::error::AppError;
 use crate::events::{Event, Topic};
 
@@ -18,6 +18,7 @@ use crate::events::{Event, Topic};
 const MAX_MARK_IDS: usize = 100;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::NotificationKind")]
 pub enum NotificationKind {
     /// `actor` sent you a friend request (`friendRequest`).
     FriendRequestReceived,
@@ -25,16 +26,6 @@ pub enum NotificationKind {
     FriendRequestAccepted,
     /// `actor` added you to `chatId`.
     AddedToChat,
-}
-
-impl From<Kind> for NotificationKind {
-    fn from(kind: Kind) -> Self {
-        match kind {
-            Kind::FriendRequestReceived => Self::FriendRequestReceived,
-            Kind::FriendRequestAccepted => Self::FriendRequestAccepted,
-            Kind::AddedToChat => Self::AddedToChat,
-        }
-    }
 }
 
 /// Something that happened to the signed-in user. Kept 30 days by default.

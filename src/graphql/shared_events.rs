@@ -8,30 +8,34 @@
 //! membership and the resume cursor are all checked by the real schema),
 //! then the resolver hands its [`Follower`] over ([`Takeover`]), and each
 //! event is rendered by running the subscriber's own document as a query on
-//! [`EventRoot`], a root that answers with the event. The serialized result
+//! [`SharedRoot`], a root that answers with the event. The serialized result
 //! is kept with the event ([`crate::events::Renders`]) under a key made of
 //! the document, the operation and the variables the selection uses, so
 //! every subscriber asking the same question gets the one answer.
 //!
-//! What each user may see stays exact. A shared rendering runs as nobody:
-//! the request carries no viewer and a [`ViewerProbe`]. Any field whose
-//! answer depends on who asks reads the viewer through
-//! [`ContextExt::viewer`](super::ContextExt::viewer) (`reactedByMe`, a
-//! user's `email`, guards), which trips the probe; such a rendering is
-//! thrown away and each subscriber renders the event as itself, as before.
-//! What is still decided per subscriber is unchanged: which events reach
-//! them (the follower filters messages hidden for them), and when.
+//! What each user may see stays exact, by construction: a shared rendering
+//! runs on [`SharedRoot`], whose types ([`SharedMessageEvent`] and what it
+//! reaches) have only the fields whose answer does not depend on who asks,
+//! and the request carries no viewer at all. A selection asking for a
+//! field they lack (`reactedByMe`, a user's `email`, `status`) does not
+//! validate there; each subscriber then renders the event as itself on
+//! [`ViewerRoot`], with the full types, as before. What is still decided
+//! per subscriber is unchanged: which events reach them (the follower
+//! filters messages hidden for them), and when.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Name, Object, Request, Schema};
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, ID, Name, Object, ObjectType, Request, Response,
+    Schema,
+};
 use async_graphql_value::Value;
 
-use super::context::{LoaderSlot, ViewerProbe};
-use super::errors::ensure_codes;
-use super::messages::MessageEventObject;
+use super::context::LoaderSlot;
+use super::errors::{ensure_codes, failed_before_execution};
+use super::messages::{MessageEventObject, SharedMessageEvent};
 use crate::auth::Viewer;
 use crate::domain::ChatId;
 use crate::services::Services;
@@ -42,7 +46,10 @@ const FIELD: &str = "messageEvents";
 
 /// Renders events for subscribers (one per server).
 pub struct SharedEvents {
-    schema: Schema<EventRoot, EmptyMutation, EmptySubscription>,
+    /// Renders as nobody, for every subscriber asking the same.
+    shared: Schema<SharedRoot, EmptyMutation, EmptySubscription>,
+    /// Renders as one subscriber, when the shared types cannot answer.
+    own: Schema<ViewerRoot, EmptyMutation, EmptySubscription>,
     /// The templates in use, by key: subscribers asking the same share one
     /// copy of the document (see [`SharedEvents::intern`]).
     templates: Mutex<HashMap<Arc<str>, Weak<Template>>>,
@@ -50,11 +57,15 @@ pub struct SharedEvents {
 
 impl SharedEvents {
     pub fn new(services: Services) -> Self {
-        let schema = Schema::build(EventRoot, EmptyMutation, EmptySubscription)
+        let shared = Schema::build(SharedRoot, EmptyMutation, EmptySubscription)
+            .data(services.clone())
+            .finish();
+        let own = Schema::build(ViewerRoot, EmptyMutation, EmptySubscription)
             .data(services)
             .finish();
         Self {
-            schema,
+            shared,
+            own,
             templates: Mutex::default(),
         }
     }
@@ -97,9 +108,9 @@ impl SharedEvents {
         if let Some(slot) = renders.and_then(|renders| renders.slot(&subscriber.template.key)) {
             let shared = slot
                 .get_or_init(|| async {
-                    let probe = ViewerProbe::default();
-                    let payload = self.execute(subscriber, &item, None, &probe).await;
-                    (!probe.viewer_was_read()).then_some(payload)
+                    let response = execute(&self.shared, subscriber, &item, None).await;
+                    // Asks for a field only the full types have.
+                    (!failed_before_execution(&response)).then(|| serialize(&response))
                 })
                 .await;
             match shared {
@@ -109,42 +120,46 @@ impl SharedEvents {
             }
         }
         let viewer = subscriber.viewer.clone();
-        self.execute(subscriber, &item, Some(viewer), &ViewerProbe::default())
-            .await
+        serialize(&execute(&self.own, subscriber, &item, Some(viewer)).await)
     }
+}
 
-    async fn execute(
-        &self,
-        subscriber: &SharedSubscription,
-        item: &Arc<RenderItem>,
-        viewer: Option<Viewer>,
-        probe: &ViewerProbe,
-    ) -> Arc<str> {
-        let viewer_id = match &viewer {
-            Some(Viewer::User(user)) => Some(user.id),
-            _ => None,
-        };
-        // Kept as JSON: a parsed map costs an idle subscriber far more.
-        let variables = serde_json::from_str(&subscriber.variables).unwrap_or_default();
-        let template = &subscriber.template;
-        let mut request = Request::new(template.query.as_ref())
-            .variables(variables)
-            .data(item.clone())
-            .data(LoaderSlot::new(viewer_id))
-            .data(probe.clone());
-        if let Some(name) = &template.operation_name {
-            request = request.operation_name(name.as_str());
-        }
-        if let Some(viewer) = viewer {
-            request = request.data(viewer);
-        }
-        // Boxed: a subscriber's task should not carry an execution's state
-        // while it waits for the next event.
-        let mut response = Box::pin(self.schema.execute(request)).await;
-        ensure_codes(&mut response);
-        // Serializing a response cannot fail: every map key is a string.
-        serde_json::to_string(&response).unwrap_or_default().into()
+/// Runs `subscriber`'s document on `schema` for `item`, as `viewer` (none
+/// for a shared rendering).
+async fn execute<Root: ObjectType + 'static>(
+    schema: &Schema<Root, EmptyMutation, EmptySubscription>,
+    subscriber: &SharedSubscription,
+    item: &Arc<RenderItem>,
+    viewer: Option<Viewer>,
+) -> Response {
+    let viewer_id = match &viewer {
+        Some(Viewer::User(user)) => Some(user.id),
+        _ => None,
+    };
+    // Kept as JSON: a parsed map costs an idle subscriber far more.
+    let variables = serde_json::from_str(&subscriber.variables).unwrap_or_default();
+    let template = &subscriber.template;
+    let mut request = Request::new(template.query.as_ref())
+        .variables(variables)
+        .data(item.clone())
+        .data(LoaderSlot::new(viewer_id));
+    if let Some(name) = &template.operation_name {
+        request = request.operation_name(name.as_str());
     }
+    if let Some(viewer) = viewer {
+        request = request.data(viewer);
+    }
+    // Boxed: a subscriber's task should not carry an execution's state
+    // while it waits for the next event.
+    let mut response = Box::pin(schema.execute(request)).await;
+    ensure_codes(&mut response);
+    response
+}
+
+/// The `payload` of a `next` message.
+fn serialize(response: &Response) -> Arc<str> {
+    // Serializing a response cannot fail: every map key is a string.
+    serde_json::to_string(response).unwrap_or_default().into()
 }
 
 /// What one rendering is about.
@@ -153,24 +168,45 @@ struct RenderItem {
     item: TimelineItem,
 }
 
-/// The root of the rendering schema: `messageEvents` answers with the event
-/// being rendered. Named like the real root so that fragments on
-/// `Subscription` in the subscriber's document still apply.
-pub struct EventRoot;
+/// The event being rendered.
+fn rendered(ctx: &Context<'_>) -> async_graphql::Result<MessageEventObject> {
+    let render = ctx.data::<Arc<RenderItem>>()?;
+    MessageEventObject::from_item(render.chat, render.item.clone())
+        .ok_or_else(|| "nothing to render".into())
+}
+
+/// The root of shared renderings: `messageEvents` answers with the event
+/// being rendered, as everyone sees it. Named like the real root so that
+/// fragments on `Subscription` in the subscriber's document still apply.
+pub struct SharedRoot;
 
 #[Object(name = "Subscription")]
-impl EventRoot {
-    /// The event being rendered. The arguments were checked when the
-    /// subscription started; they are declared so the same document runs.
+impl SharedRoot {
+    /// The arguments were checked when the subscription started; they are
+    /// declared so the same document runs.
+    async fn message_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "chatId")] _chat_id: ID,
+        #[graphql(name = "after")] _after: Option<String>,
+    ) -> async_graphql::Result<SharedMessageEvent> {
+        rendered(ctx).map(SharedMessageEvent)
+    }
+}
+
+/// The root of one subscriber's own renderings: the event with the full
+/// types, as that subscriber sees it.
+pub struct ViewerRoot;
+
+#[Object(name = "Subscription")]
+impl ViewerRoot {
     async fn message_events(
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "chatId")] _chat_id: ID,
         #[graphql(name = "after")] _after: Option<String>,
     ) -> async_graphql::Result<MessageEventObject> {
-        let render = ctx.data::<Arc<RenderItem>>()?;
-        MessageEventObject::from_item(render.chat, render.item.clone())
-            .ok_or_else(|| "nothing to render".into())
+        rendered(ctx)
     }
 }
 

@@ -171,19 +171,51 @@ impl UserObject {
     }
 }
 
+/// A user as everyone sees them: the fields of [`UserObject`] whose answer
+/// does not depend on the viewer (no `email`, `status` or `lastSeen`). This
+/// is what a rendering shared between viewers returns (see
+/// [`shared_events`](super::shared_events)); a field added here cannot
+/// read the viewer, since a shared rendering carries none.
+pub struct SharedUser(UserObject);
+
+impl From<UserObject> for SharedUser {
+    fn from(user: UserObject) -> Self {
+        Self(user)
+    }
+}
+
+#[Object(name = "User")]
+impl SharedUser {
+    async fn id(&self, ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        self.0.id(ctx).await
+    }
+
+    async fn handle(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        self.0.handle(ctx).await
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        self.0.name(ctx).await
+    }
+
+    async fn image(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        self.0.image(ctx).await
+    }
+
+    async fn bio(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        self.0.bio(ctx).await
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
+        self.0.created_at(ctx).await
+    }
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::events::PresenceStatus")]
 pub enum Presence {
     Online,
     Offline,
-}
-
-impl From<PresenceStatus> for Presence {
-    fn from(status: PresenceStatus) -> Self {
-        match status {
-            PresenceStatus::Online => Self::Online,
-            PresenceStatus::Offline => Self::Offline,
-        }
-    }
 }
 
 /// A signed-in session.

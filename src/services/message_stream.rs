@@ -37,7 +37,7 @@ use crate::storage::Database;
 use crate::storage::messages::Replayed;
 
 use super::chats::ChatService;
-use super::timeline::{Holes, logged_kind, settle_holes};
+use super::timeline::{Holes, settle_holes};
 
 /// How long a later number waits for an earlier one before the database is
 /// asked for it.
@@ -392,7 +392,7 @@ fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {
         Replayed::Logged(e) => MessageEvent {
             chat,
             seq: e.seq,
-            kind: logged_kind(e.kind),
+            kind: e.kind,
             actor: e.actor,
             message: e.message,
             sender: None,

@@ -13,10 +13,12 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::domain::message::{Content, parse_client_message_id, parse_emoji, parse_text};
-use crate::domain::{Chat, ChatId, Message, MessageId, MessageKind, User, UserId};
+use crate::domain::{
+    Chat, ChatId, Message, MessageEventKind, MessageId, MessageKind, User, UserId,
+};
 use crate::error::{AppError, AppResult};
 use crate::storage::Database;
-use crate::storage::messages::{HistoryPage, LoggedKind};
+use crate::storage::messages::HistoryPage;
 use crate::storage::receipts::{Receipt, ReceiptKind};
 
 use super::blocks::BlockRules;
@@ -141,7 +143,7 @@ impl MessageService {
             .edit_text(id, &text)
             .await?
             .ok_or_else(|| AppError::Conflict("the message was deleted".into()))?;
-        self.changed(me, LoggedKind::Edited, edited).await
+        self.changed(me, MessageEventKind::Edited, edited).await
     }
 
     /// Deletes a message for everyone (a tombstone, broadcast) or for `me`
@@ -186,7 +188,7 @@ impl MessageService {
                 .await?
                 .ok_or_else(message_not_found);
         };
-        self.changed(me, LoggedKind::Deleted, tombstone).await
+        self.changed(me, MessageEventKind::Deleted, tombstone).await
     }
 
     /// Adds `me`'s reaction (idempotent: repeating changes nothing).
@@ -200,7 +202,9 @@ impl MessageService {
         for _ in 0..3 {
             let joined = store.join_reaction(id, &emoji, me).await?;
             if let Some(updated) = joined {
-                return self.changed(me, LoggedKind::ReactionChanged, updated).await;
+                return self
+                    .changed(me, MessageEventKind::ReactionChanged, updated)
+                    .await;
             }
             let current = store.find(id).await?.ok_or_else(message_not_found)?;
             if current
@@ -220,7 +224,9 @@ impl MessageService {
             }
             let added = store.start_reaction(id, &emoji, me).await?;
             if let Some(updated) = added {
-                return self.changed(me, LoggedKind::ReactionChanged, updated).await;
+                return self
+                    .changed(me, MessageEventKind::ReactionChanged, updated)
+                    .await;
             }
         }
         Err(AppError::Conflict(
@@ -240,13 +246,21 @@ impl MessageService {
         let (message, _) = self.reactable(me, id).await?;
         let removed = self.db.messages().remove_reaction(id, &emoji, me).await?;
         match removed {
-            Some(updated) => self.changed(me, LoggedKind::ReactionChanged, updated).await,
+            Some(updated) => {
+                self.changed(me, MessageEventKind::ReactionChanged, updated)
+                    .await
+            }
             None => Ok(message),
         }
     }
 
     /// Logs and broadcasts a change to `message` (now in its new state).
-    async fn changed(&self, me: UserId, kind: LoggedKind, message: Message) -> AppResult<Message> {
+    async fn changed(
+        &self,
+        me: UserId,
+        kind: MessageEventKind,
+        message: Message,
+    ) -> AppResult<Message> {
         self.timeline
             .log(message.chat, kind, me, Some(message.clone()), None)
             .await?;
@@ -273,8 +287,8 @@ impl MessageService {
         };
         if self.db.receipts().advance(chat.id, me, kind, up_to).await? {
             let logged = match kind {
-                ReceiptKind::Read => LoggedKind::Read,
-                ReceiptKind::Delivered => LoggedKind::Delivered,
+                ReceiptKind::Read => MessageEventKind::Read,
+                ReceiptKind::Delivered => MessageEventKind::Delivered,
             };
             self.timeline
                 .log(chat.id, logged, me, None, Some(up_to))

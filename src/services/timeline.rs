@@ -22,7 +22,7 @@ use crate::domain::{Chat, ChatId, Message, MessageId, MessageKind, SystemInfo, U
 use crate::error::AppResult;
 use crate::events::{Event, EventBus, MessageEvent, MessageEventKind, Topic};
 use crate::storage::Database;
-use crate::storage::messages::{LoggedEvent, LoggedKind};
+use crate::storage::messages::LoggedEvent;
 
 /// A message to post, before it has an id and a sequence number.
 pub struct Draft {
@@ -150,7 +150,7 @@ impl Timeline {
     pub async fn log(
         &self,
         chat: ChatId,
-        kind: LoggedKind,
+        kind: MessageEventKind,
         actor: UserId,
         message: Option<Message>,
         up_to: Option<i64>,
@@ -171,7 +171,7 @@ impl Timeline {
         self.publish(MessageEvent {
             chat,
             seq,
-            kind: logged_kind(kind),
+            kind,
             actor,
             message: entry.message,
             sender: None,
@@ -187,7 +187,7 @@ impl Timeline {
         let entry = LoggedEvent {
             chat,
             seq,
-            kind: LoggedKind::Void,
+            kind: MessageEventKind::Void,
             actor,
             message: None,
             up_to: None,
@@ -270,15 +270,4 @@ pub async fn settle_holes(
     tracing::warn!(%chat, ?missing, "filling abandoned sequence numbers");
     messages.fill_void(chat, missing).await?;
     Ok(Holes::Filled)
-}
-
-pub fn logged_kind(kind: LoggedKind) -> MessageEventKind {
-    match kind {
-        LoggedKind::Edited => MessageEventKind::Edited,
-        LoggedKind::Deleted => MessageEventKind::Deleted,
-        LoggedKind::ReactionChanged => MessageEventKind::ReactionChanged,
-        LoggedKind::Read => MessageEventKind::Read,
-        LoggedKind::Delivered => MessageEventKind::Delivered,
-        LoggedKind::Void => MessageEventKind::Void,
-    }
 }

@@ -22,7 +22,9 @@ use mongodb::{Collection, IndexModel};
 use serde::{Deserialize, Serialize};
 
 use super::{duplicate_key_message, to_chrono};
-use crate::domain::{ChatId, Media, Message, MessageId, MessageKind, Reaction, SystemInfo, UserId};
+use crate::domain::{
+    ChatId, Media, Message, MessageEventKind, MessageId, MessageKind, Reaction, SystemInfo, UserId,
+};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,25 +125,13 @@ fn only_duplicates(error: &mongodb::error::Error) -> bool {
     }
 }
 
-/// What a logged (non-creation) event did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LoggedKind {
-    Edited,
-    Deleted,
-    ReactionChanged,
-    Read,
-    Delivered,
-    /// A number taken whose write failed; carries nothing.
-    Void,
-}
-
 /// One entry of a chat's event log.
 #[derive(Clone, Debug)]
 pub struct LoggedEvent {
     pub chat: ChatId,
     pub seq: i64,
-    pub kind: LoggedKind,
+    /// Never `CREATED`: a creation is stored as the message itself.
+    pub kind: MessageEventKind,
     /// Who did it.
     pub actor: UserId,
     /// The message after the change (edits, deletes, reactions).
@@ -157,7 +147,7 @@ struct LoggedDoc {
     id: ObjectId,
     chat_id: ObjectId,
     seq: i64,
-    kind: LoggedKind,
+    kind: MessageEventKind,
     actor_id: ObjectId,
     message: Option<MessageDoc>,
     up_to: Option<i64>,
@@ -506,7 +496,7 @@ impl MessageStore {
             id: ObjectId::new(),
             chat_id: chat.oid(),
             seq,
-            kind: LoggedKind::Void,
+            kind: MessageEventKind::Void,
             // Nobody acted: the number's writer is gone.
             actor_id: ObjectId::from_bytes([0; 12]),
             message: None,

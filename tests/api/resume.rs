@@ -4,7 +4,7 @@
 use chat_server::domain::{ChatId, UserId};
 use chat_server::events::{Event, MessageEvent, MessageEventKind, Topic};
 use chat_server::services::message_stream::TimelineItem;
-use chat_server::storage::messages::{LoggedEvent, LoggedKind};
+use chat_server::storage::messages::LoggedEvent;
 
 use crate::helpers::{EVENT_TIMEOUT, TestApp};
 
@@ -27,7 +27,7 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
     let entry = LoggedEvent {
         chat,
         seq,
-        kind: LoggedKind::Read,
+        kind: MessageEventKind::Read,
         actor: bob_id,
         message: None,
         up_to: Some(seq - 1),

@@ -14,36 +14,18 @@ use super::context::{Authenticated, ContextExt};
 use super::messages::MessageObject;
 use super::pagination::{self, decode_cursor};
 use super::users::{UserObject, load_user, users_in_order};
-use crate::domain::{Chat, ChatHead, ChatId, ChatPrivacy as Privacy, UserId};
+use crate::domain::{Chat, ChatHead, ChatId, UserId};
 use crate::error::AppError;
 use crate::services::chats::{ChatUpdate, NewChat};
 use crate::storage::chats::ChatCursor;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "ChatPrivacy")]
+#[graphql(name = "ChatPrivacy", remote = "crate::domain::ChatPrivacy")]
 pub enum ChatPrivacy {
     /// By invitation only; invisible to non-members.
     Private,
     /// Findable with `searchChats` and joinable with `joinChat`.
     Public,
-}
-
-impl From<Privacy> for ChatPrivacy {
-    fn from(p: Privacy) -> Self {
-        match p {
-            Privacy::Private => Self::Private,
-            Privacy::Public => Self::Public,
-        }
-    }
-}
-
-impl From<ChatPrivacy> for Privacy {
-    fn from(p: ChatPrivacy) -> Self {
-        match p {
-            ChatPrivacy::Private => Self::Private,
-            ChatPrivacy::Public => Self::Public,
-        }
-    }
 }
 
 /// A direct chat between two people, or a group.
@@ -132,7 +114,7 @@ impl ChatObject {
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         Ok(ctx
             .loaders()?
-            .unread(ctx)
+            .unread
             .load_one(self.0.id)
             .await?
             .unwrap_or(0))

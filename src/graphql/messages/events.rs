@@ -4,15 +4,18 @@ use async_graphql::{Context, Enum, ID, Object, Subscription};
 use futures_util::Stream;
 use futures_util::future::Either;
 
+use super::shared::SharedMessage;
 use super::{MessageObject, parse_cursor};
-use crate::domain::ChatId;
-use crate::events::{MessageEvent, MessageEventKind as EventKind};
+use crate::domain::{ChatId, MessageEventKind as EventKind};
+use crate::events::MessageEvent;
 use crate::graphql::context::{Authenticated, ContextExt};
 use crate::graphql::live::SlowConsumer;
 use crate::graphql::shared_events::{Feed, Takeover};
-use crate::graphql::users::{UserObject, load_user};
+use crate::graphql::users::{SharedUser, UserObject, load_user};
 use crate::services::message_stream::TimelineItem;
 
+// The domain's kind as clients see it, so not a remote enum: a stream
+// reports RESYNC, which is no step of the timeline, and never a VOID number.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum MessageEventKind {
     Created,
@@ -97,6 +100,38 @@ impl MessageEventObject {
     /// For READ and DELIVERED: the cursor read or received up to.
     async fn up_to(&self) -> Option<String> {
         self.event.as_ref()?.up_to.map(|n| n.to_string())
+    }
+}
+
+/// A `MessageEvent` as everyone sees it, for renderings shared between
+/// viewers: its message and user are the viewer-free
+/// [`SharedMessage`] and [`SharedUser`].
+pub struct SharedMessageEvent(pub MessageEventObject);
+
+#[Object(name = "MessageEvent")]
+impl SharedMessageEvent {
+    async fn kind(&self, ctx: &Context<'_>) -> async_graphql::Result<MessageEventKind> {
+        self.0.kind(ctx).await
+    }
+
+    async fn chat_id(&self, ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        self.0.chat_id(ctx).await
+    }
+
+    async fn cursor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.0.cursor(ctx).await
+    }
+
+    async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SharedMessage>> {
+        Ok(self.0.message(ctx).await?.map(SharedMessage))
+    }
+
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SharedUser>> {
+        Ok(self.0.user(ctx).await?.map(SharedUser::from))
+    }
+
+    async fn up_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.0.up_to(ctx).await
     }
 }
 

@@ -10,22 +10,21 @@ use chrono::{DateTime, Utc};
 mod events;
 mod mutations;
 mod prefetch;
+mod shared;
 
-pub use events::{MessageEventObject, MessageSubscription};
+pub use events::{MessageEventObject, MessageSubscription, SharedMessageEvent};
 pub use mutations::MessageMutation;
 
 use super::context::{Authenticated, ContextExt};
 use super::pagination;
 use super::users::UserObject;
-use crate::domain::{
-    ChatId, Media, Message, MessageKind as Kind, SystemAction as Action, User, UserId,
-};
+use crate::domain::{ChatId, Media, Message, User, UserId};
 use crate::error::AppError;
 use crate::storage::messages::HistoryPage;
 use prefetch::Prefetched;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "MessageType")]
+#[graphql(name = "MessageType", remote = "crate::domain::MessageKind")]
 pub enum MessageKind {
     Text,
     Image,
@@ -35,32 +34,8 @@ pub enum MessageKind {
     System,
 }
 
-impl From<Kind> for MessageKind {
-    fn from(kind: Kind) -> Self {
-        match kind {
-            Kind::Text => Self::Text,
-            Kind::Image => Self::Image,
-            Kind::Video => Self::Video,
-            Kind::File => Self::File,
-            Kind::System => Self::System,
-        }
-    }
-}
-
-impl From<MessageKind> for Kind {
-    fn from(kind: MessageKind) -> Self {
-        match kind {
-            MessageKind::Text => Self::Text,
-            MessageKind::Image => Self::Image,
-            MessageKind::Video => Self::Video,
-            MessageKind::File => Self::File,
-            MessageKind::System => Self::System,
-        }
-    }
-}
-
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "SystemAction")]
+#[graphql(name = "SystemAction", remote = "crate::domain::SystemAction")]
 pub enum SystemAction {
     ChatCreated,
     Renamed,
@@ -74,25 +49,6 @@ pub enum SystemAction {
     AdminPromoted,
     AdminDemoted,
     OwnerChanged,
-}
-
-impl From<Action> for SystemAction {
-    fn from(action: Action) -> Self {
-        match action {
-            Action::ChatCreated => Self::ChatCreated,
-            Action::Renamed => Self::Renamed,
-            Action::DescriptionChanged => Self::DescriptionChanged,
-            Action::ImageChanged => Self::ImageChanged,
-            Action::PrivacyChanged => Self::PrivacyChanged,
-            Action::MembersAdded => Self::MembersAdded,
-            Action::MemberRemoved => Self::MemberRemoved,
-            Action::MemberLeft => Self::MemberLeft,
-            Action::MemberJoined => Self::MemberJoined,
-            Action::AdminPromoted => Self::AdminPromoted,
-            Action::AdminDemoted => Self::AdminDemoted,
-            Action::OwnerChanged => Self::OwnerChanged,
-        }
-    }
 }
 
 /// An attachment of an IMAGE, VIDEO or FILE message.
