@@ -254,7 +254,10 @@ async fn user_events__a_block_reaches_streams_already_open__both_ways() {
     app.set_bio(&ada, "ada's marker").await;
     app.set_bio(&bob, "bob's marker").await;
     // Each stream carries its owner's two updates and none of the other's.
-    assert_eq!(profile_updates(&mut bob_watch, "bob", 2).await, ["bob", "bob"]);
+    assert_eq!(
+        profile_updates(&mut bob_watch, "bob", 2).await,
+        ["bob", "bob"]
+    );
     assert_eq!(profile_updates(&mut ada_watch, "ada", 3).await, ["ada"; 3]);
 }
 
