@@ -77,9 +77,18 @@ pub struct Settings {
     /// loud warning; production refuses to start without a real one.
     #[serde(default)]
     pub jwt_secret: Option<SecretString>,
-    /// `JWT_TTL_SECONDS`: token lifetime.
-    #[serde(default = "defaults::jwt_ttl_seconds")]
-    pub jwt_ttl_seconds: u64,
+    /// `ACCESS_TOKEN_TTL_SECONDS`: lifetime of an access token (the JWT);
+    /// short, since only a refresh renews it. `JWT_TTL_SECONDS` is read as
+    /// an older name for it.
+    #[serde(
+        default = "defaults::access_token_ttl_seconds",
+        alias = "jwt_ttl_seconds"
+    )]
+    pub access_token_ttl_seconds: u64,
+    /// `REFRESH_TOKEN_TTL_SECONDS`: how long a session lives without a
+    /// refresh; each refresh starts this time again (sliding).
+    #[serde(default = "defaults::refresh_token_ttl_seconds")]
+    pub refresh_token_ttl_seconds: u64,
     /// `JWT_ISSUER`: the `iss` claim written and required.
     #[serde(default = "defaults::jwt_issuer")]
     pub jwt_issuer: String,
@@ -262,6 +271,14 @@ pub struct Settings {
     /// password guessing from one place, without locking out the others.
     #[serde(default = "defaults::rate_limit_sign_in_per_login")]
     pub rate_limit_sign_in_per_login: RateQuota,
+    /// `RATE_LIMIT_REFRESH_SESSION`: `refreshSession` calls per client
+    /// address (the caller's access token may have expired).
+    #[serde(default = "defaults::rate_limit_refresh_session")]
+    pub rate_limit_refresh_session: RateQuota,
+    /// `RATE_LIMIT_CHANGE_PASSWORD`: `changePassword` calls per user (each
+    /// hashes twice; wrong current passwords also count as failed sign-ins).
+    #[serde(default = "defaults::rate_limit_change_password")]
+    pub rate_limit_change_password: RateQuota,
     /// `RATE_LIMIT_SIGN_UP`: `signUp` calls per user or client address.
     #[serde(default = "defaults::rate_limit_sign_up")]
     pub rate_limit_sign_up: RateQuota,
@@ -359,8 +376,10 @@ impl Settings {
                 "SEQUENCE_HOLE_TIMEOUT_MS must be longer than REQUEST_TIMEOUT_MS".into(),
             ));
         }
-        if self.jwt_ttl_seconds == 0 {
-            return Err(ConfigError("JWT_TTL_SECONDS must be at least 1".into()));
+        if self.access_token_ttl_seconds == 0 || self.refresh_token_ttl_seconds == 0 {
+            return Err(ConfigError(
+                "ACCESS_TOKEN_TTL_SECONDS and REFRESH_TOKEN_TTL_SECONDS must be at least 1".into(),
+            ));
         }
         let at_least_one = [
             ("MAX_QUERY_DEPTH", self.max_query_depth),
@@ -425,8 +444,12 @@ impl Settings {
         self.introspection_enabled.unwrap_or(!self.is_production())
     }
 
-    pub fn jwt_ttl(&self) -> Duration {
-        Duration::from_secs(self.jwt_ttl_seconds)
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_seconds)
+    }
+
+    pub fn refresh_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl_seconds)
     }
 
     pub fn ws_init_timeout(&self) -> Duration {
@@ -497,8 +520,11 @@ mod defaults {
     pub fn max_response_bytes() -> usize {
         4 * 1024 * 1024
     }
-    pub fn jwt_ttl_seconds() -> u64 {
-        24 * 60 * 60
+    pub fn access_token_ttl_seconds() -> u64 {
+        15 * 60
+    }
+    pub fn refresh_token_ttl_seconds() -> u64 {
+        30 * 24 * 60 * 60
     }
     pub fn jwt_issuer() -> String {
         "chat-server".into()
@@ -614,6 +640,12 @@ mod defaults {
     }
     pub fn rate_limit_mutations() -> RateQuota {
         RateQuota::new(120, MINUTE)
+    }
+    pub fn rate_limit_refresh_session() -> RateQuota {
+        RateQuota::new(30, MINUTE)
+    }
+    pub fn rate_limit_change_password() -> RateQuota {
+        RateQuota::new(5, 15 * MINUTE)
     }
     pub fn rate_limit_sign_in() -> RateQuota {
         RateQuota::new(20, 5 * MINUTE)

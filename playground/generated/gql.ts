@@ -14,10 +14,16 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}": typeof types.ChangePasswordDocument,
     "query Me {\n  me {\n    ...UserFields\n    email\n  }\n}": typeof types.MeDocument,
+    "mutation RefreshSession($input: RefreshSessionInput!) {\n  refreshSession(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n  }\n}": typeof types.RefreshSessionDocument,
+    "mutation RevokeSession($input: RevokeSessionInput!) {\n  revokeSession(input: $input) {\n    sessionIds\n  }\n}": typeof types.RevokeSessionDocument,
     "query SearchUsers($query: String!, $first: Int, $after: String) {\n  searchUsers(query: $query, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.SearchUsersDocument,
-    "mutation SignIn($input: SignInInput!) {\n  signIn(input: $input) {\n    token\n    expiresAt\n    user {\n      ...UserFields\n      email\n    }\n  }\n}": typeof types.SignInDocument,
-    "mutation SignUp($input: SignUpInput!) {\n  signUp(input: $input) {\n    token\n    expiresAt\n    user {\n      ...UserFields\n      email\n    }\n  }\n}": typeof types.SignUpDocument,
+    "query Sessions($first: Int, $after: String) {\n  sessions(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...SessionFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.SessionsDocument,
+    "mutation SignIn($input: SignInInput!) {\n  signIn(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n    user {\n      ...UserFields\n      email\n    }\n  }\n}": typeof types.SignInDocument,
+    "mutation SignOut {\n  signOut {\n    sessionIds\n  }\n}": typeof types.SignOutDocument,
+    "mutation SignOutEverywhere($input: SignOutEverywhereInput! = {}) {\n  signOutEverywhere(input: $input) {\n    sessionIds\n  }\n}": typeof types.SignOutEverywhereDocument,
+    "mutation SignUp($input: SignUpInput!) {\n  signUp(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n    user {\n      ...UserFields\n      email\n    }\n  }\n}": typeof types.SignUpDocument,
     "mutation UpdateProfile($input: UpdateProfileInput!) {\n  updateProfile(input: $input) {\n    ...UserFields\n    email\n  }\n}": typeof types.UpdateProfileDocument,
     "query User($id: ID!) {\n  user(id: $id) {\n    ...UserFields\n  }\n}": typeof types.UserDocument,
     "query UserByHandle($handle: String!) {\n  userByHandle(handle: $handle) {\n    ...UserFields\n  }\n}": typeof types.UserByHandleDocument,
@@ -41,6 +47,7 @@ type Documents = {
     "fragment MessageFields on Message {\n  id\n  chatId\n  cursor\n  type\n  text\n  isDeleted\n  editedAt\n  createdAt\n  clientMessageId\n  sender {\n    ...UserFields\n  }\n  media {\n    url\n    mimeType\n    size\n    name\n    width\n    height\n    durationMs\n  }\n  replyTo {\n    id\n    cursor\n    text\n    isDeleted\n    sender {\n      id\n      handle\n    }\n  }\n  reactions {\n    emoji\n    count\n    reactedByMe\n    users {\n      id\n      handle\n    }\n  }\n  readBy {\n    id\n    handle\n  }\n  deliveredTo {\n    id\n    handle\n  }\n  system {\n    action\n    value\n    actor {\n      id\n      handle\n    }\n    targets {\n      id\n      handle\n    }\n  }\n}": typeof types.MessageFieldsFragmentDoc,
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": typeof types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": typeof types.PageInfoFieldsFragmentDoc,
+    "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}": typeof types.SessionFieldsFragmentDoc,
     "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": typeof types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": typeof types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.BlockedUsersDocument,
@@ -70,10 +77,16 @@ type Documents = {
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": typeof types.TypingEventsDocument,
 };
 const documents: Documents = {
+    "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}": types.ChangePasswordDocument,
     "query Me {\n  me {\n    ...UserFields\n    email\n  }\n}": types.MeDocument,
+    "mutation RefreshSession($input: RefreshSessionInput!) {\n  refreshSession(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n  }\n}": types.RefreshSessionDocument,
+    "mutation RevokeSession($input: RevokeSessionInput!) {\n  revokeSession(input: $input) {\n    sessionIds\n  }\n}": types.RevokeSessionDocument,
     "query SearchUsers($query: String!, $first: Int, $after: String) {\n  searchUsers(query: $query, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.SearchUsersDocument,
-    "mutation SignIn($input: SignInInput!) {\n  signIn(input: $input) {\n    token\n    expiresAt\n    user {\n      ...UserFields\n      email\n    }\n  }\n}": types.SignInDocument,
-    "mutation SignUp($input: SignUpInput!) {\n  signUp(input: $input) {\n    token\n    expiresAt\n    user {\n      ...UserFields\n      email\n    }\n  }\n}": types.SignUpDocument,
+    "query Sessions($first: Int, $after: String) {\n  sessions(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...SessionFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.SessionsDocument,
+    "mutation SignIn($input: SignInInput!) {\n  signIn(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n    user {\n      ...UserFields\n      email\n    }\n  }\n}": types.SignInDocument,
+    "mutation SignOut {\n  signOut {\n    sessionIds\n  }\n}": types.SignOutDocument,
+    "mutation SignOutEverywhere($input: SignOutEverywhereInput! = {}) {\n  signOutEverywhere(input: $input) {\n    sessionIds\n  }\n}": types.SignOutEverywhereDocument,
+    "mutation SignUp($input: SignUpInput!) {\n  signUp(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n    user {\n      ...UserFields\n      email\n    }\n  }\n}": types.SignUpDocument,
     "mutation UpdateProfile($input: UpdateProfileInput!) {\n  updateProfile(input: $input) {\n    ...UserFields\n    email\n  }\n}": types.UpdateProfileDocument,
     "query User($id: ID!) {\n  user(id: $id) {\n    ...UserFields\n  }\n}": types.UserDocument,
     "query UserByHandle($handle: String!) {\n  userByHandle(handle: $handle) {\n    ...UserFields\n  }\n}": types.UserByHandleDocument,
@@ -97,6 +110,7 @@ const documents: Documents = {
     "fragment MessageFields on Message {\n  id\n  chatId\n  cursor\n  type\n  text\n  isDeleted\n  editedAt\n  createdAt\n  clientMessageId\n  sender {\n    ...UserFields\n  }\n  media {\n    url\n    mimeType\n    size\n    name\n    width\n    height\n    durationMs\n  }\n  replyTo {\n    id\n    cursor\n    text\n    isDeleted\n    sender {\n      id\n      handle\n    }\n  }\n  reactions {\n    emoji\n    count\n    reactedByMe\n    users {\n      id\n      handle\n    }\n  }\n  readBy {\n    id\n    handle\n  }\n  deliveredTo {\n    id\n    handle\n  }\n  system {\n    action\n    value\n    actor {\n      id\n      handle\n    }\n    targets {\n      id\n      handle\n    }\n  }\n}": types.MessageFieldsFragmentDoc,
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": types.PageInfoFieldsFragmentDoc,
+    "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}": types.SessionFieldsFragmentDoc,
     "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.BlockedUsersDocument,
@@ -143,7 +157,19 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}"): (typeof documents)["mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query Me {\n  me {\n    ...UserFields\n    email\n  }\n}"): (typeof documents)["query Me {\n  me {\n    ...UserFields\n    email\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RefreshSession($input: RefreshSessionInput!) {\n  refreshSession(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n  }\n}"): (typeof documents)["mutation RefreshSession($input: RefreshSessionInput!) {\n  refreshSession(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RevokeSession($input: RevokeSessionInput!) {\n  revokeSession(input: $input) {\n    sessionIds\n  }\n}"): (typeof documents)["mutation RevokeSession($input: RevokeSessionInput!) {\n  revokeSession(input: $input) {\n    sessionIds\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -151,11 +177,23 @@ export function graphql(source: "query SearchUsers($query: String!, $first: Int,
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation SignIn($input: SignInInput!) {\n  signIn(input: $input) {\n    token\n    expiresAt\n    user {\n      ...UserFields\n      email\n    }\n  }\n}"): (typeof documents)["mutation SignIn($input: SignInInput!) {\n  signIn(input: $input) {\n    token\n    expiresAt\n    user {\n      ...UserFields\n      email\n    }\n  }\n}"];
+export function graphql(source: "query Sessions($first: Int, $after: String) {\n  sessions(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...SessionFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query Sessions($first: Int, $after: String) {\n  sessions(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...SessionFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation SignUp($input: SignUpInput!) {\n  signUp(input: $input) {\n    token\n    expiresAt\n    user {\n      ...UserFields\n      email\n    }\n  }\n}"): (typeof documents)["mutation SignUp($input: SignUpInput!) {\n  signUp(input: $input) {\n    token\n    expiresAt\n    user {\n      ...UserFields\n      email\n    }\n  }\n}"];
+export function graphql(source: "mutation SignIn($input: SignInInput!) {\n  signIn(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n    user {\n      ...UserFields\n      email\n    }\n  }\n}"): (typeof documents)["mutation SignIn($input: SignInInput!) {\n  signIn(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n    user {\n      ...UserFields\n      email\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation SignOut {\n  signOut {\n    sessionIds\n  }\n}"): (typeof documents)["mutation SignOut {\n  signOut {\n    sessionIds\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation SignOutEverywhere($input: SignOutEverywhereInput! = {}) {\n  signOutEverywhere(input: $input) {\n    sessionIds\n  }\n}"): (typeof documents)["mutation SignOutEverywhere($input: SignOutEverywhereInput! = {}) {\n  signOutEverywhere(input: $input) {\n    sessionIds\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation SignUp($input: SignUpInput!) {\n  signUp(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n    user {\n      ...UserFields\n      email\n    }\n  }\n}"): (typeof documents)["mutation SignUp($input: SignUpInput!) {\n  signUp(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n    user {\n      ...UserFields\n      email\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -248,6 +286,10 @@ export function graphql(source: "fragment NotificationFields on Notification {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}"): (typeof documents)["fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}"): (typeof documents)["fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

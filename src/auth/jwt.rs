@@ -2,13 +2,17 @@
 //!
 //! The algorithm is pinned when checking, so a token claiming `none` or an
 //! asymmetric algorithm is refused before its signature is looked at.
+//!
+//! A token is an access token: short-lived, naming the session it was
+//! issued for (`sid`), so that revoking the session ends it at once (see
+//! [`crate::services::sessions`]). A token without `sid` is refused.
 
 use chrono::{DateTime, TimeZone, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
-use crate::domain::UserId;
+use crate::domain::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
 
 const ALGORITHM: Algorithm = Algorithm::HS256;
@@ -18,6 +22,8 @@ const ALGORITHM: Algorithm = Algorithm::HS256;
 pub struct Claims {
     /// The user id.
     pub sub: String,
+    /// The session id.
+    pub sid: String,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -46,6 +52,7 @@ pub struct IssuedToken {
 #[derive(Debug)]
 pub struct VerifiedToken {
     pub user_id: UserId,
+    pub session_id: SessionId,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -66,16 +73,18 @@ impl TokenService {
             validation,
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
-            ttl: chrono::Duration::from_std(settings.jwt_ttl())
-                .unwrap_or(chrono::Duration::days(1)),
+            ttl: chrono::Duration::from_std(settings.access_token_ttl())
+                .unwrap_or(chrono::Duration::minutes(15)),
         }
     }
 
-    pub fn issue(&self, user_id: UserId) -> AppResult<IssuedToken> {
+    /// An access token for `user_id` in session `session_id`.
+    pub fn issue(&self, user_id: UserId, session_id: SessionId) -> AppResult<IssuedToken> {
         let now = Utc::now();
         let expires_at = now + self.ttl;
         let claims = Claims {
             sub: user_id.to_string(),
+            sid: session_id.to_string(),
             iat: now.timestamp(),
             nbf: now.timestamp(),
             exp: expires_at.timestamp(),
@@ -105,15 +114,20 @@ impl TokenService {
                     _ => "invalid token".into(),
                 })
             })?;
+        let invalid = |_| AppError::Unauthenticated("invalid token".into());
         let user_id = bson::oid::ObjectId::parse_str(&data.claims.sub)
             .map(UserId)
-            .map_err(|_| AppError::Unauthenticated("invalid token".into()))?;
+            .map_err(invalid)?;
+        let session_id = bson::oid::ObjectId::parse_str(&data.claims.sid)
+            .map(SessionId)
+            .map_err(invalid)?;
         let expires_at = Utc
             .timestamp_opt(data.claims.exp, 0)
             .single()
             .ok_or_else(|| AppError::Unauthenticated("invalid token".into()))?;
         Ok(VerifiedToken {
             user_id,
+            session_id,
             expires_at,
         })
     }

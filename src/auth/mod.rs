@@ -7,19 +7,28 @@ pub mod password;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::UserId;
+use crate::domain::{SessionId, UserId};
 use crate::error::AppError;
 
 pub use jwt::{Claims, TokenService};
 pub use password::PasswordHasher;
 
-/// A signed-in user, proven by a valid token for an existing account.
+/// A signed-in user, proven by a valid access token of a live session of
+/// an existing account.
 #[derive(Clone, Copy, Debug)]
 pub struct CurrentUser {
     pub id: UserId,
-    /// When the token stops being valid; a socket closes at this moment.
+    /// The session (device) the token was issued for.
+    pub session: SessionId,
+    /// When the access token stops being valid over HTTP. A socket is not
+    /// bound to it: it lives as long as its session.
     pub expires_at: DateTime<Utc>,
 }
+
+/// The caller's `User-Agent` header, put in the request by HTTP so that a
+/// session remembers the client it was made by.
+#[derive(Clone, Debug)]
+pub struct UserAgent(pub String);
 
 /// The caller of one request: signed in, anonymous, or holding a token that
 /// was refused. Keeping the refusal (instead of failing the whole request)

@@ -72,3 +72,7 @@ object_id_type!(
     /// A notification.
     NotificationId
 );
+object_id_type!(
+    /// A signed-in device (see `crate::services::sessions`).
+    SessionId
+);

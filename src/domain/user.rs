@@ -125,16 +125,21 @@ pub struct NewPassword(String);
 
 impl NewPassword {
     pub fn parse(raw: &str) -> AppResult<Self> {
+        Self::parse_as("password", raw)
+    }
+
+    /// As [`NewPassword::parse`], naming the input `field` in errors.
+    pub fn parse_as(field: &'static str, raw: &str) -> AppResult<Self> {
         let len = raw.chars().count();
         if len < PASSWORD_MIN {
             return Err(AppError::bad_input(
-                "password",
+                field,
                 format!("must be at least {PASSWORD_MIN} characters"),
             ));
         }
         if raw.len() > PASSWORD_MAX {
             return Err(AppError::bad_input(
-                "password",
+                field,
                 format!("must be at most {PASSWORD_MAX} bytes"),
             ));
         }

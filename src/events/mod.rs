@@ -30,7 +30,7 @@ use std::task::{Context, Poll};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, User, UserId};
+use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, SessionId, User, UserId};
 
 /// The domain's kind, named here too: the bus carries it.
 pub use crate::domain::MessageEventKind;
@@ -96,6 +96,15 @@ pub enum Event {
     /// A block between two users was set or lifted (on both users' topics),
     /// so that streams already open apply it at once.
     Block(BlockEvent),
+    /// Sessions of the topic's user were revoked: every instance closes
+    /// the sockets opened with them (see [`crate::services::session_watch`]).
+    SessionsRevoked(SessionsRevoked),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsRevoked {
+    pub user: UserId,
+    pub sessions: Vec<SessionId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

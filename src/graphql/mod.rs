@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod persisted_queries;
 pub mod query_limits;
 pub mod rate_limits;
+pub mod sessions;
 pub mod shared_events;
 pub mod typing;
 pub mod users;
@@ -35,6 +36,7 @@ pub use query_limits::{QueryLimits, connection_complexity, user_list_complexity}
 #[derive(MergedObject, Default)]
 pub struct Query(
     users::UserQuery,
+    sessions::SessionQuery,
     friends::FriendQuery,
     notifications::NotificationQuery,
     chats::ChatQuery,
@@ -44,6 +46,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     users::UserMutation,
+    sessions::SessionMutation,
     friends::FriendMutation,
     notifications::NotificationMutation,
     chats::ChatMutation,

@@ -276,6 +276,7 @@ mod tests {
     async fn an_operation__is_logged_once_with_its_field_name_outcome_duration_and_user() {
         let user = CurrentUser {
             id: UserId::new(),
+            session: crate::domain::SessionId::new(),
             expires_at: chrono::Utc::now(),
         };
         let request = Request::new("query Greeting { hello }").data(Viewer::User(user));

@@ -16,7 +16,9 @@ use crate::domain::{User, UserId};
 use crate::error::AppError;
 use crate::events::{Event, PresenceStatus, Topic};
 use crate::limits::ClientIp;
-use crate::services::users::{ProfileUpdate, Session, SignUp};
+use crate::services::users::{ProfileUpdate, SignUp};
+
+use super::sessions::{AuthPayload, client_info};
 
 /// One user through the request's DataLoader (batched with its siblings).
 pub async fn load_user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<UserObject> {
@@ -218,27 +220,6 @@ pub enum Presence {
     Offline,
 }
 
-/// A signed-in session.
-#[derive(SimpleObject)]
-pub struct AuthPayload {
-    /// Send as `Authorization: Bearer <token>` over HTTP and in the
-    /// `connection_init` payload over WebSocket.
-    token: String,
-    /// When the token stops working; sockets using it are closed then (4403).
-    expires_at: DateTime<Utc>,
-    user: UserObject,
-}
-
-impl From<Session> for AuthPayload {
-    fn from(session: Session) -> Self {
-        Self {
-            token: session.token.token,
-            expires_at: session.token.expires_at,
-            user: UserObject::owned(session.user),
-        }
-    }
-}
-
 #[derive(InputObject)]
 pub struct SignUpInput {
     /// Unique; stored lower-cased; at most 254 characters.
@@ -250,6 +231,8 @@ pub struct SignUpInput {
     name: String,
     /// 8 characters or more (at most 256 bytes).
     password: String,
+    /// A name for this device, shown in `sessions` (at most 80 characters).
+    device_name: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -257,6 +240,8 @@ pub struct SignInInput {
     /// The account's email or handle.
     login: String,
     password: String,
+    /// A name for this device, shown in `sessions` (at most 80 characters).
+    device_name: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -346,7 +331,8 @@ impl UserMutation {
         input: SignUpInput,
     ) -> async_graphql::Result<AuthPayload> {
         let ip = ctx.data_opt::<ClientIp>().copied().unwrap_or_default();
-        let session = ctx
+        let client = client_info(ctx, input.device_name.as_deref())?;
+        let signed_in = ctx
             .services()?
             .accounts
             .sign_up(
@@ -356,10 +342,11 @@ impl UserMutation {
                     name: input.name,
                     password: input.password,
                 },
+                client,
                 ip,
             )
             .await?;
-        Ok(session.into())
+        Ok(AuthPayload::new(signed_in.credentials, signed_in.user))
     }
 
     /// Changes the signed-in user's profile. Absent fields stay as they are;
@@ -401,12 +388,13 @@ impl UserMutation {
         input: SignInInput,
     ) -> async_graphql::Result<AuthPayload> {
         let ip = ctx.data_opt::<ClientIp>().copied().unwrap_or_default();
-        let session = ctx
+        let client = client_info(ctx, input.device_name.as_deref())?;
+        let signed_in = ctx
             .services()?
             .accounts
-            .sign_in(&input.login, &input.password, ip)
+            .sign_in(&input.login, &input.password, client, ip)
             .await?;
-        Ok(session.into())
+        Ok(AuthPayload::new(signed_in.credentials, signed_in.user))
     }
 }
 

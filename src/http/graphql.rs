@@ -31,7 +31,7 @@ use super::AppState;
 use super::origins;
 use super::sse;
 use super::ws::{self, SUBPROTOCOL};
-use crate::auth::{Viewer, bearer_token};
+use crate::auth::{UserAgent, Viewer, bearer_token};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::errors::{code_of, ensure_codes, failed_before_execution};
 use crate::graphql::operation::operation_type;
@@ -139,7 +139,14 @@ async fn execute(
     if sse::wants_event_stream(headers) {
         return sse::respond(&state, viewer, client_ip, request, media).await;
     }
-    let request = prepare_request(request, viewer, client_ip);
+    let mut request = prepare_request(request, viewer, client_ip);
+    // Remembered by the session a `signIn` or `signUp` starts.
+    if let Some(agent) = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    {
+        request = request.data(UserAgent(agent.to_owned()));
+    }
     let mut response = state.schema.execute(request).await;
     ensure_codes(&mut response);
     let status =

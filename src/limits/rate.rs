@@ -36,10 +36,12 @@ pub enum Bucket {
     Messages,
     Typing,
     CreateChat,
+    RefreshSession,
+    ChangePassword,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 9] = [
+    const ALL: [Bucket; 11] = [
         Bucket::Mutations,
         Bucket::SignIn,
         Bucket::SignInPerLogin,
@@ -49,6 +51,8 @@ impl Bucket {
         Bucket::Messages,
         Bucket::Typing,
         Bucket::CreateChat,
+        Bucket::RefreshSession,
+        Bucket::ChangePassword,
     ];
 
     /// The bucket a mutation root field draws from. A field with a bucket of
@@ -62,6 +66,8 @@ impl Bucket {
             "sendMessage" => Bucket::Messages,
             "startTyping" | "stopTyping" => Bucket::Typing,
             "createChat" => Bucket::CreateChat,
+            "refreshSession" => Bucket::RefreshSession,
+            "changePassword" => Bucket::ChangePassword,
             _ => Bucket::Mutations,
         }
     }
@@ -77,6 +83,8 @@ impl Bucket {
             Bucket::Messages => "messages",
             Bucket::Typing => "typing",
             Bucket::CreateChat => "create_chat",
+            Bucket::RefreshSession => "refresh_session",
+            Bucket::ChangePassword => "change_password",
         }
     }
 
@@ -91,6 +99,8 @@ impl Bucket {
             Bucket::Messages => settings.rate_limit_messages,
             Bucket::Typing => settings.rate_limit_typing,
             Bucket::CreateChat => settings.rate_limit_create_chat,
+            Bucket::RefreshSession => settings.rate_limit_refresh_session,
+            Bucket::ChangePassword => settings.rate_limit_change_password,
         }
     }
 }

@@ -6,6 +6,8 @@
 //! The trade: an account removed from the database keeps working, with
 //! tokens that have not expired, for at most [`KNOWN_FOR`] on an instance
 //! that had just seen it. Only existence is remembered, never a refusal.
+//! Sessions are not cached at all: a revoked session's tokens are refused
+//! at once (see [`super::sessions`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -13,6 +13,8 @@ pub mod message_stream;
 pub mod messages;
 pub mod notifications;
 pub mod presence;
+pub mod session_watch;
+pub mod sessions;
 pub mod sign_in_guard;
 pub mod timeline;
 pub mod typing;
@@ -37,6 +39,7 @@ pub use friends::FriendService;
 pub use messages::MessageService;
 pub use notifications::NotificationService;
 pub use presence::PresenceService;
+pub use sessions::SessionService;
 pub use timeline::Timeline;
 pub use typing::TypingService;
 pub use users::AccountService;
@@ -52,6 +55,7 @@ pub struct Services {
     /// attempts per account by [`AccountService`].
     pub rate_limits: Arc<RateLimits>,
     pub accounts: AccountService,
+    pub sessions: SessionService,
     pub blocks: BlockRules,
     pub audience: Audience,
     pub friends: FriendService,
@@ -96,7 +100,12 @@ impl Services {
             settings.password_hash_memory_kib,
             settings.password_hash_iterations,
         )?;
-        let tokens = TokenService::new(settings);
+        let sessions = SessionService::new(
+            db.clone(),
+            bus.clone(),
+            TokenService::new(settings),
+            settings.refresh_token_ttl(),
+        );
         let rate_limits = Arc::new(RateLimits::new(settings));
         let blocks = BlockRules::new(db.clone(), bus.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
@@ -155,7 +164,7 @@ impl Services {
                 db.clone(),
                 bus.clone(),
                 audience.clone(),
-                tokens,
+                sessions.clone(),
                 hasher,
                 sign_in_guard::SignInGuard::new(
                     db.clone(),
@@ -169,6 +178,7 @@ impl Services {
                 blocks.clone(),
                 notifications.clone(),
             ),
+            sessions,
             blocks,
             audience,
             notifications,

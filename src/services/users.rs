@@ -1,10 +1,10 @@
-//! Accounts and profiles: sign-up, sign-in, turning a token into a
-//! [`CurrentUser`], profile changes, lookup and search.
+//! Accounts and profiles: sign-up, sign-in, password changes, turning a
+//! token into a [`CurrentUser`], profile changes, lookup and search.
+//! Sessions themselves are [`SessionService`]'s.
 
 use std::sync::Arc;
 
-use crate::auth::jwt::IssuedToken;
-use crate::auth::{CurrentUser, PasswordHasher, TokenService};
+use crate::auth::{CurrentUser, PasswordHasher};
 use crate::domain::{
     BIO_MAX, DisplayName, Email, Handle, IMAGE_URL_MAX, LOGIN_MAX, NewPassword, PASSWORD_MAX, User,
     UserId, text,
@@ -16,7 +16,7 @@ use crate::storage::users::{NewUser, ProfileChanges};
 use crate::storage::{Database, Page, PageRequest};
 
 use super::audience::Audience;
-use super::known_accounts::KnownAccounts;
+use super::sessions::{ClientInfo, Credentials, SessionService};
 use super::sign_in_guard::{SignInGuard, Target};
 
 /// The longest search prefix accepted (a handle or name is never longer).
@@ -40,10 +40,16 @@ pub struct ProfileUpdate {
     pub image: Option<String>,
 }
 
-/// A session: the token and the user it belongs to.
-pub struct Session {
-    pub token: IssuedToken,
+/// A new session's credentials and the user they belong to.
+pub struct SignedIn {
+    pub credentials: Credentials,
     pub user: User,
+}
+
+/// A password change as a client sends it.
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
 }
 
 /// The one message for every failed sign-in, so it reveals nothing.
@@ -54,10 +60,9 @@ pub struct AccountService {
     db: Database,
     bus: Arc<dyn EventBus>,
     audience: Audience,
-    tokens: TokenService,
+    sessions: SessionService,
     hasher: PasswordHasher,
     guard: SignInGuard,
-    known: Arc<KnownAccounts>,
 }
 
 impl AccountService {
@@ -65,7 +70,7 @@ impl AccountService {
         db: Database,
         bus: Arc<dyn EventBus>,
         audience: Audience,
-        tokens: TokenService,
+        sessions: SessionService,
         hasher: PasswordHasher,
         guard: SignInGuard,
     ) -> Self {
@@ -73,10 +78,9 @@ impl AccountService {
             db,
             bus,
             audience,
-            tokens,
+            sessions,
             hasher,
             guard,
-            known: Arc::default(),
         }
     }
 
@@ -85,7 +89,12 @@ impl AccountService {
     /// one email cannot both succeed. The network it came from becomes known
     /// for the account (see [`super::sign_in_guard`]).
     #[tracing::instrument(skip_all)]
-    pub async fn sign_up(&self, input: SignUp, ip: ClientIp) -> AppResult<Session> {
+    pub async fn sign_up(
+        &self,
+        input: SignUp,
+        client: ClientInfo,
+        ip: ClientIp,
+    ) -> AppResult<SignedIn> {
         let email = Email::parse(&input.email)?;
         let handle = Handle::parse(&input.handle)?;
         let name = DisplayName::parse(&input.name)?;
@@ -103,8 +112,8 @@ impl AccountService {
             .await?;
         tracing::info!(user_id = %user.id, "account created");
         self.guard.signed_up(user.id, ip).await;
-        let token = self.tokens.issue(user.id)?;
-        Ok(Session { token, user })
+        let credentials = self.sessions.start(user.id, client).await?;
+        Ok(SignedIn { credentials, user })
     }
 
     /// Signs in with an email or handle. An unknown login and a wrong password
@@ -113,7 +122,13 @@ impl AccountService {
     /// Attempts are limited per account and network, and per account from
     /// unknown networks, by [`SignInGuard`]; unknown logins alike.
     #[tracing::instrument(skip_all)]
-    pub async fn sign_in(&self, login: &str, password: &str, ip: ClientIp) -> AppResult<Session> {
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        client: ClientInfo,
+        ip: ClientIp,
+    ) -> AppResult<SignedIn> {
         let unauthenticated = || AppError::Unauthenticated(BAD_CREDENTIALS.into());
         let well_formed = !login.trim().is_empty() && login.len() <= LOGIN_MAX;
         let found = if well_formed {
@@ -149,28 +164,54 @@ impl AccountService {
         }
         match user {
             Some(user) if succeeded => {
-                let token = self.tokens.issue(user.id)?;
-                Ok(Session { token, user })
+                let credentials = self.sessions.start(user.id, client).await?;
+                Ok(SignedIn { credentials, user })
             }
             _ => Err(unauthenticated()),
         }
     }
 
-    /// Turns a bearer token into the user it proves, checking the account
-    /// still exists (a removed user's tokens stop working within
-    /// [`KNOWN_FOR`](super::known_accounts::KNOWN_FOR)).
+    /// Turns a bearer token into the user it proves (see
+    /// [`SessionService::authenticate`]).
     pub async fn authenticate(&self, token: &str) -> AppResult<CurrentUser> {
-        let verified = self.tokens.verify(token)?;
-        if !self.known.contains(verified.user_id) {
-            if !self.db.users().exists(verified.user_id).await? {
-                return Err(AppError::Unauthenticated("invalid token".into()));
-            }
-            self.known.insert(verified.user_id);
+        self.sessions.authenticate(token).await
+    }
+
+    /// Changes `me`'s password and revokes every other session (closing
+    /// their sockets); this one stays. The current password is checked
+    /// through the sign-in guard, so guessing it with a stolen access token
+    /// is limited like guessing at `signIn`.
+    #[tracing::instrument(skip(self, change), fields(user_id = %me.id))]
+    pub async fn change_password(
+        &self,
+        me: CurrentUser,
+        change: PasswordChange,
+        ip: ClientIp,
+    ) -> AppResult<Vec<crate::domain::SessionId>> {
+        let new = NewPassword::parse_as("newPassword", &change.new)?;
+        let attempt = self.guard.admit(Target::Account(me.id), ip).await?;
+        let stored = self.db.users().password_hash(me.id).await?;
+        let current = if change.current.len() <= PASSWORD_MAX {
+            change.current
+        } else {
+            String::new()
+        };
+        let matched = self.hasher.verify(current, stored).await?;
+        self.guard.settle(attempt, matched).await;
+        if !matched {
+            return Err(AppError::bad_input(
+                "currentPassword",
+                "is not the account's password",
+            ));
         }
-        Ok(CurrentUser {
-            id: verified.user_id,
-            expires_at: verified.expires_at,
-        })
+        let hash = self.hasher.hash(new.expose().to_owned()).await?;
+        if !self.db.users().set_password_hash(me.id, hash).await? {
+            return Err(AppError::Unauthenticated(
+                "your account no longer exists".into(),
+            ));
+        }
+        tracing::info!("password changed");
+        self.sessions.revoke_all(me, false).await
     }
 
     /// The signed-in user's own account.

@@ -15,6 +15,7 @@ mod migrations;
 pub mod notifications;
 pub mod paging;
 pub mod receipts;
+pub mod sessions;
 pub mod users;
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub use messages::MessageStore;
 pub use notifications::NotificationStore;
 pub use paging::{Page, PageRequest};
 pub use receipts::ReceiptStore;
+pub use sessions::SessionStore;
 pub use users::UserStore;
 
 /// How long `/ready` waits for a ping before calling the database down.
@@ -96,6 +98,7 @@ impl Database {
     /// Creates every index the server relies on; safe to run on every start.
     pub async fn ensure_indexes(&self) -> AppResult<()> {
         self.users().ensure_indexes().await?;
+        self.sessions().ensure_indexes().await?;
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
         self.chats().ensure_indexes().await?;
@@ -139,6 +142,10 @@ impl Database {
 
     pub fn users(&self) -> UserStore {
         UserStore::new(&self.db)
+    }
+
+    pub fn sessions(&self) -> SessionStore {
+        SessionStore::new(&self.db)
     }
 
     pub fn friends(&self) -> FriendStore {

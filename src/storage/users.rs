@@ -186,6 +186,27 @@ impl UserStore {
         Ok(found.is_some())
     }
 
+    /// The stored password hash of an account.
+    pub async fn password_hash(&self, id: UserId) -> AppResult<Option<String>> {
+        Ok(self
+            .users
+            .find_one(doc! { "_id": id.oid() })
+            .await?
+            .map(|doc| doc.password_hash))
+    }
+
+    /// Replaces the password hash; false when the account does not exist.
+    pub async fn set_password_hash(&self, id: UserId, hash: String) -> AppResult<bool> {
+        let updated = self
+            .users
+            .update_one(
+                doc! { "_id": id.oid() },
+                doc! { "$set": { "passwordHash": hash } },
+            )
+            .await?;
+        Ok(updated.matched_count == 1)
+    }
+
     /// Loads many users in one query (for DataLoaders); missing ids are absent.
     pub async fn find_many(&self, ids: &[UserId]) -> AppResult<Vec<User>> {
         let oids: Vec<ObjectId> = ids.iter().map(UserId::oid).collect();

@@ -1,7 +1,7 @@
 //! Sign-up, sign-in, `me`, and tokens over HTTP.
 
 use chat_server::auth::TokenService;
-use chat_server::domain::{Handle, UserId};
+use chat_server::domain::{Handle, SessionId, UserId};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code, refused_tokens};
@@ -234,7 +234,7 @@ async fn me__with_forged_expired_or_foreign_tokens__is_unauthenticated() {
 async fn me__with_a_token_of_a_user_that_does_not_exist__is_unauthenticated() {
     let app = TestApp::spawn().await;
     let token = TokenService::new(&app.settings)
-        .issue(UserId::new())
+        .issue(UserId::new(), SessionId::new())
         .unwrap()
         .token;
     assert_eq!(

@@ -1,7 +1,7 @@
 //! The graphql-ws protocol, frame by frame, with a raw client.
 
 use chat_server::auth::TokenService;
-use chat_server::domain::UserId;
+use chat_server::domain::{SessionId, UserId};
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::json;
 
@@ -26,7 +26,7 @@ async fn connection_init__missing_or_forged_or_unknown_user_token__closes_4403()
     let app = TestApp::spawn().await;
     let ada = app.sign_up("ada").await;
     let ghost = TokenService::new(&app.settings)
-        .issue(UserId::new())
+        .issue(UserId::new(), SessionId::new())
         .unwrap()
         .token;
     let forged = format!("{}x", ada.token);
@@ -52,7 +52,7 @@ async fn connection_init__expired_token__closes_4403() {
     let now = chrono::Utc::now().timestamp();
     let expired = jsonwebtoken::encode(
         &Header::new(jsonwebtoken::Algorithm::HS256),
-        &json!({ "sub": ada.id, "iat": now - 600, "nbf": now - 600, "exp": now - 60,
+        &json!({ "sub": ada.id, "sid": ada.session, "iat": now - 600, "nbf": now - 600, "exp": now - 60,
                  "iss": app.settings.jwt_issuer, "aud": app.settings.jwt_audience }),
         &EncodingKey::from_secret(app.settings.jwt_secret_bytes()),
     )
@@ -65,13 +65,13 @@ async fn connection_init__expired_token__closes_4403() {
 }
 
 #[tokio::test]
-async fn a_token_that_expires_while_the_socket_is_open__closes_it_with_4403() {
-    let app = TestApp::spawn_with(|s| s.jwt_ttl_seconds = 2).await;
+async fn a_session_that_expires_while_the_socket_is_open__closes_it_with_4403() {
+    let app = TestApp::spawn_with(|s| s.refresh_token_ttl_seconds = 2).await;
     let ada = app.sign_up("ada").await;
     let mut socket = app.ws(&ada.token).await;
     socket.subscribe("1", USER_EVENTS, json!({})).await;
     let (code, reason) = socket.closed().await;
-    assert_eq!((code, reason.as_str()), (4403, "Token expired"));
+    assert_eq!((code, reason.as_str()), (4403, "Session expired"));
 }
 
 #[tokio::test]

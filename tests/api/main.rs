@@ -23,6 +23,7 @@ mod rate_limits;
 mod resume;
 mod scale;
 mod schema_file;
+mod sessions;
 mod shared_events;
 mod shutdown;
 mod social;

@@ -184,7 +184,10 @@ async fn redis_subscriptions__follow_the_local_subscribers_of_each_topic() {
     let event = second.next_data("s").await;
     assert_eq!(event["data"]["friendEvents"]["kind"], "REQUEST_RECEIVED");
 
-    // The last leaves: so does the instance.
+    // The last leaves (and with its socket, the last socket of bob's
+    // here, which follows his topic for revoked sessions): so does the
+    // instance.
+    drop(first);
     drop(second);
     eventually("bob's channel is unsubscribed", || async {
         channels(&redis.url()).await == vec![EVERYTHING_CHANNEL]

@@ -60,6 +60,11 @@ function sample(type: GraphQLInputType): unknown {
   throw new Error(`no sample for ${String(type)}`);
 }
 
+/** Root fields that end sessions: run on an account of their own, so they
+ * do not sign out the token the other examples use. */
+const ENDS_SESSIONS = new Set(['signOut', 'revokeSession', 'signOutEverywhere', 'changePassword']);
+const SESSIONS_PASSWORD = 'long enough password';
+
 describe('the example operations and the server\'s query limits', () => {
   let server: RunningServer;
   let token: string;
@@ -76,6 +81,7 @@ describe('the example operations and the server\'s query limits', () => {
       }),
     });
     token = ((await res.json()) as { data: { signUp: { token: string } } }).data.signUp.token;
+    await signUp('sessions@example.com', 'sessions');
     ws = createClient({
       url: server.wsUrl,
       webSocketImpl: WebSocket,
@@ -89,11 +95,36 @@ describe('the example operations and the server\'s query limits', () => {
     await server?.stop();
   });
 
-  /** Runs a query or mutation over HTTP; the errors it got. */
-  async function overHttp(query: string, variables: Record<string, unknown>): Promise<readonly GraphQLFormattedError[]> {
+  /** Signs up (when `email` is given) or in as `handle`; the access token. */
+  async function signUp(email: string | null, handle: string): Promise<string> {
     const res = await fetch(server.httpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        email
+          ? {
+              query: 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }',
+              variables: { input: { email, handle, name: handle, password: SESSIONS_PASSWORD } },
+            }
+          : {
+              query: 'mutation($input: SignInInput!) { signIn(input: $input) { token } }',
+              variables: { input: { login: handle, password: SESSIONS_PASSWORD } },
+            },
+      ),
+    });
+    const body = (await res.json()) as { data: Record<string, { token: string }> };
+    return Object.values(body.data)[0].token;
+  }
+
+  /** Runs a query or mutation over HTTP; the errors it got. */
+  async function overHttp(
+    query: string,
+    variables: Record<string, unknown>,
+    as = token,
+  ): Promise<readonly GraphQLFormattedError[]> {
+    const res = await fetch(server.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${as}` },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as { errors?: GraphQLFormattedError[] };
@@ -135,8 +166,12 @@ describe('the example operations and the server\'s query limits', () => {
         else if (isNonNullType(type) && !v.defaultValue) variables[name] = sample(type);
       }
       const query = print(example.document);
+      const root = example.operation.selectionSet.selections[0];
+      const endsSessions = root.kind === 'Field' && ENDS_SESSIONS.has(root.name.value);
       const errors =
-        example.operation.operation === 'subscription' ? await overSocket(query, variables) : await overHttp(query, variables);
+        example.operation.operation === 'subscription'
+          ? await overSocket(query, variables)
+          : await overHttp(query, variables, endsSessions ? await signUp(null, 'sessions') : token);
       // Errors from resolvers carry a path; request-level ones do not.
       const refused = errors.filter((e) => !e.path || e.extensions?.limit);
       assert.deepEqual(refused, [], `variables: ${JSON.stringify(variables)}`);

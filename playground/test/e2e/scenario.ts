@@ -17,11 +17,14 @@ import {
   MeDocument,
   NotificationEventsDocument,
   NotificationsDocument,
+  RefreshSessionDocument,
   RemoveFriendDocument,
   RespondToFriendRequestDocument,
   SearchUsersDocument,
   SendFriendRequestDocument,
+  SessionsDocument,
   SignInDocument,
+  SignOutDocument,
   SignUpDocument,
   UnblockUserDocument,
   UnreadNotificationCountDocument,
@@ -335,6 +338,43 @@ export function chatScenario(library: Library): void {
       const event = (await aliceUserEvents.events.nextMatching('PROFILE_UPDATED after the restart', isProfileUpdate)).userEvents;
       assert.equal(event.user?.bio, 'after the restart');
       aliceFriendEvents.events.assertNoError();
+    });
+
+    it('sessions: a second device refreshes its tokens, then signs out; its socket closes with 4403', async () => {
+      const phone = newDriver();
+      const signedIn = (await phone.mutate(SignInDocument, {
+        input: { login: 'alice', password: PASSWORD, deviceName: 'phone' },
+      })).signIn;
+      phone.token = signedIn.token;
+      // A refresh: same session, new access and refresh tokens.
+      const refreshed = (await phone.mutate(RefreshSessionDocument, {
+        input: { refreshToken: signedIn.refreshToken },
+      })).refreshSession;
+      assert.equal(refreshed.session.id, signedIn.session.id);
+      assert.notEqual(refreshed.refreshToken, signedIn.refreshToken);
+      phone.token = refreshed.token;
+      const listed = (await alice.query(SessionsDocument, {})).sessions.edges.map((e) => e.node);
+      const seen = listed.find((s) => s.id === signedIn.session.id);
+      assert.deepEqual([seen?.deviceName, seen?.current], ['phone', false]);
+      assert.equal(listed.filter((s) => s.current).length, 1);
+
+      const phoneEvents = phone.subscribe(UserEventsDocument, {});
+      await phoneEvents.ready();
+      const signedOut = (await phone.mutate(SignOutDocument, {})).signOut;
+      assert.deepEqual(signedOut.sessionIds, [signedIn.session.id]);
+      await phoneEvents.events.failed('the phone\'s socket to close');
+      assert.ok(
+        phone.closes.some((c) => c.code === 4403),
+        `expected 4403, got ${JSON.stringify(phone.closes)}`,
+      );
+      await rejectsWithCode(phone.query(MeDocument, {}), 'UNAUTHENTICATED');
+      await rejectsWithCode(
+        phone.mutate(RefreshSessionDocument, { input: { refreshToken: refreshed.refreshToken } }),
+        'UNAUTHENTICATED',
+      );
+      // Alice's own session is untouched.
+      assert.equal((await alice.query(MeDocument, {})).me.id, aliceUser.id);
+      aliceUserEvents.events.assertNoError();
     });
 
     it('blocking: a blocked user cannot send a request; after unblocking she can, and may cancel it', async () => {

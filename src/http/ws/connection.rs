@@ -14,6 +14,11 @@
 //! per client address until `connection_init`, per user after it (both
 //! closed with 4008 when over; see [`CloseReason::TooManyConnections`]).
 //!
+//! The socket's identity is its session, not its access token: it stays
+//! open past the token's expiry while the session lives, and closes with
+//! 4403 when the session is revoked (on any instance, see
+//! [`crate::services::session_watch`]) or ends without a refresh.
+//!
 //! On shutdown the socket stops reading, ends its subscriptions, lets the
 //! queries and mutations already running finish and sends their results,
 //! then closes with 1001: a mutation the server started is never cut off
@@ -45,6 +50,7 @@ use crate::limits::{ClientIp, LocalSlots, Slot};
 use crate::metrics::{self, GaugeGuard};
 use crate::services::Services;
 use crate::services::presence::PresenceGuard;
+use crate::services::session_watch::Watch;
 
 /// What every connection shares.
 pub struct WsShared {
@@ -127,7 +133,10 @@ enum State {
     /// `connection_init` arrived; authenticating it.
     Ready {
         user: CurrentUser,
+        /// When the session ends unless refreshed (checked again then).
         expires: Instant,
+        /// Cancelled when the session is revoked.
+        watch: Watch,
         /// One of the user's socket slots, held while the socket is open.
         _slot: Slot,
         /// Keeps the user counted online while the socket is open.
@@ -199,10 +208,16 @@ impl Connection {
         let finished = self.finished.clone();
         loop {
             // One timer (every idle socket holds it): the init deadline,
-            // then the token's expiry.
-            let (deadline, expired) = match &self.state {
-                State::AwaitingInit { deadline } => (*deadline, CloseReason::InitTimeout),
-                State::Ready { expires, .. } => (*expires, CloseReason::Forbidden("Token expired")),
+            // then the session's end.
+            let (deadline, revoked) = match &self.state {
+                State::AwaitingInit { deadline } => (*deadline, None),
+                State::Ready { expires, watch, .. } => (*expires, Some(watch.revoked.clone())),
+            };
+            let revoked = async move {
+                match revoked {
+                    Some(revoked) => revoked.cancelled_owned().await,
+                    None => std::future::pending().await,
+                }
             };
             tokio::select! {
                 biased;
@@ -212,7 +227,12 @@ impl Connection {
                     return Some(CloseReason::GoingAway);
                 }
                 _ = slow.cancelled() => return Some(CloseReason::SlowConsumer),
-                _ = tokio::time::sleep_until(deadline) => return Some(expired),
+                _ = revoked => return Some(CloseReason::Forbidden("Session revoked")),
+                _ = tokio::time::sleep_until(deadline) => {
+                    if let Some(reason) = Box::pin(self.on_deadline()).await {
+                        return Some(reason);
+                    }
+                }
                 _ = finished.wake.notified() => self.reap_finished(),
                 frame = stream.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
@@ -263,15 +283,15 @@ impl Connection {
             .ok_or(CloseReason::Forbidden("Missing token"))?;
         // Bounded like the wait for `connection_init` itself: a stalled
         // database must not hold the socket.
-        let authenticating = self.shared.services.accounts.authenticate(token);
+        let authenticating = self.shared.services.sessions.authenticate_socket(token);
         let Ok(authenticated) =
             tokio::time::timeout(self.shared.init_timeout, authenticating).await
         else {
             tracing::warn!("authenticating a socket timed out");
             return Err(CloseReason::Internal);
         };
-        let user = match authenticated {
-            Ok(user) => user,
+        let (user, watch, session_ends) = match authenticated {
+            Ok(found) => found,
             Err(crate::error::AppError::Internal(error)) => {
                 tracing::error!(?error, "authenticating a socket failed");
                 return Err(CloseReason::Internal);
@@ -289,12 +309,10 @@ impl Connection {
                 return Err(CloseReason::Internal);
             }
         };
-        let remaining = (user.expires_at - chrono::Utc::now())
-            .to_std()
-            .unwrap_or(Duration::ZERO);
         self.state = State::Ready {
             user,
-            expires: Instant::now() + remaining,
+            expires: instant_of(session_ends),
+            watch,
             _slot: slot,
             _presence: self.shared.services.presence.connected(user.id).await,
         };
@@ -303,6 +321,32 @@ impl Connection {
         self.pending = None;
         self.send(ServerMessage::ConnectionAck.to_json());
         Ok(())
+    }
+
+    /// The init deadline passed, or the session's end: an expired session
+    /// closes the socket; a refreshed one moves the deadline.
+    async fn on_deadline(&mut self) -> Option<CloseReason> {
+        let State::Ready { user, expires, .. } = &mut self.state else {
+            return Some(CloseReason::InitTimeout);
+        };
+        match self
+            .shared
+            .services
+            .sessions
+            .live_until(user.id, user.session)
+            .await
+        {
+            Ok(Some(ends)) if ends > chrono::Utc::now() => {
+                *expires = instant_of(ends);
+                None
+            }
+            Ok(_) => Some(CloseReason::Forbidden("Session expired")),
+            Err(error) => {
+                tracing::warn!(?error, "checking a socket's session failed");
+                *expires = Instant::now() + SESSION_RECHECK;
+                None
+            }
+        }
     }
 
     fn on_subscribe(
@@ -447,6 +491,14 @@ impl Connection {
             let _ = task.await;
         }
     }
+}
+
+/// How soon to look again when checking a session failed.
+const SESSION_RECHECK: Duration = Duration::from_secs(30);
+
+/// `at` on the runtime's clock.
+fn instant_of(at: chrono::DateTime<chrono::Utc>) -> Instant {
+    Instant::now() + (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO)
 }
 
 /// How to close after a failed read: a message over `WS_MAX_MESSAGE_BYTES`

@@ -31,7 +31,8 @@ pub enum CloseReason {
     InvalidMessage(&'static str),
     /// 4401: `subscribe` before the connection was acknowledged.
     Unauthorized,
-    /// 4403: `connection_init` without a valid token, or the token expired.
+    /// 4403: `connection_init` without a valid token, or the socket's session
+    /// was revoked or ended.
     Forbidden(&'static str),
     /// 4406: the client did not ask for `graphql-transport-ws`.
     SubprotocolNotAcceptable,

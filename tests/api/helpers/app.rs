@@ -71,7 +71,10 @@ pub struct TestUser {
     pub handle: String,
     pub email: String,
     pub password: String,
+    /// The access token of the session signing up started.
     pub token: String,
+    pub refresh_token: String,
+    pub session: String,
 }
 
 impl TestApp {
@@ -182,7 +185,7 @@ impl TestApp {
         let data = self
             .gql_ok(
                 None,
-                "mutation($input: SignUpInput!) { signUp(input: $input) { token user { id handle } } }",
+                "mutation($input: SignUpInput!) { signUp(input: $input) { token refreshToken session { id } user { id handle } } }",
                 json!({ "input": { "email": email, "handle": handle, "name": handle, "password": password } }),
             )
             .await;
@@ -192,6 +195,8 @@ impl TestApp {
             email,
             password,
             token: data["signUp"]["token"].as_str().unwrap().to_owned(),
+            refresh_token: data["signUp"]["refreshToken"].as_str().unwrap().to_owned(),
+            session: data["signUp"]["session"]["id"].as_str().unwrap().to_owned(),
         }
     }
 

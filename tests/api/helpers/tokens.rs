@@ -2,7 +2,7 @@
 //! both transports are held to the same list.
 
 use chat_server::auth::TokenService;
-use chat_server::domain::UserId;
+use chat_server::domain::{SessionId, UserId};
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
 
@@ -24,11 +24,11 @@ fn token_with(app: &TestApp, claims: Value) -> String {
 
 /// Every kind of token that must not sign `user` in, by name: forged,
 /// expired, not yet valid, for another issuer or audience, unsigned,
-/// malformed, or for an account that does not exist.
+/// malformed, without a session, or for an account that does not exist.
 pub fn refused_tokens(app: &TestApp, user: &TestUser) -> Vec<(&'static str, String)> {
     let iss = app.settings.jwt_issuer.clone();
     let aud = app.settings.jwt_audience.clone();
-    let base = |exp: Value, nbf: i64, iss: &str, aud: &str| json!({ "sub": user.id, "iat": now(), "nbf": nbf, "exp": exp, "iss": iss, "aud": aud });
+    let base = |exp: Value, nbf: i64, iss: &str, aud: &str| json!({ "sub": user.id, "sid": user.session, "iat": now(), "nbf": nbf, "exp": exp, "iss": iss, "aud": aud });
     let mut tampered = user.token.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
@@ -46,7 +46,13 @@ pub fn refused_tokens(app: &TestApp, user: &TestUser) -> Vec<(&'static str, Stri
         format!("{header}.{claims}.")
     };
     let unknown_user = TokenService::new(&app.settings)
-        .issue(UserId::new())
+        .issue(UserId::new(), SessionId::new())
+        .unwrap()
+        .token;
+    let mut sessionless = base(json!(now() + 600), now(), &iss, &aud);
+    sessionless.as_object_mut().unwrap().remove("sid");
+    let unknown_session = TokenService::new(&app.settings)
+        .issue(UserId::parse("id", &user.id).unwrap(), SessionId::new())
         .unwrap()
         .token;
     vec![
@@ -78,6 +84,8 @@ pub fn refused_tokens(app: &TestApp, user: &TestUser) -> Vec<(&'static str, Stri
         ),
         ("garbage", "not.a.token".to_owned()),
         ("unknown user", unknown_user),
+        ("no session", token_with(app, sessionless)),
+        ("unknown session", unknown_session),
     ]
 }
 
