@@ -56,13 +56,19 @@ pub const EVENT_STREAM: &str = "text/event-stream";
 /// result; a client this far behind has stopped reading.
 pub const QUEUE: usize = 64;
 
-/// Whether the client asked for an event stream.
+/// Whether the client asked for an event stream: it lists
+/// `text/event-stream` first (as graphql-sse's client does). Clients that
+/// merely accept it among others, after the JSON types (urql's fetch, ready
+/// for incremental delivery), get a plain JSON answer.
 pub fn wants_event_stream(headers: &HeaderMap) -> bool {
-    headers
+    let first = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains(EVENT_STREAM))
+        .flat_map(|v| v.split(','))
+        .map(|range| range.split(';').next().unwrap_or_default().trim())
+        .find(|media| !media.is_empty());
+    first.is_some_and(|media| media.eq_ignore_ascii_case(EVENT_STREAM))
 }
 
 /// What an open subscription stream holds until it ends.
@@ -258,4 +264,33 @@ impl Forwarding {
 fn next(response: &async_graphql::Response) -> Event {
     let data = serde_json::to_string(response).unwrap_or_default();
     Event::default().event("next").data(data)
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn accepting(value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static(value));
+        headers
+    }
+
+    #[test]
+    fn wants_event_stream__only_when_listed_first() {
+        // graphql-sse's client.
+        assert!(wants_event_stream(&accepting("text/event-stream")));
+        assert!(wants_event_stream(&accepting(
+            "text/event-stream; charset=utf-8, application/json"
+        )));
+        // urql's fetch, ready for incremental delivery: JSON first.
+        assert!(!wants_event_stream(&accepting(
+            "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+        )));
+        assert!(!wants_event_stream(&accepting("application/json")));
+        assert!(!wants_event_stream(&HeaderMap::new()));
+    }
 }
