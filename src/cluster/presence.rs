@@ -196,6 +196,11 @@ pub struct RedisPresence {
     link: Arc<RedisLink>,
     /// This instance's open sockets per user, as Redis should have them.
     mirror: Mirror,
+    /// Counting writes share it; a write-back takes it alone. The write-back
+    /// sets counts from a snapshot of the mirror, so an open or close whose
+    /// command went out after the snapshot was taken but ran before the
+    /// write-back would otherwise be overwritten (or counted twice).
+    writes: tokio::sync::RwLock<()>,
     instance_timeout: Duration,
     /// Outlives the grace period and a sweep, so a pending transition is
     /// confirmed before its ticket can expire.
@@ -217,6 +222,7 @@ impl RedisPresence {
         Self {
             link,
             mirror: Mirror::default(),
+            writes: tokio::sync::RwLock::new(()),
             instance_timeout: timings.instance_timeout,
             overdue_after: timings.grace + timings.instance_timeout,
             marker_ttl: timings.grace + timings.instance_timeout * 2 + Duration::from_secs(30),
@@ -287,6 +293,7 @@ impl RedisPresence {
     /// Writes this instance's counts back and announces users that came
     /// back online.
     pub(super) async fn reassert(&self) -> redis::RedisResult<()> {
+        let _alone = self.writes.write().await;
         let Some(args) = self
             .mirror
             .script_args(self.link.instance(), keys::PRESENCE)
@@ -306,6 +313,7 @@ impl RedisPresence {
 impl PresenceCounts for RedisPresence {
     fn open(&self, user: UserId) -> BoxFuture<'_, Transition> {
         Box::pin(async move {
+            let _shared = self.writes.read().await;
             self.mirror.adjust(user, true);
             let args = [self.link.instance().to_string(), user.to_string()];
             match self.link.run::<i64>(&OPEN, &self.keys(user), &args).await {
@@ -321,6 +329,7 @@ impl PresenceCounts for RedisPresence {
 
     fn close(&self, user: UserId) -> BoxFuture<'_, Option<Ticket>> {
         Box::pin(async move {
+            let _shared = self.writes.read().await;
             self.mirror.adjust(user, false);
             let ticket = new_ticket();
             let args = [

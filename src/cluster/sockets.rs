@@ -69,6 +69,10 @@ pub(super) struct Claims {
     releasing: Mirror,
     /// Bumped after each answered release.
     released: tokio::sync::watch::Sender<u64>,
+    /// Claims and releases share it; a write-back takes it alone (it sets
+    /// slots from a snapshot of `slots`, which a claim or release running
+    /// meanwhile would make stale: see `RedisPresence`'s).
+    writes: tokio::sync::RwLock<()>,
 }
 
 impl RedisSockets {
@@ -79,6 +83,7 @@ impl RedisSockets {
                 slots: Mirror::default(),
                 releasing: Mirror::default(),
                 released: tokio::sync::watch::Sender::new(0),
+                writes: tokio::sync::RwLock::new(()),
             }),
             max,
             fallback: LocalSlots::new(max),
@@ -96,6 +101,7 @@ impl UserSockets for RedisSockets {
             let claims = &self.claims;
             let link = &claims.link;
             claims.await_releases(user).await;
+            let shared = claims.writes.read().await;
             let keys = [keys::sockets(user), keys::users_of(link.instance())];
             let args = [
                 link.instance().to_string(),
@@ -111,6 +117,7 @@ impl UserSockets for RedisSockets {
                 }
             }
             claims.slots.adjust(user, true);
+            drop(shared);
             let claims = claims.clone();
             Ok(Some(Slot::new(move || claims.release(user))))
         })
@@ -119,12 +126,17 @@ impl UserSockets for RedisSockets {
 
 impl Claims {
     fn release(self: Arc<Self>, user: UserId) {
-        self.slots.adjust(user, false);
         // Released from a destructor: the Redis call runs on its own
         // (outside a runtime the process is ending anyway).
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.slots.adjust(user, false);
+            return;
+        };
+        {
             self.releasing.adjust(user, true);
             runtime.spawn(async move {
+                let _shared = self.writes.read().await;
+                self.slots.adjust(user, false);
                 let keys = [keys::sockets(user)];
                 let args = [self.link.instance().to_string()];
                 if let Err(error) = self.link.run::<i64>(&RELEASE, &keys, &args).await {
@@ -153,6 +165,7 @@ impl Claims {
 
     /// Writes this instance's claims back.
     pub(super) async fn reassert(&self) -> redis::RedisResult<()> {
+        let _alone = self.writes.write().await;
         if let Some(args) = self.slots.script_args(self.link.instance(), keys::PRESENCE) {
             self.link.run::<i64>(&REASSERT, &[], &args).await?;
         }
