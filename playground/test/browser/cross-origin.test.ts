@@ -13,18 +13,10 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { chromiumBin } from '../support/env.ts';
+import { CHROMIUM_ARGS, chromiumBin } from '../support/env.ts';
 import { EVENT_TIMEOUT_MS } from '../support/events.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 
 /** Serves one HTML page running `script`; resolves with its origin. */
 async function pageServer(script: string): Promise<{ origin: string; server: Server }> {

@@ -10,18 +10,10 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { SignUpDocument, UpdateProfileDocument } from '../../generated/graphql.ts';
 import { createDriver, type ChatDriver } from '../support/drivers.ts';
-import { chromiumBin } from '../support/env.ts';
+import { CHROMIUM_ARGS, chromiumBin } from '../support/env.ts';
 import { EVENT_TIMEOUT_MS, EventQueue } from '../support/events.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const PASSWORD = 'correct horse battery staple';
 const QUERY_EDITOR = '.graphiql-query-editor .CodeMirror';
 const RESPONSE_EDITOR = '.graphiql-response .CodeMirror';

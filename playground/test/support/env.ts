@@ -10,6 +10,15 @@ export const serverBin = resolve(playgroundDir, process.env.CHAT_SERVER_BIN || j
 
 /** Headless Chromium for the browser test: $CHROMIUM_BIN, default /usr/bin/chromium. */
 export const chromiumBin = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+/** Headless, and nothing that reaches out of this machine on its own. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 function executable(path: string): boolean {
   try {
