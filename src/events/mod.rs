@@ -48,6 +48,10 @@ pub enum Topic {
     Chat(ChatId),
     /// One user's own streams (all of their devices).
     User(UserId),
+    /// Session revocations of every user: one follower per instance (see
+    /// [`crate::services::session_watch`]), rather than one per user with
+    /// sockets, which would also receive all of that user's other events.
+    Sessions,
 }
 
 impl Topic {
@@ -56,6 +60,7 @@ impl Topic {
         match self {
             Topic::Chat(_) => "chat",
             Topic::User(_) => "user",
+            Topic::Sessions => "sessions",
         }
     }
 }
@@ -66,6 +71,7 @@ impl std::fmt::Display for Topic {
         match self {
             Topic::Chat(id) => write!(f, "chat:{id}"),
             Topic::User(id) => write!(f, "user:{id}"),
+            Topic::Sessions => write!(f, "sessions"),
         }
     }
 }
@@ -96,8 +102,9 @@ pub enum Event {
     /// A block between two users was set or lifted (on both users' topics),
     /// so that streams already open apply it at once.
     Block(BlockEvent),
-    /// Sessions of the topic's user were revoked: every instance closes
-    /// the sockets opened with them (see [`crate::services::session_watch`]).
+    /// Sessions of a user were revoked (on [`Topic::Sessions`]): every
+    /// instance closes the sockets opened with them (see
+    /// [`crate::services::session_watch`]).
     SessionsRevoked(SessionsRevoked),
 }
 

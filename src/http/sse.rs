@@ -43,13 +43,14 @@ use tracing::Instrument;
 use super::AppState;
 use super::graphql::{ResponseBody, ResponseMedia, error_response, failure_status, json_response};
 use crate::auth::Viewer;
-use crate::error::ErrorCode;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::errors::{ensure_codes, is_failed_operation};
 use crate::graphql::operation::operation_type;
 use crate::graphql::{SlowConsumer, prepare_request};
 use crate::limits::{ClientIp, Slot};
 use crate::metrics;
 use crate::services::presence::PresenceGuard;
+use crate::services::session_watch::Watch;
 
 pub const EVENT_STREAM: &str = "text/event-stream";
 /// Results waiting for a client that reads slowly. Each is one rendered
@@ -73,6 +74,8 @@ pub fn wants_event_stream(headers: &HeaderMap) -> bool {
 
 /// What an open subscription stream holds until it ends.
 struct Session {
+    /// Cancelled when the session is revoked (the stream ends then).
+    watch: Watch,
     /// One of the user's socket slots.
     _slot: Slot,
     /// Keeps the user counted online.
@@ -149,6 +152,16 @@ async fn open_session(
     let user = viewer
         .require()
         .map_err(|error| error_response(StatusCode::UNAUTHORIZED, media, error))?;
+    // Ends the stream when the session is revoked, like a socket's.
+    let watch = state
+        .services
+        .sessions
+        .watch_caller(&user)
+        .await
+        .map_err(|error| match error {
+            AppError::Unauthenticated(_) => error_response(StatusCode::UNAUTHORIZED, media, error),
+            other => error_response(StatusCode::SERVICE_UNAVAILABLE, media, other),
+        })?;
     let slot = match state.ws.user_sockets.try_open(user.id).await {
         Ok(Some(slot)) => slot,
         Ok(None) => {
@@ -170,6 +183,7 @@ async fn open_session(
         .to_std()
         .unwrap_or_default();
     Ok(Session {
+        watch,
         _slot: slot,
         _presence: state.services.presence.connected(user.id).await,
         expires: Instant::now() + remaining,
@@ -215,6 +229,11 @@ impl Forwarding {
         let shutdown = self.shutdown.clone().unwrap_or_default();
         let slow = self.slow.0.clone();
         let expires = self.session.as_ref().map(|s| s.expires);
+        let revoked = self
+            .session
+            .as_ref()
+            .map(|s| s.watch.revoked.clone())
+            .unwrap_or_default();
         let expired = async move {
             match expires {
                 Some(at) => tokio::time::sleep_until(at).await,
@@ -231,6 +250,7 @@ impl Forwarding {
                     return;
                 }
                 _ = &mut expired => return,
+                _ = revoked.cancelled(), if subscription => return,
                 // The client left: stop the subscription now, not at its next event.
                 _ = self.events.closed(), if subscription => return,
                 result = self.results.next() => result,

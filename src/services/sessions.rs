@@ -13,7 +13,7 @@
 //!   (one covered read by `_id`), so a revoked session's tokens are refused
 //!   at once, on every instance, with no cache to outlive the revocation.
 //! - **Revocation** deletes the sessions and publishes
-//!   [`Event::SessionsRevoked`] on the user's topic; each instance closes
+//!   [`Event::SessionsRevoked`] on the revocations topic; each instance closes
 //!   the sockets opened with them ([`SessionWatch`]).
 
 use std::sync::Arc;
@@ -172,6 +172,18 @@ impl SessionService {
         Ok((user, watch, ends))
     }
 
+    /// Watches the session of a caller already authenticated (an event
+    /// stream over HTTP): the watch is cancelled when the session is revoked.
+    /// `UNAUTHENTICATED` when it ended meanwhile (checked after watching
+    /// starts, so no revocation falls in between).
+    pub async fn watch_caller(&self, user: &CurrentUser) -> AppResult<Watch> {
+        let watch = self.watch.watch(user.id, user.session);
+        self.live_until(user.id, user.session)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated("session ended; sign in again".into()))?;
+        Ok(watch)
+    }
+
     /// When `session` of `user` ends unless refreshed; `None` once revoked
     /// or expired.
     pub async fn live_until(
@@ -251,7 +263,7 @@ impl SessionService {
     /// Tells every instance to close the sockets of `sessions`.
     fn announce(&self, user: UserId, sessions: Vec<SessionId>) {
         self.bus.publish(
-            Topic::User(user),
+            Topic::Sessions,
             Event::SessionsRevoked(SessionsRevoked { user, sessions }),
         );
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, TestRedis, TestUser, WsClient, await_numsub, error_code, eventually,
+    RedisServer, TestApp, TestUser, WsClient, await_numsub, error_code, eventually,
 };
 
 const SIGN_IN: &str = "mutation($input: SignInInput!) { signIn(input: $input) { token expiresAt refreshToken refreshExpiresAt session { id deviceName current } } }";
@@ -173,15 +173,18 @@ async fn revoke(app: &TestApp, ada: &TestUser, how: Revocation, victim: &Signed,
 /// of the revocation; its tokens are refused at once on both; the actor's
 /// session and sockets are untouched.
 async fn revocation_reaches_both_instances(how: Revocation) {
-    let redis = TestRedis::shared().await;
-    let a = TestApp::spawn_with(|s| s.redis_url = Some(redis.url.clone().into())).await;
+    // A Redis of its own: both instances' subscriptions to the revocations
+    // channel are then exactly its two subscribers.
+    let redis = RedisServer::start().await;
+    let url = redis.url();
+    let a = TestApp::spawn_with(|s| s.redis_url = Some(url.clone().into())).await;
     let b = a.spawn_peer(|_| {}).await;
     let ada = a.sign_up("ada").await;
     let victim = sign_in(&a, &ada, "phone").await;
     let actor = sign_in(&b, &ada, "laptop").await;
     let mut victim_sockets = [a.ws(&victim.token).await, b.ws(&victim.token).await];
     let mut actor_socket = b.ws(&actor.token).await;
-    await_numsub(&redis.url, &format!("chat:ev:user:{}", ada.id), 2).await;
+    await_numsub(&url, "chat:ev:sessions", 2).await;
 
     revoke(&a, &ada, how, &victim, &actor).await;
     for app in [&a, &b] {

@@ -217,3 +217,23 @@ async fn sse_stream__ends_on_shutdown_without_waiting_for_the_drain() {
     assert_eq!(stream.next().await, None, "the stream ends");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn sse_stream__ends_when_its_session_is_revoked() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada").await;
+    let chat = app.group(&ada, &[], "Solo").await;
+    let mut stream = open(&app, &ada.token, &chat, None).await;
+    app.subscribers(topic(&chat), 1).await;
+    app.gql_ok(
+        Some(&ada.token),
+        "mutation { signOut { sessionIds } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        stream.next().await,
+        None,
+        "the stream ends with its session"
+    );
+}
