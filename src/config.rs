@@ -279,6 +279,10 @@ pub struct Settings {
     /// hashes twice; wrong current passwords also count as failed sign-ins).
     #[serde(default = "defaults::rate_limit_change_password")]
     pub rate_limit_change_password: RateQuota,
+    /// `RATE_LIMIT_DATA_EXPORT`: `exportMyData` calls per user (each link
+    /// reads everything the user has).
+    #[serde(default = "defaults::rate_limit_data_export")]
+    pub rate_limit_data_export: RateQuota,
     /// `RATE_LIMIT_SIGN_UP`: `signUp` calls per user or client address.
     #[serde(default = "defaults::rate_limit_sign_up")]
     pub rate_limit_sign_up: RateQuota,
@@ -646,6 +650,9 @@ mod defaults {
     }
     pub fn rate_limit_change_password() -> RateQuota {
         RateQuota::new(5, 15 * MINUTE)
+    }
+    pub fn rate_limit_data_export() -> RateQuota {
+        RateQuota::new(5, HOUR)
     }
     pub fn rate_limit_sign_in() -> RateQuota {
         RateQuota::new(20, 5 * MINUTE)

@@ -173,6 +173,14 @@ impl Application {
         });
         let sweep = self.state.services.rate_limits.clone();
         tokio::spawn(sweep.sweep_until(RATE_LIMIT_SWEEP, self.shutdown.clone()));
+        // Account deletions a stopped server left half-way (in the
+        // background: nothing waits for them).
+        let accounts = self.state.services.accounts.clone();
+        tokio::spawn(async move {
+            if let Err(e) = accounts.finish_deletions().await {
+                tracing::warn!(error = ?e, "finishing account deletions failed");
+            }
+        });
         let sockets = self.state.sockets.clone();
         let server = serve::serve(
             self.listener,

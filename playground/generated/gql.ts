@@ -15,6 +15,8 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}": typeof types.ChangePasswordDocument,
+    "mutation DeleteAccount($input: DeleteAccountInput!) {\n  deleteAccount(input: $input) {\n    userId\n  }\n}": typeof types.DeleteAccountDocument,
+    "mutation ExportMyData {\n  exportMyData {\n    url\n    expiresAt\n  }\n}": typeof types.ExportMyDataDocument,
     "query Me {\n  me {\n    ...UserFields\n    email\n  }\n}": typeof types.MeDocument,
     "mutation RefreshSession($input: RefreshSessionInput!) {\n  refreshSession(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n  }\n}": typeof types.RefreshSessionDocument,
     "mutation RevokeSession($input: RevokeSessionInput!) {\n  revokeSession(input: $input) {\n    sessionIds\n  }\n}": typeof types.RevokeSessionDocument,
@@ -48,7 +50,7 @@ type Documents = {
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": typeof types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": typeof types.PageInfoFieldsFragmentDoc,
     "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}": typeof types.SessionFieldsFragmentDoc,
-    "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": typeof types.UserFieldsFragmentDoc,
+    "fragment UserFields on User {\n  id\n  handle\n  name\n  deleted\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": typeof types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": typeof types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.BlockedUsersDocument,
     "mutation CancelFriendRequest($input: CancelFriendRequestInput!) {\n  cancelFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": typeof types.CancelFriendRequestDocument,
@@ -78,6 +80,8 @@ type Documents = {
 };
 const documents: Documents = {
     "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}": types.ChangePasswordDocument,
+    "mutation DeleteAccount($input: DeleteAccountInput!) {\n  deleteAccount(input: $input) {\n    userId\n  }\n}": types.DeleteAccountDocument,
+    "mutation ExportMyData {\n  exportMyData {\n    url\n    expiresAt\n  }\n}": types.ExportMyDataDocument,
     "query Me {\n  me {\n    ...UserFields\n    email\n  }\n}": types.MeDocument,
     "mutation RefreshSession($input: RefreshSessionInput!) {\n  refreshSession(input: $input) {\n    token\n    expiresAt\n    refreshToken\n    refreshExpiresAt\n    session {\n      ...SessionFields\n    }\n  }\n}": types.RefreshSessionDocument,
     "mutation RevokeSession($input: RevokeSessionInput!) {\n  revokeSession(input: $input) {\n    sessionIds\n  }\n}": types.RevokeSessionDocument,
@@ -111,7 +115,7 @@ const documents: Documents = {
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": types.PageInfoFieldsFragmentDoc,
     "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}": types.SessionFieldsFragmentDoc,
-    "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": types.UserFieldsFragmentDoc,
+    "fragment UserFields on User {\n  id\n  handle\n  name\n  deleted\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.BlockedUsersDocument,
     "mutation CancelFriendRequest($input: CancelFriendRequestInput!) {\n  cancelFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": types.CancelFriendRequestDocument,
@@ -158,6 +162,14 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}"): (typeof documents)["mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeleteAccount($input: DeleteAccountInput!) {\n  deleteAccount(input: $input) {\n    userId\n  }\n}"): (typeof documents)["mutation DeleteAccount($input: DeleteAccountInput!) {\n  deleteAccount(input: $input) {\n    userId\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ExportMyData {\n  exportMyData {\n    url\n    expiresAt\n  }\n}"): (typeof documents)["mutation ExportMyData {\n  exportMyData {\n    url\n    expiresAt\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -293,7 +305,7 @@ export function graphql(source: "fragment SessionFields on Session {\n  id\n  de
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}"): (typeof documents)["fragment UserFields on User {\n  id\n  handle\n  name\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}"];
+export function graphql(source: "fragment UserFields on User {\n  id\n  handle\n  name\n  deleted\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}"): (typeof documents)["fragment UserFields on User {\n  id\n  handle\n  name\n  deleted\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -6,6 +6,11 @@
 //! A token is an access token: short-lived, naming the session it was
 //! issued for (`sid`), so that revoking the session ends it at once (see
 //! [`crate::services::sessions`]). A token without `sid` is refused.
+//!
+//! A *download* token is the same but for its audience (the configured one
+//! with [`DOWNLOAD_AUDIENCE_SUFFIX`]): it goes in a link (a data export), so
+//! it only opens that link and is never accepted as an access token, nor
+//! an access token in its place.
 
 use chrono::{DateTime, TimeZone, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -16,6 +21,9 @@ use crate::domain::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
 
 const ALGORITHM: Algorithm = Algorithm::HS256;
+
+/// Appended to the audience of download tokens.
+pub const DOWNLOAD_AUDIENCE_SUFFIX: &str = "#download";
 
 /// The claims we write and require.
 #[derive(Debug, Serialize, Deserialize)]
@@ -37,6 +45,7 @@ pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    download_validation: Validation,
     issuer: String,
     audience: String,
     ttl: chrono::Duration,
@@ -67,10 +76,13 @@ impl TokenService {
         // One server signs and checks; no clock skew to absorb, and an
         // expired token must fail at once (a socket closes exactly at `exp`).
         validation.leeway = 0;
+        let mut download_validation = validation.clone();
+        download_validation.set_audience(&[download_audience(&settings.jwt_audience)]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            download_validation,
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
             ttl: chrono::Duration::from_std(settings.access_token_ttl())
@@ -80,8 +92,28 @@ impl TokenService {
 
     /// An access token for `user_id` in session `session_id`.
     pub fn issue(&self, user_id: UserId, session_id: SessionId) -> AppResult<IssuedToken> {
+        self.issue_for(user_id, session_id, self.audience.clone(), self.ttl)
+    }
+
+    /// A download token (see the module docs) valid for `ttl`.
+    pub fn issue_download(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        ttl: chrono::Duration,
+    ) -> AppResult<IssuedToken> {
+        self.issue_for(user_id, session_id, download_audience(&self.audience), ttl)
+    }
+
+    fn issue_for(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        audience: String,
+        ttl: chrono::Duration,
+    ) -> AppResult<IssuedToken> {
         let now = Utc::now();
-        let expires_at = now + self.ttl;
+        let expires_at = now + ttl;
         let claims = Claims {
             sub: user_id.to_string(),
             sid: session_id.to_string(),
@@ -89,7 +121,7 @@ impl TokenService {
             nbf: now.timestamp(),
             exp: expires_at.timestamp(),
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: audience,
         };
         let token = jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &self.encoding)
             .map_err(AppError::internal)?;
@@ -105,9 +137,18 @@ impl TokenService {
     /// Checks signature, algorithm and claims. The reason in the error is
     /// coarse on purpose: enough for a client to know to sign in again.
     pub fn verify(&self, token: &str) -> AppResult<VerifiedToken> {
+        self.verify_with(token, &self.validation)
+    }
+
+    /// Checks a download token as [`Self::verify`] checks access tokens.
+    pub fn verify_download(&self, token: &str) -> AppResult<VerifiedToken> {
+        self.verify_with(token, &self.download_validation)
+    }
+
+    fn verify_with(&self, token: &str, validation: &Validation) -> AppResult<VerifiedToken> {
         use jsonwebtoken::errors::ErrorKind;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| {
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, validation).map_err(|e| {
                 AppError::Unauthenticated(match e.kind() {
                     ErrorKind::ExpiredSignature => "token expired".into(),
                     ErrorKind::ImmatureSignature => "token not yet valid".into(),
@@ -131,4 +172,8 @@ impl TokenService {
             expires_at,
         })
     }
+}
+
+fn download_audience(audience: &str) -> String {
+    format!("{audience}{DOWNLOAD_AUDIENCE_SUFFIX}")
 }

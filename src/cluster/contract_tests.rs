@@ -214,6 +214,7 @@ fn user(handle: &str) -> User {
         bio: None,
         last_seen: None,
         created_at: chrono::Utc::now(),
+        deleted: false,
     }
 }
 

@@ -55,6 +55,9 @@ pub struct Membership {
     pub is_group: bool,
     /// The other person of a direct chat.
     pub partner: Option<UserId>,
+    /// A direct chat whose other person deleted their account: readable,
+    /// but nothing more can be sent.
+    pub closed: bool,
 }
 
 /// The head of a chat's timeline: what changes with every event, kept apart
@@ -165,6 +168,37 @@ pub struct SystemInfo {
     pub targets: Vec<UserId>,
     /// The new value, for renames and other changes.
     pub value: Option<String>,
+}
+
+impl SystemInfo {
+    /// The message's text, naming people through `mention` (see
+    /// [`super::User::mention`]). One place, so that the text can be made
+    /// again when someone it names deletes their account.
+    pub fn text(&self, mention: impl Fn(UserId) -> String) -> String {
+        let who = mention(self.actor);
+        let value = self.value.as_deref().unwrap_or_default();
+        let targets = || {
+            self.targets
+                .iter()
+                .map(|t| mention(*t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self.action {
+            SystemAction::ChatCreated => format!("{who} created the group “{value}”"),
+            SystemAction::Renamed => format!("{who} renamed the group to “{value}”"),
+            SystemAction::DescriptionChanged => format!("{who} changed the description"),
+            SystemAction::ImageChanged => format!("{who} changed the group picture"),
+            SystemAction::PrivacyChanged => format!("{who} made the group {value}"),
+            SystemAction::MembersAdded => format!("{who} added {}", targets()),
+            SystemAction::MemberRemoved => format!("{who} removed {}", targets()),
+            SystemAction::MemberLeft => format!("{who} left"),
+            SystemAction::MemberJoined => format!("{who} joined"),
+            SystemAction::AdminPromoted => format!("{who} made {} an admin", targets()),
+            SystemAction::AdminDemoted => format!("{who} removed {} as admin", targets()),
+            SystemAction::OwnerChanged => format!("{} is now the owner", targets()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -169,6 +169,25 @@ pub struct User {
     /// When the user's last socket closed; `None` until they first go offline.
     pub last_seen: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The account was deleted: what is left is its id, so that messages
+    /// and chats keep their shape; name and handle are placeholders
+    /// ([`DELETED_ACCOUNT_NAME`], empty) and email, image and bio are gone.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// The name a deleted account is shown with.
+pub const DELETED_ACCOUNT_NAME: &str = "Deleted account";
+
+impl User {
+    /// How system messages name the user: `@handle`, or "a deleted account".
+    pub fn mention(&self) -> String {
+        if self.deleted {
+            "a deleted account".into()
+        } else {
+            format!("@{}", self.handle)
+        }
+    }
 }
 
 #[cfg(test)]

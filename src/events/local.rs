@@ -218,6 +218,7 @@ mod tests {
             bio: None,
             last_seen: None,
             created_at: chrono::Utc::now(),
+            deleted: false,
         })
     }
 

@@ -2,6 +2,7 @@
 //! guards and DataLoaders. Resolvers call services; they never touch the
 //! database driver.
 
+pub mod account;
 pub mod chats;
 pub mod context;
 pub mod errors;
@@ -47,6 +48,7 @@ pub struct Query(
 pub struct Mutation(
     users::UserMutation,
     sessions::SessionMutation,
+    account::AccountMutation,
     friends::FriendMutation,
     notifications::NotificationMutation,
     chats::ChatMutation,

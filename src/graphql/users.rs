@@ -90,6 +90,9 @@ impl UserObject {
     /// Whether the viewer may see this user's presence: themself, friends
     /// and chat partners, never across a block.
     async fn presence_visible(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        if self.user.deleted {
+            return Ok(false);
+        }
         if self.owner_view || self.presence.is_some() {
             return Ok(true);
         }
@@ -115,18 +118,28 @@ impl UserObject {
         ID(self.user.id.to_string())
     }
 
-    /// Unique (regardless of case), shown as chosen.
+    /// Unique (regardless of case), shown as chosen. Empty for a deleted
+    /// account.
     async fn handle(&self) -> &str {
         &self.user.handle
     }
 
+    /// "Deleted account" for a deleted account.
     async fn name(&self) -> &str {
         &self.user.name
+    }
+
+    /// True for an account that was deleted (`deleteAccount`): its messages
+    /// are tombstones and it is shown as "Deleted account", with an empty
+    /// handle and no image, bio or presence. Its id stays the same.
+    async fn deleted(&self) -> bool {
+        self.user.deleted
     }
 
     /// Only the account's owner sees it; `null` for everyone else.
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
         match ctx.viewer() {
+            _ if self.user.deleted => None,
             _ if self.owner_view => Some(&self.user.email),
             Viewer::User(me) if me.id == self.user.id => Some(&self.user.email),
             _ => None,
@@ -198,6 +211,10 @@ impl SharedUser {
 
     async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
         self.0.name(ctx).await
+    }
+
+    async fn deleted(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.0.deleted(ctx).await
     }
 
     async fn image(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {

@@ -1,8 +1,9 @@
 //! The HTTP surface: `/graphql` (POST, GET, the WebSocket upgrade, and
-//! Server-Sent Events),
+//! Server-Sent Events), `/export` (data export downloads),
 //! `/playground`, `/health`, `/ready` and `/metrics`; [`serve`] accepts and
 //! times the connections they are served on.
 
+pub mod export;
 pub mod graphql;
 pub mod health;
 pub mod origins;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
     // CORS on the API only (a preflight is answered before routing).
     let api = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/export", get(export::download))
         .layer(state.origins.cors_layer());
     let mut router = Router::new()
         .merge(api)

@@ -38,10 +38,12 @@ pub enum Bucket {
     CreateChat,
     RefreshSession,
     ChangePassword,
+    /// `exportMyData`: each link reads everything the user has.
+    DataExport,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 11] = [
+    const ALL: [Bucket; 12] = [
         Bucket::Mutations,
         Bucket::SignIn,
         Bucket::SignInPerLogin,
@@ -53,6 +55,7 @@ impl Bucket {
         Bucket::CreateChat,
         Bucket::RefreshSession,
         Bucket::ChangePassword,
+        Bucket::DataExport,
     ];
 
     /// The bucket a mutation root field draws from. A field with a bucket of
@@ -67,7 +70,8 @@ impl Bucket {
             "startTyping" | "stopTyping" => Bucket::Typing,
             "createChat" => Bucket::CreateChat,
             "refreshSession" => Bucket::RefreshSession,
-            "changePassword" => Bucket::ChangePassword,
+            "changePassword" | "deleteAccount" => Bucket::ChangePassword,
+            "exportMyData" => Bucket::DataExport,
             _ => Bucket::Mutations,
         }
     }
@@ -85,6 +89,7 @@ impl Bucket {
             Bucket::CreateChat => "create_chat",
             Bucket::RefreshSession => "refresh_session",
             Bucket::ChangePassword => "change_password",
+            Bucket::DataExport => "data_export",
         }
     }
 
@@ -101,6 +106,7 @@ impl Bucket {
             Bucket::CreateChat => settings.rate_limit_create_chat,
             Bucket::RefreshSession => settings.rate_limit_refresh_session,
             Bucket::ChangePassword => settings.rate_limit_change_password,
+            Bucket::DataExport => settings.rate_limit_data_export,
         }
     }
 }

@@ -74,6 +74,12 @@ impl BlockRules {
         Ok(())
     }
 
+    /// Removes every block `gone` made or was the subject of (their
+    /// account is being deleted; nobody is left to hide from).
+    pub async fn forget(&self, gone: UserId) -> AppResult<()> {
+        self.db.blocks().delete_all_of(gone).await
+    }
+
     fn announce(&self, blocker: UserId, blocked: UserId, active: bool) {
         let event = BlockEvent {
             blocker,

@@ -195,6 +195,51 @@ impl FriendService {
         Ok(target_user)
     }
 
+    /// Forgets `gone` (their account is being deleted): every friendship
+    /// and request of theirs is removed, and the people on the other side
+    /// hear of it as a removed friend or a withdrawn request (one they had
+    /// sent reads as declined).
+    pub async fn forget(&self, gone: &User) -> AppResult<()> {
+        let friends = self.db.friends();
+        let (pending, friend_ids) =
+            tokio::try_join!(friends.pending_of(gone.id), friends.friend_ids(gone.id))?;
+        friends.delete_all_of(gone.id).await?;
+        let others: Vec<UserId> = pending
+            .iter()
+            .map(|r| if r.from == gone.id { r.to } else { r.from })
+            .chain(friend_ids.iter().copied())
+            .collect();
+        let others = self.db.users().find_many(&others).await?;
+        let other = |id: UserId| others.iter().find(|u| u.id == id);
+        for mut request in pending {
+            let sent = request.from == gone.id;
+            let (status, kind) = if sent {
+                (
+                    FriendRequestStatus::Cancelled,
+                    FriendEventKind::RequestCancelled,
+                )
+            } else {
+                (
+                    FriendRequestStatus::Declined,
+                    FriendEventKind::RequestDeclined,
+                )
+            };
+            request.status = status;
+            if let Some(other) = other(if sent { request.to } else { request.from }) {
+                self.publish(other.id, kind, Some(request), gone.clone());
+            }
+        }
+        for friend in friend_ids.iter().filter_map(|id| other(*id)) {
+            self.publish(
+                friend.id,
+                FriendEventKind::FriendRemoved,
+                None,
+                gone.clone(),
+            );
+        }
+        Ok(())
+    }
+
     pub async fn friends_page(
         &self,
         me: UserId,

@@ -87,6 +87,11 @@ impl MessageService {
             .map(parse_client_message_id)
             .transpose()?;
         let chat = self.chats.membership(me, outgoing.chat).await?;
+        if chat.closed {
+            return Err(AppError::Forbidden(
+                "the other person deleted their account".into(),
+            ));
+        }
         if let Some(other) = chat.partner {
             self.blocks
                 .ensure_unblocked(me, other, "you cannot message this user")

@@ -4,9 +4,11 @@
 //!
 //! [`AppError`]: crate::error::AppError
 
+pub mod account_deletion;
 pub mod audience;
 pub mod blocks;
 pub mod chats;
+pub mod data_export;
 pub mod friends;
 pub mod known_accounts;
 pub mod message_stream;
@@ -32,6 +34,7 @@ use crate::events::{EventBus, EventStream, Topic};
 use crate::limits::RateLimits;
 use crate::storage::Database;
 
+pub use account_deletion::Leftovers;
 pub use audience::Audience;
 pub use blocks::BlockRules;
 pub use chats::ChatService;
@@ -42,7 +45,7 @@ pub use presence::PresenceService;
 pub use sessions::SessionService;
 pub use timeline::Timeline;
 pub use typing::TypingService;
-pub use users::AccountService;
+pub use users::{AccountParts, AccountService};
 
 /// Every service, built once at startup and shared by all requests.
 #[derive(Clone)]
@@ -56,6 +59,8 @@ pub struct Services {
     pub rate_limits: Arc<RateLimits>,
     pub accounts: AccountService,
     pub sessions: SessionService,
+    /// `exportMyData` downloads.
+    pub data_export: data_export::DataExport,
     pub blocks: BlockRules,
     pub audience: Audience,
     pub friends: FriendService,
@@ -153,31 +158,39 @@ impl Services {
             cluster.presence(),
             std::time::Duration::from_millis(settings.presence_grace_ms),
         );
+        let friends = FriendService::new(
+            db.clone(),
+            bus.clone(),
+            blocks.clone(),
+            notifications.clone(),
+        );
+        let accounts = AccountService::new(AccountParts {
+            db: db.clone(),
+            bus: bus.clone(),
+            audience: audience.clone(),
+            sessions: sessions.clone(),
+            hasher,
+            guard: sign_in_guard::SignInGuard::new(
+                db.clone(),
+                rate_limits.clone(),
+                settings.jwt_secret_bytes(),
+            ),
+            leftovers: Leftovers {
+                friends: friends.clone(),
+                blocks: blocks.clone(),
+                chats: chats.clone(),
+            },
+        });
         Ok(Self {
+            data_export: data_export::DataExport::new(db.clone()),
+            accounts,
+            friends,
             typing,
             presence,
             user_sockets,
             messages,
             timeline,
             chats,
-            accounts: AccountService::new(
-                db.clone(),
-                bus.clone(),
-                audience.clone(),
-                sessions.clone(),
-                hasher,
-                sign_in_guard::SignInGuard::new(
-                    db.clone(),
-                    rate_limits.clone(),
-                    settings.jwt_secret_bytes(),
-                ),
-            ),
-            friends: FriendService::new(
-                db.clone(),
-                bus.clone(),
-                blocks.clone(),
-                notifications.clone(),
-            ),
             sessions,
             blocks,
             audience,

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::known_accounts::KnownAccounts;
 use super::session_watch::{SessionWatch, Watch};
-use crate::auth::jwt::IssuedToken;
+use crate::auth::jwt::{IssuedToken, VerifiedToken};
 use crate::auth::{CurrentUser, TokenService};
 use crate::domain::{SessionId, UserId, text};
 use crate::error::{AppError, AppResult};
@@ -154,7 +154,25 @@ impl SessionService {
     /// claims, a live session, an existing account (the last cached for
     /// [`KNOWN_FOR`](super::known_accounts::KNOWN_FOR); the session never).
     pub async fn authenticate(&self, token: &str) -> AppResult<CurrentUser> {
-        Ok(self.authenticated(token, |_, _| ()).await?.0.0)
+        let verified = self.tokens.verify(token)?;
+        Ok(self.authenticated(verified, |_, _| ()).await?.0.0)
+    }
+
+    /// A download token for `me`'s session, valid for `ttl`: a link made
+    /// with it works only while the session lives.
+    pub fn download_token(
+        &self,
+        me: &CurrentUser,
+        ttl: chrono::Duration,
+    ) -> AppResult<IssuedToken> {
+        self.tokens.issue_download(me.id, me.session, ttl)
+    }
+
+    /// Turns a download token into the user it proves, like
+    /// [`Self::authenticate`] does an access token.
+    pub async fn authenticate_download(&self, token: &str) -> AppResult<CurrentUser> {
+        let verified = self.tokens.verify_download(token)?;
+        Ok(self.authenticated(verified, |_, _| ()).await?.0.0)
     }
 
     /// Authenticates a socket's token and registers the socket, so that it
@@ -166,8 +184,9 @@ impl SessionService {
     ) -> AppResult<(CurrentUser, Watch, DateTime<Utc>)> {
         // Watching starts before the session is read, so a revocation
         // between the two is not missed.
+        let verified = self.tokens.verify(token)?;
         let ((user, ends), watch) = self
-            .authenticated(token, |user, session| self.watch.watch(user, session))
+            .authenticated(verified, |user, session| self.watch.watch(user, session))
             .await?;
         Ok((user, watch, ends))
     }
@@ -196,10 +215,9 @@ impl SessionService {
 
     async fn authenticated<T>(
         &self,
-        token: &str,
+        verified: VerifiedToken,
         before_reading: impl FnOnce(UserId, SessionId) -> T,
     ) -> AppResult<((CurrentUser, DateTime<Utc>), T)> {
-        let verified = self.tokens.verify(token)?;
         let (user, session) = (verified.user_id, verified.session_id);
         let extra = before_reading(user, session);
         let ends = self
@@ -244,6 +262,11 @@ impl SessionService {
     ) -> AppResult<Vec<SessionId>> {
         let keep = (!including_this_one).then_some(me.session);
         self.revoke_where(me.id, None, keep).await
+    }
+
+    /// Revokes every session of `user` (their account is being deleted).
+    pub async fn end_all_of(&self, user: UserId) -> AppResult<Vec<SessionId>> {
+        self.revoke_where(user, None, None).await
     }
 
     async fn revoke_where(

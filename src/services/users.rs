@@ -1,6 +1,7 @@
 //! Accounts and profiles: sign-up, sign-in, password changes, turning a
 //! token into a [`CurrentUser`], profile changes, lookup and search.
-//! Sessions themselves are [`SessionService`]'s.
+//! Sessions themselves are [`SessionService`]'s; deleting an account is
+//! in [`super::account_deletion`].
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use crate::limits::ClientIp;
 use crate::storage::users::{NewUser, ProfileChanges};
 use crate::storage::{Database, Page, PageRequest};
 
+use super::account_deletion::Leftovers;
 use super::audience::Audience;
 use super::sessions::{ClientInfo, Credentials, SessionService};
 use super::sign_in_guard::{SignInGuard, Target};
@@ -57,23 +59,38 @@ const BAD_CREDENTIALS: &str = "wrong login or password";
 
 #[derive(Clone)]
 pub struct AccountService {
-    db: Database,
-    bus: Arc<dyn EventBus>,
-    audience: Audience,
-    sessions: SessionService,
+    pub(super) db: Database,
+    pub(super) bus: Arc<dyn EventBus>,
+    pub(super) audience: Audience,
+    pub(super) sessions: SessionService,
     hasher: PasswordHasher,
     guard: SignInGuard,
+    /// What a deleted account leaves behind (see [`super::account_deletion`]).
+    pub(super) leftovers: Leftovers,
+}
+
+/// What an [`AccountService`] is made of.
+pub struct AccountParts {
+    pub db: Database,
+    pub bus: Arc<dyn EventBus>,
+    pub audience: Audience,
+    pub sessions: SessionService,
+    pub hasher: PasswordHasher,
+    pub guard: SignInGuard,
+    pub leftovers: Leftovers,
 }
 
 impl AccountService {
-    pub fn new(
-        db: Database,
-        bus: Arc<dyn EventBus>,
-        audience: Audience,
-        sessions: SessionService,
-        hasher: PasswordHasher,
-        guard: SignInGuard,
-    ) -> Self {
+    pub fn new(parts: AccountParts) -> Self {
+        let AccountParts {
+            db,
+            bus,
+            audience,
+            sessions,
+            hasher,
+            guard,
+            leftovers,
+        } = parts;
         Self {
             db,
             bus,
@@ -81,6 +98,7 @@ impl AccountService {
             sessions,
             hasher,
             guard,
+            leftovers,
         }
     }
 
@@ -178,9 +196,7 @@ impl AccountService {
     }
 
     /// Changes `me`'s password and revokes every other session (closing
-    /// their sockets); this one stays. The current password is checked
-    /// through the sign-in guard, so guessing it with a stolen access token
-    /// is limited like guessing at `signIn`.
+    /// their sockets); this one stays.
     #[tracing::instrument(skip(self, change), fields(user_id = %me.id))]
     pub async fn change_password(
         &self,
@@ -189,21 +205,8 @@ impl AccountService {
         ip: ClientIp,
     ) -> AppResult<Vec<crate::domain::SessionId>> {
         let new = NewPassword::parse_as("newPassword", &change.new)?;
-        let attempt = self.guard.admit(Target::Account(me.id), ip).await?;
-        let stored = self.db.users().password_hash(me.id).await?;
-        let current = if change.current.len() <= PASSWORD_MAX {
-            change.current
-        } else {
-            String::new()
-        };
-        let matched = self.hasher.verify(current, stored).await?;
-        self.guard.settle(attempt, matched).await;
-        if !matched {
-            return Err(AppError::bad_input(
-                "currentPassword",
-                "is not the account's password",
-            ));
-        }
+        self.check_password(me.id, change.current, "currentPassword", ip)
+            .await?;
         let hash = self.hasher.hash(new.expose().to_owned()).await?;
         if !self.db.users().set_password_hash(me.id, hash).await? {
             return Err(AppError::Unauthenticated(
@@ -212,6 +215,31 @@ impl AccountService {
         }
         tracing::info!("password changed");
         self.sessions.revoke_all(me, false).await
+    }
+
+    /// `BAD_USER_INPUT` on `field` unless `password` is `me`'s. Checked
+    /// through the sign-in guard, so guessing it with a stolen access token
+    /// is limited like guessing at `signIn`.
+    pub(super) async fn check_password(
+        &self,
+        me: UserId,
+        password: String,
+        field: &'static str,
+        ip: ClientIp,
+    ) -> AppResult<()> {
+        let attempt = self.guard.admit(Target::Account(me), ip).await?;
+        let stored = self.db.users().password_hash(me).await?;
+        let password = if password.len() <= PASSWORD_MAX {
+            password
+        } else {
+            String::new()
+        };
+        let matched = self.hasher.verify(password, stored).await?;
+        self.guard.settle(attempt, matched).await;
+        if !matched {
+            return Err(AppError::bad_input(field, "is not the account's password"));
+        }
+        Ok(())
     }
 
     /// The signed-in user's own account.
@@ -225,8 +253,10 @@ impl AccountService {
 
     /// A user as `viewer` may see them: someone who blocked the viewer is
     /// `NOT_FOUND`, as if they did not exist.
+    /// A deleted account is found too (as the placeholder it is shown as),
+    /// like the senders of messages are.
     pub async fn user(&self, viewer: UserId, id: UserId) -> AppResult<User> {
-        let user = self.db.users().find(id).await?;
+        let user = self.db.users().profiles(&[id]).await?.pop();
         self.visible_to(viewer, user).await
     }
 
@@ -303,8 +333,10 @@ impl AccountService {
         Ok(user)
     }
 
-    /// Users by id in one query, for DataLoaders.
+    /// Users by id in one query, for DataLoaders: deleted accounts too
+    /// (shown as [`crate::domain::DELETED_ACCOUNT_NAME`]), so that their
+    /// messages and chats keep their shape.
     pub async fn users_by_ids(&self, ids: &[UserId]) -> AppResult<Vec<User>> {
-        self.db.users().find_many(ids).await
+        self.db.users().profiles(ids).await
     }
 }

@@ -53,6 +53,15 @@ impl BlockStore {
         Ok(())
     }
 
+    /// Removes every block `user` made or was the subject of (their
+    /// account is being deleted).
+    pub async fn delete_all_of(&self, user: UserId) -> AppResult<()> {
+        self.blocks
+            .delete_many(doc! { "$or": [ { "blocker": user.oid() }, { "blocked": user.oid() } ] })
+            .await?;
+        Ok(())
+    }
+
     /// Records the block; false when it already stood.
     pub async fn block(&self, blocker: UserId, blocked: UserId) -> AppResult<bool> {
         let result = self

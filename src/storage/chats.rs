@@ -210,7 +210,7 @@ impl ChatStore {
         let chat = self
             .documents()
             .find_one(doc! { "_id": id.oid(), "participants": user.oid() })
-            .projection(doc! { "isGroup": 1, "directKey": 1 })
+            .projection(doc! { "isGroup": 1, "directKey": 1, "closedAt": 1 })
             .await?;
         let Some(chat) = chat else {
             return Ok(None);
@@ -231,7 +231,49 @@ impl ChatStore {
             id,
             is_group,
             partner,
+            closed: chat.contains_key("closedAt"),
         }))
+    }
+
+    /// Closes `user`'s direct chats (their account is being deleted): the
+    /// other person keeps reading them but can send nothing more. Returns
+    /// the chats closed.
+    pub async fn close_directs_of(&self, user: UserId) -> AppResult<Vec<ChatId>> {
+        let filter = doc! { "participants": user.oid(), "isGroup": false };
+        let found: Vec<Document> = self
+            .documents()
+            .find(filter.clone())
+            .projection(doc! { "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        self.chats
+            .update_many(
+                filter,
+                doc! { "$set": { "closedAt": bson::DateTime::now() } },
+            )
+            .await?;
+        Ok(found
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(ChatId)
+            .collect())
+    }
+
+    /// The groups `user` is a member of.
+    pub async fn group_ids_of(&self, user: UserId) -> AppResult<Vec<ChatId>> {
+        let found: Vec<Document> = self
+            .documents()
+            .find(doc! { "participants": user.oid(), "isGroup": true })
+            .projection(doc! { "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(ChatId)
+            .collect())
     }
 
     pub async fn find(&self, id: ChatId) -> AppResult<Option<Chat>> {

@@ -273,6 +273,33 @@ impl FriendStore {
             .map(FriendRequest::from))
     }
 
+    /// The requests pending to or from `user`.
+    pub async fn pending_of(&self, user: UserId) -> AppResult<Vec<FriendRequest>> {
+        let pending = status_bson(FriendRequestStatus::Pending);
+        let docs: Vec<RequestDoc> = self
+            .requests
+            .find(doc! { "$or": [
+                { "from": user.oid(), "status": pending.clone() },
+                { "to": user.oid(), "status": pending },
+            ] })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(FriendRequest::from).collect())
+    }
+
+    /// Removes every request and friendship of `user` (their account is
+    /// being deleted).
+    pub async fn delete_all_of(&self, user: UserId) -> AppResult<()> {
+        self.requests
+            .delete_many(doc! { "$or": [ { "from": user.oid() }, { "to": user.oid() } ] })
+            .await?;
+        self.friendships
+            .delete_many(doc! { "users": user.oid() })
+            .await?;
+        Ok(())
+    }
+
     /// Cancels whatever request is pending between two users.
     pub async fn cancel_pending_between(&self, a: UserId, b: UserId) -> AppResult<()> {
         self.requests

@@ -218,6 +218,16 @@ impl MessageStore {
                     .keys(doc! { "dedupKey": 1 })
                     .options(unique())
                     .build(),
+                // A user's own messages: their data export, and making them
+                // tombstones when their account is deleted.
+                IndexModel::builder()
+                    .keys(doc! { "senderId": 1, "_id": 1 })
+                    .build(),
+                // System messages naming a user, made again when the user
+                // deletes their account.
+                IndexModel::builder()
+                    .keys(doc! { "system.targets": 1 })
+                    .build(),
             ])
             .await?;
         self.log
@@ -362,6 +372,113 @@ impl MessageStore {
             doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
         )
         .await
+    }
+
+    /// Makes every message `sender` wrote a tombstone, in the messages and
+    /// in the snapshots of the event log alike (their account is being
+    /// deleted). System messages keep their text (see
+    /// [`Self::system_naming`]).
+    pub async fn tombstone_all_by(&self, sender: UserId) -> AppResult<()> {
+        let system = bson::to_bson(&MessageKind::System).map_err(AppError::internal)?;
+        let by_sender = doc! { "senderId": sender.oid(), "kind": { "$ne": system.clone() } };
+        // The chats they wrote in, so that the log is searched per chat
+        // (its index starts with the chat) rather than whole.
+        let mut chats: Vec<ObjectId> = Vec::new();
+        let mut cursor = self
+            .messages
+            .clone_with_type::<Document>()
+            .find(by_sender.clone())
+            .projection(doc! { "chatId": 1 })
+            .await?;
+        while let Some(found) = cursor.try_next().await? {
+            if let Ok(chat) = found.get_object_id("chatId")
+                && !chats.contains(&chat)
+            {
+                chats.push(chat);
+            }
+        }
+        self.messages
+            .update_many(
+                by_sender,
+                doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
+            )
+            .await?;
+        for chat in chats {
+            self.log
+                .update_many(
+                    doc! {
+                        "chatId": chat,
+                        "message.senderId": sender.oid(),
+                        "message.kind": { "$ne": system.clone() },
+                    },
+                    doc! { "$set": {
+                        "message.isDeleted": true,
+                        "message.text": null,
+                        "message.media": [],
+                        "message.reactions": [],
+                    } },
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The next `limit` messages `sender` wrote (not system messages),
+    /// oldest first, after the message `after`; for their data export.
+    pub async fn sent_by(
+        &self,
+        sender: UserId,
+        after: Option<MessageId>,
+        limit: i64,
+    ) -> AppResult<Vec<Message>> {
+        let system = bson::to_bson(&MessageKind::System).map_err(AppError::internal)?;
+        let mut filter = doc! { "senderId": sender.oid(), "kind": { "$ne": system } };
+        if let Some(after) = after {
+            filter.insert("_id", doc! { "$gt": after.oid() });
+        }
+        let docs: Vec<MessageDoc> = self
+            .messages
+            .find(filter)
+            .sort(doc! { "senderId": 1, "_id": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(Message::from).collect())
+    }
+
+    /// The system messages whose text names `user` (as actor or target).
+    pub async fn system_naming(&self, user: UserId) -> AppResult<Vec<Message>> {
+        let system = bson::to_bson(&MessageKind::System).map_err(AppError::internal)?;
+        let docs: Vec<MessageDoc> = self
+            .messages
+            .find(doc! { "kind": system, "$or": [
+                // The actor of a system message is its sender.
+                { "senderId": user.oid() },
+                { "system.targets": user.oid() },
+            ] })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(Message::from).collect())
+    }
+
+    /// Replaces the text of a system message, and of its snapshots in the
+    /// event log.
+    pub async fn set_system_text(&self, message: &Message, text: &str) -> AppResult<()> {
+        self.messages
+            .update_one(
+                doc! { "_id": message.id.oid() },
+                doc! { "$set": { "text": text } },
+            )
+            .await?;
+        self.log
+            .update_many(
+                doc! { "chatId": message.chat.oid(), "message._id": message.id.oid() },
+                doc! { "$set": { "message.text": text } },
+            )
+            .await?;
+        Ok(())
     }
 
     /// Adds `user` to those who reacted with `emoji`, when the message

@@ -96,6 +96,19 @@ impl NotificationStore {
         Ok(())
     }
 
+    /// Removes `user`'s notifications, and those about friend requests
+    /// `user` made (the requests go with the account); others that name
+    /// them as the actor stay, showing a deleted account.
+    pub async fn delete_all_of(&self, user: UserId) -> AppResult<()> {
+        self.notifications
+            .delete_many(doc! { "$or": [
+                { "userId": user.oid() },
+                { "actorId": user.oid(), "friendRequestId": { "$ne": null } },
+            ] })
+            .await?;
+        Ok(())
+    }
+
     /// Stores many notifications in one round trip.
     pub async fn insert_many(&self, notifications: &[Notification]) -> AppResult<()> {
         if notifications.is_empty() {

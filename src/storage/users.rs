@@ -4,6 +4,15 @@
 //! Handles are unique regardless of case through a lower-cased copy
 //! (`handleKey`) under a unique index; emails are stored lower-cased.
 //!
+//! A deleted account keeps its document, so that its id still names the
+//! sender of its messages, but nothing else: [`UserStore::erase`] replaces
+//! email, handle and name with placeholders made of the id alone (unique,
+//! so the unique indexes hold, and never a valid email or handle) and
+//! sets `deletedAt`. Every lookup of accounts leaves deleted ones out
+//! ([`live`]); only [`UserStore::profiles`], which renders senders and
+//! members, returns them. `account_erasures` lists the accounts whose
+//! deletion has begun and not finished (see `services::account_deletion`).
+//!
 //! A `signInAddresses` document is only an opaque fingerprint (`_id`, a
 //! keyed hash of account and network made by the service: no address is
 //! stored) and the time of the last success there (`at`), removed by a TTL
@@ -19,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::paging::{Page, PageRequest};
 use super::{duplicate_key_message, to_chrono};
-use crate::domain::{DisplayName, Email, Handle, User, UserId};
+use crate::domain::{DELETED_ACCOUNT_NAME, DisplayName, Email, Handle, User, UserId};
 use crate::error::{AppError, AppResult};
 
 const EMAIL_INDEX: &str = "email_unique";
@@ -45,10 +54,25 @@ struct UserDoc {
     bio: Option<String>,
     last_seen: Option<bson::DateTime>,
     created_at: bson::DateTime,
+    /// Set when the account was deleted (see [`UserStore::erase`]).
+    deleted_at: Option<bson::DateTime>,
 }
 
 impl From<UserDoc> for User {
     fn from(doc: UserDoc) -> Self {
+        if doc.deleted_at.is_some() {
+            return User {
+                id: UserId(doc.id),
+                email: String::new(),
+                handle: String::new(),
+                name: DELETED_ACCOUNT_NAME.into(),
+                image: None,
+                bio: None,
+                last_seen: None,
+                created_at: to_chrono(doc.created_at),
+                deleted: true,
+            };
+        }
         User {
             id: UserId(doc.id),
             email: doc.email,
@@ -58,6 +82,7 @@ impl From<UserDoc> for User {
             bio: doc.bio,
             last_seen: doc.last_seen.map(to_chrono),
             created_at: to_chrono(doc.created_at),
+            deleted: false,
         }
     }
 }
@@ -70,10 +95,20 @@ pub struct NewUser<'a> {
     pub password_hash: String,
 }
 
+/// `filter`, restricted to accounts that were not deleted (`null` matches a
+/// missing field too).
+fn live(mut filter: Document) -> Document {
+    filter.insert("deletedAt", bson::Bson::Null);
+    filter
+}
+
 #[derive(Clone)]
 pub struct UserStore {
     users: Collection<UserDoc>,
     sign_in_addresses: Collection<Document>,
+    /// Accounts being deleted (`_id`: the account), until all they left
+    /// behind is gone.
+    erasures: Collection<Document>,
 }
 
 impl UserStore {
@@ -81,6 +116,7 @@ impl UserStore {
         Self {
             users: db.collection("users"),
             sign_in_addresses: db.collection("signInAddresses"),
+            erasures: db.collection("account_erasures"),
         }
     }
 
@@ -160,6 +196,7 @@ impl UserStore {
             bio: None,
             last_seen: None,
             created_at: bson::DateTime::now(),
+            deleted_at: None,
         };
         match self.users.insert_one(&doc).await {
             Ok(_) => Ok(doc.into()),
@@ -170,7 +207,7 @@ impl UserStore {
     pub async fn find(&self, id: UserId) -> AppResult<Option<User>> {
         Ok(self
             .users
-            .find_one(doc! { "_id": id.oid() })
+            .find_one(live(doc! { "_id": id.oid() }))
             .await?
             .map(User::from))
     }
@@ -180,7 +217,7 @@ impl UserStore {
         let found = self
             .users
             .clone_with_type::<Document>()
-            .find_one(doc! { "_id": id.oid() })
+            .find_one(live(doc! { "_id": id.oid() }))
             .projection(doc! { "_id": 1 })
             .await?;
         Ok(found.is_some())
@@ -190,7 +227,7 @@ impl UserStore {
     pub async fn password_hash(&self, id: UserId) -> AppResult<Option<String>> {
         Ok(self
             .users
-            .find_one(doc! { "_id": id.oid() })
+            .find_one(live(doc! { "_id": id.oid() }))
             .await?
             .map(|doc| doc.password_hash))
     }
@@ -200,25 +237,110 @@ impl UserStore {
         let updated = self
             .users
             .update_one(
-                doc! { "_id": id.oid() },
+                live(doc! { "_id": id.oid() }),
                 doc! { "$set": { "passwordHash": hash } },
             )
             .await?;
         Ok(updated.matched_count == 1)
     }
 
-    /// Loads many users in one query (for DataLoaders); missing ids are absent.
+    /// Accounts by id in one query; missing and deleted ids are absent.
     pub async fn find_many(&self, ids: &[UserId]) -> AppResult<Vec<User>> {
         let oids: Vec<ObjectId> = ids.iter().map(UserId::oid).collect();
-        let cursor = self.users.find(doc! { "_id": { "$in": oids } }).await?;
-        let docs: Vec<UserDoc> = cursor.try_collect().await?;
+        self.collect(live(doc! { "_id": { "$in": oids } })).await
+    }
+
+    /// Users by id in one query, deleted accounts included (as
+    /// placeholders), for showing who sent a message or is in a chat.
+    pub async fn profiles(&self, ids: &[UserId]) -> AppResult<Vec<User>> {
+        let oids: Vec<ObjectId> = ids.iter().map(UserId::oid).collect();
+        self.collect(doc! { "_id": { "$in": oids } }).await
+    }
+
+    async fn collect(&self, filter: Document) -> AppResult<Vec<User>> {
+        let docs: Vec<UserDoc> = self.users.find(filter).await?.try_collect().await?;
         Ok(docs.into_iter().map(User::from).collect())
+    }
+
+    /// Deletes an account's profile: email, handle and name become
+    /// placeholders made of its id; image, bio and password go. Returns the
+    /// account as it is shown from now on (also when it was erased before);
+    /// `None` when there is no such account. Call [`Self::begin_erasure`]
+    /// first, so that a crash in between is finished later.
+    pub async fn erase(&self, id: UserId) -> AppResult<Option<User>> {
+        let raw = self.users.clone_with_type::<Document>();
+        let found = self.users.find_one(doc! { "_id": id.oid() }).await?;
+        if let Some(found) = &found
+            && found.deleted_at.is_some()
+        {
+            return self.erase_again(id).await;
+        }
+        let placeholder = format!("deleted:{id}");
+        let now = bson::DateTime::now();
+        let erased = doc! {
+            "_id": id.oid(),
+            "email": &placeholder,
+            "handle": "",
+            "handleKey": &placeholder,
+            "name": "",
+            "nameKey": "",
+            "passwordHash": "",
+            "createdAt": found.as_ref().map_or(now, |f| f.created_at),
+            "deletedAt": now,
+        };
+        // Removed and stored anew rather than updated: the MongoDB-compatible
+        // local server keeps an updated document's old unique keys indexed,
+        // which would keep the email and handle taken. A crash in between
+        // leaves no document; the next pass ([`Self::begin_erasure`]'s
+        // record) stores the placeholder then.
+        if found.is_some() {
+            raw.delete_one(live(doc! { "_id": id.oid() })).await?;
+        } else if !self.erasure_begun(id).await? {
+            return Ok(None);
+        }
+        match raw.insert_one(&erased).await {
+            Ok(_) => {
+                let doc: UserDoc = bson::from_document(erased).map_err(AppError::internal)?;
+                Ok(Some(User::from(doc)))
+            }
+            // Erased meanwhile by a concurrent call.
+            Err(e) if duplicate_key_message(&e).is_some() => self.erase_again(id).await,
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn erase_again(&self, id: UserId) -> AppResult<Option<User>> {
+        Ok(self
+            .users
+            .find_one(doc! { "_id": id.oid() })
+            .await?
+            .map(User::from))
+    }
+
+    /// Records that `id`'s erasure has begun, before anything is removed.
+    pub async fn begin_erasure(&self, id: UserId) -> AppResult<()> {
+        self.erasures
+            .update_one(
+                doc! { "_id": id.oid() },
+                doc! { "$setOnInsert": { "at": bson::DateTime::now() } },
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    async fn erasure_begun(&self, id: UserId) -> AppResult<bool> {
+        Ok(self
+            .erasures
+            .find_one(doc! { "_id": id.oid() })
+            .await?
+            .is_some())
     }
 
     pub async fn find_by_handle(&self, handle: &Handle) -> AppResult<Option<User>> {
         Ok(self
             .users
-            .find_one(doc! { "handleKey": handle.key() })
+            .find_one(live(doc! { "handleKey": handle.key() }))
             .await?
             .map(User::from))
     }
@@ -231,7 +353,7 @@ impl UserStore {
         } else {
             doc! { "handleKey": login.trim().to_ascii_lowercase() }
         };
-        Ok(self.users.find_one(filter).await?.map(|doc| {
+        Ok(self.users.find_one(live(filter)).await?.map(|doc| {
             let hash = doc.password_hash.clone();
             (User::from(doc), hash)
         }))
@@ -276,7 +398,7 @@ impl UserStore {
         }
         let updated = self
             .users
-            .find_one_and_update(doc! { "_id": id.oid() }, doc! { "$set": set })
+            .find_one_and_update(live(doc! { "_id": id.oid() }), doc! { "$set": set })
             .return_document(mongodb::options::ReturnDocument::After)
             .await;
         match updated {
@@ -301,6 +423,7 @@ impl UserStore {
         let filter = doc! { "$and": [
             { "$or": [ { "handleKey": range.clone() }, { "nameKey": range } ] },
             { "_id": { "$nin": excluded } },
+            { "deletedAt": null },
         ] };
         let options = mongodb::options::FindOptions::builder()
             .sort(doc! { "_id": -1 })
@@ -314,6 +437,23 @@ impl UserStore {
             .try_collect()
             .await?;
         Ok(page.finish(docs.into_iter().map(User::from).collect()))
+    }
+
+    /// Accounts whose erasure began and did not finish (the server stopped
+    /// half-way).
+    pub async fn unfinished_erasures(&self) -> AppResult<Vec<UserId>> {
+        let found: Vec<Document> = self.erasures.find(doc! {}).await?.try_collect().await?;
+        Ok(found
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(UserId)
+            .collect())
+    }
+
+    /// Marks an account's erasure finished.
+    pub async fn erasure_done(&self, id: UserId) -> AppResult<()> {
+        self.erasures.delete_one(doc! { "_id": id.oid() }).await?;
+        Ok(())
     }
 
     /// Records when the user was last seen (their last socket closed).

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod account_lifecycle;
 mod accounts;
 mod browser;
 mod chats;

@@ -62,7 +62,7 @@ function sample(type: GraphQLInputType): unknown {
 
 /** Root fields that end sessions: run on an account of their own, so they
  * do not sign out the token the other examples use. */
-const ENDS_SESSIONS = new Set(['signOut', 'revokeSession', 'signOutEverywhere', 'changePassword']);
+const ENDS_SESSIONS = new Set(['signOut', 'revokeSession', 'signOutEverywhere', 'changePassword', 'deleteAccount']);
 const SESSIONS_PASSWORD = 'long enough password';
 
 describe('the example operations and the server\'s query limits', () => {

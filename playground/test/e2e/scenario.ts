@@ -10,6 +10,8 @@ import {
   BlockedUsersDocument,
   BlockUserDocument,
   CancelFriendRequestDocument,
+  DeleteAccountDocument,
+  ExportMyDataDocument,
   FriendEventsDocument,
   FriendRequestsDocument,
   FriendsDocument,
@@ -710,6 +712,66 @@ export function chatScenario(library: Library): void {
       assert.equal(event.friendEvents.user?.id, aliceUser.id);
       assert.equal(event.friendEvents.request, null);
       assert.deepEqual((await bob.query(FriendsDocument, {})).friends.edges, []);
+    });
+
+    it('export: alice downloads her data as one JSON document', async () => {
+      const link = (await alice.mutate(ExportMyDataDocument, {})).exportMyData;
+      assert.ok(Date.parse(link.expiresAt) > Date.now());
+      const res = await fetch(new URL(link.url, server.baseUrl));
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+      const data = (await res.json()) as {
+        complete: boolean;
+        profile: { id: string; handle: string };
+        chats: unknown[];
+        messages: { chatId: string }[];
+      };
+      assert.equal(data.complete, true);
+      assert.deepEqual([data.profile.id, data.profile.handle], [aliceUser.id, 'alice']);
+      assert.ok(data.chats.length >= 1 && data.messages.length >= 1, 'her chats and messages are in it');
+    });
+
+    it('account deletion: erin deletes her account; her socket closes, alice sees a deleted account', async () => {
+      const erin = newDriver();
+      const signedUp = (await erin.mutate(SignUpDocument, {
+        input: { email: 'erin@example.com', handle: 'erin', name: 'Erin', password: PASSWORD },
+      })).signUp;
+      erin.token = signedUp.token;
+      const erinId = signedUp.user.id;
+      await erin.mutate(SendFriendRequestDocument, { input: { userId: aliceUser.id } });
+      await aliceFriendEvents.events.nextMatching(
+        'erin\'s request on alice\'s friendEvents',
+        (e) => e.friendEvents.kind === 'REQUEST_RECEIVED' && e.friendEvents.user?.id === erinId,
+      );
+      const erinEvents = erin.subscribe(UserEventsDocument, {});
+      await erinEvents.ready();
+
+      await rejectsWithCode(
+        erin.mutate(DeleteAccountDocument, { input: { password: 'not the password' } }),
+        'BAD_USER_INPUT',
+      );
+      const deleted = (await erin.mutate(DeleteAccountDocument, { input: { password: PASSWORD } })).deleteAccount;
+      assert.equal(deleted.userId, erinId);
+      await erinEvents.events.failed('erin\'s socket to close');
+      assert.ok(erin.closes.some((c) => c.code === 4403), `expected 4403, got ${JSON.stringify(erin.closes)}`);
+      await rejectsWithCode(erin.query(MeDocument, {}), 'UNAUTHENTICATED');
+
+      // Her pending request is withdrawn, from a deleted account.
+      const withdrawn = await aliceFriendEvents.events.nextMatching(
+        'erin\'s request withdrawn on alice\'s friendEvents',
+        (e) => e.friendEvents.kind === 'REQUEST_DECLINED' || e.friendEvents.kind === 'REQUEST_CANCELLED',
+      );
+      assert.deepEqual(
+        [withdrawn.friendEvents.user?.id, withdrawn.friendEvents.user?.deleted, withdrawn.friendEvents.user?.name],
+        [erinId, true, 'Deleted account'],
+      );
+      const shown = (await alice.query(UserDocument, { id: erinId })).user;
+      assert.deepEqual([shown.deleted, shown.handle, shown.name], [true, '', 'Deleted account']);
+      // Her handle and email are free again.
+      const again = (await newDriver().mutate(SignUpDocument, {
+        input: { email: 'erin@example.com', handle: 'erin', name: 'Erin', password: PASSWORD },
+      })).signUp;
+      assert.notEqual(again.user.id, erinId);
     });
   });
 }

@@ -265,6 +265,7 @@ mod tests {
             bio: Some("math".into()),
             last_seen: None,
             created_at: chrono::Utc::now(),
+            deleted: false,
         };
         let topic = Topic::User(user.id);
         let event = Event::ProfileUpdated(user.clone());

@@ -2,7 +2,7 @@
 //! ownership), admins, and joining public groups.
 
 use super::{ChatService, chat_not_found};
-use crate::domain::{Chat, ChatId, ChatPrivacy, SystemAction, UserId};
+use crate::domain::{Chat, ChatId, ChatPrivacy, SystemAction, User, UserId};
 use crate::error::{AppError, AppResult};
 use crate::events::{ChatEvent, ChatEventKind, Event, Topic};
 
@@ -38,21 +38,9 @@ impl ChatService {
                 )
             })?;
         let actor = self.user(me).await?;
-        let names: Vec<String> = new
-            .iter()
-            .filter_map(|u| added_users.get(u))
-            .map(|u| format!("@{}", u.handle))
-            .collect();
-        let text = format!("@{} added {}", actor.handle, names.join(", "));
-        self.system(
-            &updated,
-            &actor,
-            SystemAction::MembersAdded,
-            new.clone(),
-            None,
-            text,
-        )
-        .await?;
+        let added: Vec<&User> = new.iter().filter_map(|u| added_users.get(u)).collect();
+        self.system(&updated, &actor, SystemAction::MembersAdded, &added, None)
+            .await?;
         let updated = self.reload(id).await?;
         self.publish_chat(ChatEventKind::MembersAdded, &updated, me, new.clone());
         for user in &new {
@@ -97,14 +85,12 @@ impl ChatService {
             .await?
             .ok_or_else(chat_not_found)?;
         let (actor, removed) = (self.user(me).await?, self.user(target).await?);
-        let text = format!("@{} removed @{}", actor.handle, removed.handle);
         self.system(
             &updated,
             &actor,
             SystemAction::MemberRemoved,
-            vec![target],
+            &[&removed],
             None,
-            text,
         )
         .await?;
         let updated = self.reload(id).await?;
@@ -116,6 +102,14 @@ impl ChatService {
     /// for a group left empty. Returns the chat as the leaver last saw it.
     #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id))]
     pub async fn leave(&self, me: UserId, id: ChatId) -> AppResult<Chat> {
+        let actor = self.user(me).await?;
+        self.depart(&actor, id).await
+    }
+
+    /// `actor` leaves group `id` (also for a deleted account, whose
+    /// system messages name it as such).
+    pub(super) async fn depart(&self, actor: &User, id: ChatId) -> AppResult<Chat> {
+        let me = actor.id;
         let chat = self.as_member(me, id).await?;
         if !chat.is_group {
             return Err(AppError::bad_input(
@@ -129,7 +123,6 @@ impl ChatService {
             .remove_member(id, me)
             .await?
             .ok_or_else(chat_not_found)?;
-        let actor = self.user(me).await?;
         if updated.participants.is_empty() {
             self.db.chats().delete(id).await?;
             self.db.chat_heads().delete(id).await?;
@@ -137,16 +130,8 @@ impl ChatService {
             self.publish_chat(ChatEventKind::Deleted, &updated, me, vec![me]);
             return Ok(updated);
         }
-        let text = format!("@{} left", actor.handle);
-        self.system(
-            &updated,
-            &actor,
-            SystemAction::MemberLeft,
-            vec![me],
-            None,
-            text,
-        )
-        .await?;
+        self.system(&updated, actor, SystemAction::MemberLeft, &[actor], None)
+            .await?;
         if updated.created_by == me {
             let heir = updated
                 .admins
@@ -161,14 +146,12 @@ impl ChatService {
                 .await?
                 .ok_or_else(chat_not_found)?;
             let heir_user = self.user(heir).await?;
-            let text = format!("@{} is now the owner", heir_user.handle);
             self.system(
                 &succeeded,
-                &actor,
+                actor,
                 SystemAction::OwnerChanged,
-                vec![heir],
+                &[&heir_user],
                 None,
-                text,
             )
             .await?;
         }
@@ -216,25 +199,12 @@ impl ChatService {
             .await?
             .ok_or_else(chat_not_found)?;
         let (actor, subject) = (self.user(me).await?, self.user(target).await?);
-        let (action, verb, kind) = if admin {
-            (
-                SystemAction::AdminPromoted,
-                "made",
-                ChatEventKind::AdminPromoted,
-            )
+        let (action, kind) = if admin {
+            (SystemAction::AdminPromoted, ChatEventKind::AdminPromoted)
         } else {
-            (
-                SystemAction::AdminDemoted,
-                "removed",
-                ChatEventKind::AdminDemoted,
-            )
+            (SystemAction::AdminDemoted, ChatEventKind::AdminDemoted)
         };
-        let text = if admin {
-            format!("@{} {verb} @{} an admin", actor.handle, subject.handle)
-        } else {
-            format!("@{} {verb} @{} as admin", actor.handle, subject.handle)
-        };
-        self.system(&updated, &actor, action, vec![target], None, text)
+        self.system(&updated, &actor, action, &[&subject], None)
             .await?;
         let updated = self.reload(id).await?;
         self.publish_chat(kind, &updated, me, vec![target]);
@@ -258,14 +228,12 @@ impl ChatService {
             .await?
             .ok_or_else(|| AppError::Forbidden("the group is full".into()))?;
         let actor = self.user(me).await?;
-        let text = format!("@{} joined", actor.handle);
         self.system(
             &updated,
             &actor,
             SystemAction::MemberJoined,
-            vec![me],
+            &[&actor],
             None,
-            text,
         )
         .await?;
         let updated = self.reload(id).await?;

@@ -21,6 +21,7 @@ use crate::events::{ChatEvent, ChatEventKind, Event, EventBus, Topic};
 use crate::storage::chats::{ChatChanges, ChatCursor, NewGroup};
 use crate::storage::{Database, Page};
 
+mod erasure;
 mod feed;
 mod membership;
 
@@ -142,18 +143,12 @@ impl ChatService {
             })
             .await?;
         let actor = self.user(me).await?;
-        let text = format!(
-            "@{} created the group “{}”",
-            actor.handle,
-            chat.name.clone().unwrap_or_default()
-        );
         self.system(
             &chat,
             &actor,
             SystemAction::ChatCreated,
-            Vec::new(),
+            &[],
             chat.name.clone(),
-            text,
         )
         .await?;
         self.announce_new(&chat, me, &others).await?;
@@ -219,46 +214,39 @@ impl ChatService {
             .await?
             .ok_or_else(chat_not_found)?;
         let actor = self.user(me).await?;
-        let who = format!("@{}", actor.handle);
         if let Some(name) = &changes.name
             && chat.name.as_deref() != Some(name)
         {
-            let text = format!("{who} renamed the group to “{name}”");
             self.system(
                 &updated,
                 &actor,
                 SystemAction::Renamed,
-                Vec::new(),
+                &[],
                 Some(name.clone()),
-                text,
             )
             .await?;
         }
         if let Some(description) = &changes.description
             && &chat.description != description
         {
-            let text = format!("{who} changed the description");
             self.system(
                 &updated,
                 &actor,
                 SystemAction::DescriptionChanged,
-                Vec::new(),
+                &[],
                 description.clone(),
-                text,
             )
             .await?;
         }
         if let Some(image) = &changes.image
             && &chat.image != image
         {
-            let text = format!("{who} changed the group picture");
             self.system(
                 &updated,
                 &actor,
                 SystemAction::ImageChanged,
-                Vec::new(),
+                &[],
                 image.clone(),
-                text,
             )
             .await?;
         }
@@ -269,14 +257,12 @@ impl ChatService {
                 ChatPrivacy::Public => "public",
                 ChatPrivacy::Private => "private",
             };
-            let text = format!("{who} made the group {label}");
             self.system(
                 &updated,
                 &actor,
                 SystemAction::PrivacyChanged,
-                Vec::new(),
+                &[],
                 Some(label.into()),
-                text,
             )
             .await?;
         }
@@ -347,21 +333,29 @@ impl ChatService {
         self.db.chats().ids_for_member(me).await
     }
 
+    /// Posts a system message: `actor` did `action` to `targets`; its
+    /// text names them as they are now (see [`SystemInfo::text`]).
     async fn system(
         &self,
         chat: &Chat,
         actor: &User,
         action: SystemAction,
-        targets: Vec<UserId>,
+        targets: &[&User],
         value: Option<String>,
-        text: String,
     ) -> AppResult<()> {
         let info = SystemInfo {
             action,
             actor: actor.id,
-            targets,
+            targets: targets.iter().map(|t| t.id).collect(),
             value,
         };
+        let text = info.text(|id| {
+            std::iter::once(actor)
+                .chain(targets.iter().copied())
+                .find(|u| u.id == id)
+                .map(User::mention)
+                .unwrap_or_default()
+        });
         self.timeline.post_system(chat, actor, info, text).await?;
         Ok(())
     }

@@ -1,0 +1,105 @@
+//! Deleting an account (`deleteAccount`), and what it leaves behind.
+//!
+//! The profile goes first and at once: email, handle and name are replaced
+//! by placeholders, so sign-in stops, the handle and email are free to be
+//! taken again, and every lookup of accounts treats the user as gone (see
+//! [`crate::storage::users`]). Then every session is revoked (each socket
+//! closes with 4403, on every instance), and the rest is removed or made
+//! anonymous, each part by the service that owns it:
+//!
+//! - friendships and friend requests are removed, blocks either way too;
+//!   friends and the other side of a pending request hear of it on their
+//!   `friendEvents`;
+//! - the user's notifications are removed, and those about their friend
+//!   requests; others naming them as the actor show a deleted account;
+//! - they leave every group (ownership passes as for `leaveChat`); direct
+//!   chats stay readable for the other person, who can send nothing more;
+//! - every message they wrote becomes a tombstone (no text, media or
+//!   reactions), in the history and in the event log, still attributed to
+//!   their id, which now shows as "Deleted account"; system messages that
+//!   named them say "a deleted account";
+//! - the people who could watch them get a `PROFILE_UPDATED` user event
+//!   with the placeholder profile.
+//!
+//! Messages other clients already hold are not re-sent: their caches show
+//! the old text until they refetch (each later read returns the tombstone).
+//! The account document stays (as the placeholder). A deletion is recorded
+//! before anything is removed and until all of the above is done;
+//! [`AccountService::finish_deletions`] completes, at start-up, any deletion
+//! a stopped server left half-way.
+
+use crate::auth::CurrentUser;
+use crate::domain::User;
+use crate::error::{AppError, AppResult};
+use crate::events::{Event, Topic};
+use crate::limits::ClientIp;
+
+use super::blocks::BlockRules;
+use super::chats::ChatService;
+use super::friends::FriendService;
+use super::users::AccountService;
+
+/// The services whose data a deleted account leaves behind.
+#[derive(Clone)]
+pub struct Leftovers {
+    pub friends: FriendService,
+    pub blocks: BlockRules,
+    pub chats: ChatService,
+}
+
+impl AccountService {
+    /// Deletes `me`'s account after checking `password` (counted like a
+    /// sign-in attempt). Returns the account as it is shown from now on.
+    #[tracing::instrument(skip(self, password), fields(user_id = %me.id))]
+    pub async fn delete_account(
+        &self,
+        me: CurrentUser,
+        password: String,
+        ip: ClientIp,
+    ) -> AppResult<User> {
+        self.check_password(me.id, password, "password", ip).await?;
+        // People who may watch the user, before friendships and chats go.
+        let watchers = self.audience.watchers_of(me.id).await?;
+        self.db.users().begin_erasure(me.id).await?;
+        let gone = self
+            .db
+            .users()
+            .erase(me.id)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))?;
+        tracing::info!("account deleted");
+        self.sessions.end_all_of(me.id).await?;
+        for watcher in watchers {
+            self.bus
+                .publish(Topic::User(watcher), Event::ProfileUpdated(gone.clone()));
+        }
+        self.clear_leftovers(&gone).await?;
+        Ok(gone)
+    }
+
+    /// Finishes the deletions a stopped server left half-way.
+    pub async fn finish_deletions(&self) -> AppResult<()> {
+        for id in self.db.users().unfinished_erasures().await? {
+            tracing::info!(user_id = %id, "finishing an account deletion");
+            let Some(gone) = self.db.users().erase(id).await? else {
+                self.db.users().erasure_done(id).await?;
+                continue;
+            };
+            self.sessions.end_all_of(gone.id).await?;
+            self.clear_leftovers(&gone).await?;
+        }
+        Ok(())
+    }
+
+    /// Everything of `gone`'s but the account document (see the module
+    /// docs); safe to run again.
+    async fn clear_leftovers(&self, gone: &User) -> AppResult<()> {
+        let leftovers = &self.leftovers;
+        leftovers.friends.forget(gone).await?;
+        leftovers.blocks.forget(gone.id).await?;
+        self.db.notifications().delete_all_of(gone.id).await?;
+        leftovers.chats.forget(gone).await?;
+        self.db.messages().tombstone_all_by(gone.id).await?;
+        self.db.users().erasure_done(gone.id).await
+    }
+}
