@@ -321,6 +321,26 @@ pub struct Settings {
     /// slow while the owner is not locked out.
     #[serde(default = "defaults::rate_limit_sign_in_failures_per_account")]
     pub rate_limit_sign_in_failures_per_account: RateQuota,
+
+    // ---- Moderation and group privacy (kept together for the merge with
+    // the settings restructuring). ----
+    /// `RATE_LIMIT_MEMBER_ADDS`: people one user may put into groups
+    /// (added or invited, by `createChat` and `addChatMembers`; each counts).
+    /// Default `200/1h`.
+    #[serde(default = "defaults::rate_limit_member_adds")]
+    pub rate_limit_member_adds: RateQuota,
+    /// `NEW_ACCOUNT_SECONDS`: how long an account counts as new and gets
+    /// the stricter limits below. Default `3600` (its first hour).
+    #[serde(default = "defaults::new_account_seconds")]
+    pub new_account_seconds: u64,
+    /// `RATE_LIMIT_NEW_ACCOUNT_GROUPS`: groups a new account may create.
+    /// Default `3/1h`.
+    #[serde(default = "defaults::rate_limit_new_account_groups")]
+    pub rate_limit_new_account_groups: RateQuota,
+    /// `RATE_LIMIT_NEW_ACCOUNT_MEMBER_ADDS`: people a new account may put
+    /// into groups. Default `20/1h`.
+    #[serde(default = "defaults::rate_limit_new_account_member_adds")]
+    pub rate_limit_new_account_member_adds: RateQuota,
 }
 
 /// Why the settings could not be used.
@@ -683,5 +703,17 @@ mod defaults {
     }
     pub fn rate_limit_sign_in_failures_per_account() -> RateQuota {
         RateQuota::new(50, HOUR)
+    }
+    pub fn rate_limit_member_adds() -> RateQuota {
+        RateQuota::new(200, HOUR)
+    }
+    pub fn new_account_seconds() -> u64 {
+        3_600
+    }
+    pub fn rate_limit_new_account_groups() -> RateQuota {
+        RateQuota::new(3, HOUR)
+    }
+    pub fn rate_limit_new_account_member_adds() -> RateQuota {
+        RateQuota::new(20, HOUR)
     }
 }

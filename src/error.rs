@@ -71,6 +71,13 @@ pub enum AppError {
     Unauthenticated(String),
     /// Authenticated, but this user may not do this.
     Forbidden(String),
+    /// `FORBIDDEN` with a stable `extensions.reason` a client can branch on
+    /// (`MUTED`, `BANNED`, `ADMINS_ONLY`, ...), for refusals a user can see
+    /// the cause of and wait out or ask about.
+    ForbiddenBecause {
+        reason: &'static str,
+        message: String,
+    },
     /// The thing does not exist, or the user may not know it exists.
     NotFound(String),
     /// A client-supplied value is invalid; `field` names the input field.
@@ -101,6 +108,13 @@ impl AppError {
         }
     }
 
+    pub fn forbidden_because(reason: &'static str, message: impl Into<String>) -> Self {
+        AppError::ForbiddenBecause {
+            reason,
+            message: message.into(),
+        }
+    }
+
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(error.into())
     }
@@ -108,7 +122,7 @@ impl AppError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
-            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::Forbidden(_) | AppError::ForbiddenBecause { .. } => ErrorCode::Forbidden,
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::BadInput { .. } => ErrorCode::BadUserInput,
             AppError::Conflict(_) => ErrorCode::Conflict,
@@ -124,7 +138,8 @@ impl AppError {
             AppError::Unauthenticated(m)
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
-            | AppError::Conflict(m) => m.clone(),
+            | AppError::Conflict(m)
+            | AppError::ForbiddenBecause { message: m, .. } => m.clone(),
             AppError::BadInput { field, message } => format!("{field}: {message}"),
             AppError::RateLimited { retry_after_ms } => {
                 format!("too many requests; retry after {retry_after_ms} ms")
@@ -193,6 +208,7 @@ impl From<AppError> for async_graphql::Error {
             ext.set("code", code.as_str());
             match &error {
                 AppError::BadInput { field, .. } => ext.set("field", *field),
+                AppError::ForbiddenBecause { reason, .. } => ext.set("reason", *reason),
                 AppError::RateLimited { retry_after_ms }
                 | AppError::Unavailable { retry_after_ms } => {
                     ext.set("retryAfterMs", *retry_after_ms)

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ChatId, MessageId, UserId, text};
+use super::{ChatId, ChatPermissions, MessageId, Mute, Role, UserId, text};
 use crate::error::AppResult;
 
 pub const CHAT_NAME_MAX: usize = 100;
@@ -38,6 +38,16 @@ pub struct Chat {
     /// [`ACTIVITY_RESOLUTION`]): the order of a user's chat list.
     pub last_activity: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// Who may send, edit the group, add members (groups).
+    #[serde(default)]
+    pub permissions: ChatPermissions,
+    /// A member who is not an admin may send once per this many seconds
+    /// (0: slow mode off).
+    #[serde(default)]
+    pub slow_mode_seconds: u32,
+    /// Members who may read but not send, react or type.
+    #[serde(default)]
+    pub mutes: Vec<Mute>,
 }
 
 /// Groups larger than this have their `last_activity` moved at most once
@@ -58,6 +68,14 @@ pub struct Membership {
     /// A direct chat whose other person deleted their account: readable,
     /// but nothing more can be sent.
     pub closed: bool,
+    /// What the member may do (see `services::chats::permissions`).
+    pub role: Role,
+    pub permissions: ChatPermissions,
+    pub slow_mode_seconds: u32,
+    /// The member's mute, if any (perhaps expired).
+    pub mute: Option<Mute>,
+    /// When the member last sent under slow mode.
+    pub last_slow_send: Option<DateTime<Utc>>,
 }
 
 /// The head of a chat's timeline: what changes with every event, kept apart
@@ -79,6 +97,40 @@ impl Chat {
 
     pub fn is_admin(&self, user: UserId) -> bool {
         self.admins.contains(&user)
+    }
+
+    /// `user`'s role, `None` for a non-member.
+    pub fn role(&self, user: UserId) -> Option<Role> {
+        match () {
+            _ if !self.is_member(user) => None,
+            _ if self.is_group && self.created_by == user => Some(Role::Owner),
+            _ if self.is_admin(user) => Some(Role::Admin),
+            _ => Some(Role::Member),
+        }
+    }
+
+    /// `user`'s membership as a member's action would read it (see
+    /// `ChatStore::membership`); a non-member reads as a member.
+    pub fn membership_of(&self, user: UserId) -> Membership {
+        Membership {
+            id: self.id,
+            is_group: self.is_group,
+            partner: None,
+            closed: false,
+            role: self.role(user).unwrap_or(Role::Member),
+            permissions: self.permissions,
+            slow_mode_seconds: self.slow_mode_seconds,
+            mute: self.mutes.iter().find(|m| m.user == user).copied(),
+            last_slow_send: None,
+        }
+    }
+
+    /// `user`'s mute, if one is in force at `now`.
+    pub fn mute_of(&self, user: UserId, now: DateTime<Utc>) -> Option<Mute> {
+        self.mutes
+            .iter()
+            .find(|m| m.user == user && m.in_force(now))
+            .copied()
     }
 }
 
@@ -158,6 +210,16 @@ pub enum SystemAction {
     AdminPromoted,
     AdminDemoted,
     OwnerChanged,
+    /// `value`: the reason, if one was given.
+    MemberBanned,
+    MemberUnbanned,
+    /// `value`: until when (RFC 3339), absent for "until unmuted".
+    MemberMuted,
+    MemberUnmuted,
+    /// `value`: the new settings, e.g. `send=ADMINS editInfo=ADMINS addMembers=ADMINS`.
+    PermissionsChanged,
+    /// `value`: the period in seconds (`0`: off).
+    SlowModeChanged,
 }
 
 /// The structured part of a system message (its text is for display).
@@ -197,6 +259,21 @@ impl SystemInfo {
             SystemAction::AdminPromoted => format!("{who} made {} an admin", targets()),
             SystemAction::AdminDemoted => format!("{who} removed {} as admin", targets()),
             SystemAction::OwnerChanged => format!("{} is now the owner", targets()),
+            SystemAction::MemberBanned => match value {
+                "" => format!("{who} banned {}", targets()),
+                reason => format!("{who} banned {} ({reason})", targets()),
+            },
+            SystemAction::MemberUnbanned => format!("{who} lifted the ban on {}", targets()),
+            SystemAction::MemberMuted => match value {
+                "" => format!("{who} muted {}", targets()),
+                until => format!("{who} muted {} until {until}", targets()),
+            },
+            SystemAction::MemberUnmuted => format!("{who} unmuted {}", targets()),
+            SystemAction::PermissionsChanged => format!("{who} changed the permissions: {value}"),
+            SystemAction::SlowModeChanged => match value {
+                "0" => format!("{who} turned slow mode off"),
+                seconds => format!("{who} set slow mode to one message every {seconds} s"),
+            },
         }
     }
 }

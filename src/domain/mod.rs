@@ -6,11 +6,13 @@
 pub mod chat;
 pub mod ids;
 pub mod message;
+pub mod moderation;
 pub mod social;
 pub mod text;
 pub mod user;
 
 pub use chat::*;
 pub use ids::*;
+pub use moderation::*;
 pub use social::*;
 pub use user::*;

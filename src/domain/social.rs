@@ -34,6 +34,9 @@ pub enum NotificationKind {
     FriendRequestAccepted,
     /// `actor` added the user to `chat` (or created it with them in it).
     AddedToChat,
+    /// `actor` invited the user to `chat` (the user's group-add policy did
+    /// not let `actor` add them).
+    GroupInvite,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -41,6 +41,7 @@ pub struct Query(
     friends::FriendQuery,
     notifications::NotificationQuery,
     chats::ChatQuery,
+    chats::ModerationQuery,
     messages::MessageQuery,
 );
 
@@ -52,6 +53,7 @@ pub struct Mutation(
     friends::FriendMutation,
     notifications::NotificationMutation,
     chats::ChatMutation,
+    chats::ModerationMutation,
     messages::MessageMutation,
     typing::TypingMutation,
 );

@@ -26,6 +26,9 @@ pub enum NotificationKind {
     FriendRequestAccepted,
     /// `actor` added you to `chatId`.
     AddedToChat,
+    /// `actor` invited you to `chatId`: see `groupInvites`, then
+    /// `acceptGroupInvite` or `declineGroupInvite`.
+    GroupInvite,
 }
 
 /// Something that happened to the signed-in user. Kept 30 days by default.

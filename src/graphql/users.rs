@@ -8,6 +8,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscr
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 
+use super::chats::GroupAddPolicy;
 use super::context::{Authenticated, ContextExt};
 use super::live::picked_stream;
 use super::pagination::{self, connection};
@@ -146,6 +147,24 @@ impl UserObject {
         }
     }
 
+    /// Who may add this user to groups. Only the account's owner sees it;
+    /// `null` for everyone else.
+    async fn group_add_policy(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<GroupAddPolicy>> {
+        let own = match ctx.viewer() {
+            _ if self.user.deleted => false,
+            Viewer::User(me) => self.owner_view || me.id == self.user.id,
+            _ => self.owner_view,
+        };
+        if !own {
+            return Ok(None);
+        }
+        let policy = ctx.services()?.chats.group_add_policy(self.user.id).await?;
+        Ok(Some(policy.into()))
+    }
+
     /// An http(s) URL of the avatar.
     async fn image(&self) -> Option<&str> {
         self.user.image.as_deref()
@@ -250,6 +269,8 @@ pub struct SignUpInput {
     password: String,
     /// A name for this device, shown in `sessions` (at most 80 characters).
     device_name: Option<String>,
+    /// Who may add you to groups (default FRIENDS).
+    group_add_policy: Option<GroupAddPolicy>,
 }
 
 #[derive(InputObject)]
@@ -271,6 +292,8 @@ pub struct UpdateProfileInput {
     bio: Option<String>,
     /// An http(s) URL of at most 2,048 characters; empty clears it.
     image: Option<String>,
+    /// Who may add you to groups; anyone else can only invite you.
+    group_add_policy: Option<GroupAddPolicy>,
 }
 
 #[derive(Default)]
@@ -363,6 +386,12 @@ impl UserMutation {
                 ip,
             )
             .await?;
+        if let Some(policy) = input.group_add_policy {
+            ctx.services()?
+                .chats
+                .set_group_add_policy(signed_in.user.id, policy.into())
+                .await?;
+        }
         Ok(AuthPayload::new(signed_in.credentials, signed_in.user))
     }
 
@@ -390,6 +419,13 @@ impl UserMutation {
                 },
             )
             .await?;
+        // After the profile: an invalid profile field changes nothing.
+        if let Some(policy) = input.group_add_policy {
+            ctx.services()?
+                .chats
+                .set_group_add_policy(me.id, policy.into())
+                .await?;
+        }
         Ok(UserObject::owned(user))
     }
 

@@ -40,10 +40,20 @@ pub enum Bucket {
     ChangePassword,
     /// `exportMyData`: each link reads everything the user has.
     DataExport,
+    /// People put into groups (added or invited, by `createChat` and
+    /// `addChatMembers`): each counts, so one call with a thousand ids uses
+    /// a thousand. Also bounds the notifications a mass add causes.
+    MemberAdds,
+    /// Groups created by an account in its first hours (on top of
+    /// [`Bucket::CreateChat`]).
+    NewAccountGroups,
+    /// People put into groups by an account in its first hours (on top of
+    /// [`Bucket::MemberAdds`]).
+    NewAccountMemberAdds,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 12] = [
+    const ALL: [Bucket; 15] = [
         Bucket::Mutations,
         Bucket::SignIn,
         Bucket::SignInPerLogin,
@@ -56,6 +66,9 @@ impl Bucket {
         Bucket::RefreshSession,
         Bucket::ChangePassword,
         Bucket::DataExport,
+        Bucket::MemberAdds,
+        Bucket::NewAccountGroups,
+        Bucket::NewAccountMemberAdds,
     ];
 
     /// The bucket a mutation root field draws from. A field with a bucket of
@@ -90,6 +103,9 @@ impl Bucket {
             Bucket::RefreshSession => "refresh_session",
             Bucket::ChangePassword => "change_password",
             Bucket::DataExport => "data_export",
+            Bucket::MemberAdds => "member_adds",
+            Bucket::NewAccountGroups => "new_account_groups",
+            Bucket::NewAccountMemberAdds => "new_account_member_adds",
         }
     }
 
@@ -107,6 +123,9 @@ impl Bucket {
             Bucket::RefreshSession => settings.rate_limit_refresh_session,
             Bucket::ChangePassword => settings.rate_limit_change_password,
             Bucket::DataExport => settings.rate_limit_data_export,
+            Bucket::MemberAdds => settings.rate_limit_member_adds,
+            Bucket::NewAccountGroups => settings.rate_limit_new_account_groups,
+            Bucket::NewAccountMemberAdds => settings.rate_limit_new_account_member_adds,
         }
     }
 }
@@ -170,16 +189,34 @@ impl RateLimits {
     /// Uses one call of `key`'s allowance in `bucket`, or says how long to
     /// wait (`RATE_LIMITED` with `retryAfterMs`). A refused call uses nothing.
     pub fn check(&self, bucket: Bucket, key: &RateKey) -> AppResult<()> {
+        self.check_n(bucket, key, 1)
+    }
+
+    /// Uses `n` calls of `key`'s allowance at once, or none: `RATE_LIMITED`
+    /// when they are not all there yet, `BAD_USER_INPUT` when `n` is more
+    /// than the bucket ever holds (waiting would not help).
+    pub fn check_n(&self, bucket: Bucket, key: &RateKey, n: u32) -> AppResult<()> {
         let Some((_, limiter)) = self.limiters.iter().find(|(b, _)| *b == bucket) else {
             return Ok(());
         };
-        limiter.check_key(key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(self.clock.now());
-            tracing::info!(bucket = bucket.name(), ?key, ?wait, "rate limited");
-            crate::metrics::rate_limited(bucket.name());
-            AppError::RateLimited {
-                retry_after_ms: retry_after_ms(wait),
+        let Some(n) = std::num::NonZeroU32::new(n) else {
+            return Ok(());
+        };
+        let refused = match limiter.check_key_n(key, n) {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(not_until)) => not_until.wait_time_from(self.clock.now()),
+            Err(_) => {
+                crate::metrics::rate_limited(bucket.name());
+                return Err(AppError::bad_input(
+                    "userIds",
+                    format!("more at once than the {} limit allows", bucket.name()),
+                ));
             }
+        };
+        tracing::info!(bucket = bucket.name(), ?key, wait = ?refused, "rate limited");
+        crate::metrics::rate_limited(bucket.name());
+        Err(AppError::RateLimited {
+            retry_after_ms: retry_after_ms(refused),
         })
     }
 

@@ -6,6 +6,13 @@
 //! the author's within the delete window, or a group admin's at any time;
 //! deleting for oneself is any member's, any time, and tells nobody. In a
 //! direct chat with a block in either direction nothing can be sent.
+//!
+//! A group's rules apply through `chats::permissions`, judged on the one
+//! membership read a send makes anyway: a muted member cannot send or
+//! react, an announcement channel takes messages from admins only, and
+//! slow mode lets a member who is not an admin send once per period (its
+//! turn taken by one atomic write in MongoDB, so it holds across
+//! instances; chats without slow mode pay nothing for it).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -22,7 +29,7 @@ use crate::storage::messages::HistoryPage;
 use crate::storage::receipts::{Receipt, ReceiptKind};
 
 use super::blocks::BlockRules;
-use super::chats::ChatService;
+use super::chats::{ChatService, permissions};
 use super::message_stream::{Follower, Following};
 use super::timeline::{Draft, Posted, Timeline};
 
@@ -97,6 +104,9 @@ impl MessageService {
                 .ensure_unblocked(me, other, "you cannot message this user")
                 .await?;
         }
+        let now = Utc::now();
+        permissions::ensure_can_send(&chat, now)?;
+        self.take_slow_turn(&chat, me, now).await?;
         if let Some(reply_to) = outgoing.reply_to {
             let target = self.db.messages().find(reply_to).await?;
             if target.is_none_or(|t| t.chat != chat.id) {
@@ -117,6 +127,37 @@ impl MessageService {
         };
         match self.timeline.post(chat.id, &sender, draft).await? {
             Posted::New(message) | Posted::Duplicate(message) => Ok(message),
+        }
+    }
+
+    /// Slow mode: takes `me`'s turn, or `RATE_LIMITED` with the wait.
+    async fn take_slow_turn(
+        &self,
+        chat: &crate::domain::Membership,
+        me: UserId,
+        now: chrono::DateTime<Utc>,
+    ) -> AppResult<()> {
+        if chat.slow_mode_seconds == 0 || chat.role >= crate::domain::Role::Admin {
+            return Ok(());
+        }
+        let refused = |wait: Duration| AppError::RateLimited {
+            retry_after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
+        };
+        if let Some(wait) = permissions::slow_mode_wait(chat, now) {
+            return Err(refused(wait));
+        }
+        let period = chrono::Duration::seconds(i64::from(chat.slow_mode_seconds));
+        let taken = self
+            .db
+            .moderation()
+            .take_slow_turn(chat.id, me, now - period)
+            .await?;
+        match taken {
+            true => Ok(()),
+            // Another send of theirs (perhaps on another instance) took it.
+            false => Err(refused(Duration::from_secs(u64::from(
+                chat.slow_mode_seconds,
+            )))),
         }
     }
 
@@ -171,7 +212,10 @@ impl MessageService {
         }
         let author_in_window =
             message.sender == me && within(message.created_at, self.delete_window);
-        let group_admin = chat.is_group && chat.is_admin(me);
+        let group_admin = chat.is_group
+            && chat.role(me).is_some_and(|role| {
+                permissions::allows(&chat.permissions, role, permissions::Action::Moderate)
+            });
         if !author_in_window && !group_admin {
             let reason = if message.sender == me {
                 "the delete window has passed"
@@ -360,6 +404,8 @@ impl MessageService {
         if message.is_deleted {
             return Err(AppError::Conflict("the message was deleted".into()));
         }
+        let now = Utc::now();
+        permissions::ensure_unmuted(chat.mute_of(me, now), now)?;
         Ok((message, chat))
     }
 

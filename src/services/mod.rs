@@ -122,7 +122,11 @@ impl Services {
             blocks.clone(),
             notifications.clone(),
             timeline.clone(),
-            settings.max_group_members,
+            chats::ChatLimits {
+                max_members: settings.max_group_members,
+                rates: rate_limits.clone(),
+                new_account: std::time::Duration::from_secs(settings.new_account_seconds),
+            },
         );
         let messages = MessageService::new(
             db.clone(),

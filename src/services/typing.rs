@@ -94,7 +94,9 @@ impl TypingService {
 
     #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %chat))]
     pub async fn start(&self, me: UserId, chat: ChatId) -> AppResult<()> {
-        self.chats.membership(me, chat).await?;
+        // Typing says a message is coming: refused to whoever may not send.
+        let membership = self.chats.membership(me, chat).await?;
+        super::chats::permissions::ensure_can_send(&membership, chrono::Utc::now())?;
         let user = self
             .db
             .users()

@@ -17,9 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use super::paging::Page;
 use super::{duplicate_key_message, to_chrono};
+use std::collections::HashMap;
+
 use crate::domain::{
-    ACTIVITY_EXACT_MEMBERS, ACTIVITY_RESOLUTION, Chat, ChatId, ChatPrivacy, Membership, UserId,
-    pair_key, pair_partner,
+    ACTIVITY_EXACT_MEMBERS, ACTIVITY_RESOLUTION, Chat, ChatId, ChatPermissions, ChatPrivacy,
+    Membership, Mute, Role, UserId, pair_key, pair_partner,
 };
 use crate::error::{AppError, AppResult};
 
@@ -41,6 +43,30 @@ struct ChatDoc {
     direct_key: String,
     last_activity: bson::DateTime,
     created_at: bson::DateTime,
+    #[serde(default)]
+    permissions: ChatPermissions,
+    #[serde(default)]
+    slow_mode_seconds: u32,
+    /// Mutes by member id (see `super::moderation`).
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
+    muted: HashMap<String, MuteDoc>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct MuteDoc {
+    until: Option<bson::DateTime>,
+}
+
+fn mutes_of(muted: HashMap<String, MuteDoc>) -> Vec<Mute> {
+    muted
+        .into_iter()
+        .filter_map(|(user, mute)| {
+            Some(Mute {
+                user: UserId(ObjectId::parse_str(&user).ok()?),
+                until: mute.until.map(to_chrono),
+            })
+        })
+        .collect()
 }
 
 impl From<ChatDoc> for Chat {
@@ -57,6 +83,9 @@ impl From<ChatDoc> for Chat {
             created_by: UserId(doc.created_by),
             last_activity: to_chrono(doc.last_activity),
             created_at: to_chrono(doc.created_at),
+            permissions: doc.permissions,
+            slow_mode_seconds: doc.slow_mode_seconds,
+            mutes: mutes_of(doc.muted),
         }
     }
 }
@@ -199,18 +228,27 @@ impl ChatStore {
             direct_key: format!("group:{id}"),
             last_activity: now,
             created_at: now,
+            permissions: ChatPermissions::default(),
+            slow_mode_seconds: 0,
+            muted: HashMap::new(),
         };
         self.chats.insert_one(&doc).await?;
         Ok(doc.into())
     }
 
     /// `user`'s membership of chat `id` (`None`: not a member, or no such
-    /// chat), without reading the member list.
+    /// chat), without reading the member list: only what a member's action
+    /// is checked against (role, permissions, their own mute and slow-mode
+    /// turn), in this one read.
     pub async fn membership(&self, id: ChatId, user: UserId) -> AppResult<Option<Membership>> {
         let chat = self
             .documents()
             .find_one(doc! { "_id": id.oid(), "participants": user.oid() })
-            .projection(doc! { "isGroup": 1, "directKey": 1, "closedAt": 1 })
+            .projection(doc! {
+                "isGroup": 1, "directKey": 1, "closedAt": 1, "createdBy": 1,
+                "admins": 1, "permissions": 1, "slowModeSeconds": 1,
+                format!("muted.{user}"): 1, format!("slowSentAt.{user}"): 1,
+            })
             .await?;
         let Some(chat) = chat else {
             return Ok(None);
@@ -227,11 +265,49 @@ impl ChatStore {
                     .ok_or_else(|| anyhow::anyhow!("direct chat {id} without a pair key"))?,
             ),
         };
+        let is_admin = chat
+            .get_array("admins")
+            .is_ok_and(|admins| admins.contains(&bson::Bson::ObjectId(user.oid())));
+        let role = match () {
+            _ if is_group && chat.get_object_id("createdBy").ok() == Some(user.oid()) => {
+                Role::Owner
+            }
+            _ if is_admin => Role::Admin,
+            _ => Role::Member,
+        };
+        let own = |field: &str| {
+            chat.get_document(field)
+                .ok()
+                .and_then(|map| map.get(user.to_string()))
+                .cloned()
+        };
+        let mute = own("muted").map(|entry| Mute {
+            user,
+            until: entry
+                .as_document()
+                .and_then(|d| d.get_datetime("until").ok())
+                .copied()
+                .map(to_chrono),
+        });
         Ok(Some(Membership {
             id,
             is_group,
             partner,
             closed: chat.contains_key("closedAt"),
+            role,
+            permissions: chat
+                .get("permissions")
+                .and_then(|p| bson::from_bson(p.clone()).ok())
+                .unwrap_or_default(),
+            slow_mode_seconds: match chat.get("slowModeSeconds") {
+                Some(bson::Bson::Int32(n)) => u32::try_from(*n).unwrap_or(0),
+                Some(bson::Bson::Int64(n)) => u32::try_from(*n).unwrap_or(0),
+                _ => 0,
+            },
+            mute,
+            last_slow_send: own("slowSentAt")
+                .and_then(|v| v.as_datetime().copied())
+                .map(to_chrono),
         }))
     }
 

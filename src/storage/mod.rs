@@ -12,6 +12,7 @@ pub mod chats;
 pub mod friends;
 pub mod messages;
 mod migrations;
+pub mod moderation;
 pub mod notifications;
 pub mod paging;
 pub mod receipts;
@@ -38,6 +39,7 @@ pub use chat_heads::ChatHeadStore;
 pub use chats::ChatStore;
 pub use friends::FriendStore;
 pub use messages::MessageStore;
+pub use moderation::ModerationStore;
 pub use notifications::NotificationStore;
 pub use paging::{Page, PageRequest};
 pub use receipts::ReceiptStore;
@@ -106,6 +108,7 @@ impl Database {
             .ensure_indexes(self.chat_event_retention)
             .await?;
         self.receipts().ensure_indexes().await?;
+        self.moderation().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -174,6 +177,10 @@ impl Database {
 
     pub fn notifications(&self) -> NotificationStore {
         NotificationStore::new(&self.db)
+    }
+
+    pub fn moderation(&self) -> ModerationStore {
+        ModerationStore::new(&self.db)
     }
 }
 

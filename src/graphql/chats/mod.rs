@@ -1,14 +1,20 @@
 //! Chats: `createChat`, `updateChat`, `addChatMembers`, `removeChatMember`,
 //! `leaveChat`, `promoteAdmin`, `demoteAdmin`, `joinChat`, `chats`, `chat`,
-//! `searchChats`, and the `chatEvents` subscription.
+//! `searchChats`, and the `chatEvents` subscription; moderation (bans,
+//! mutes, invites, roles and permissions) in [`moderation`].
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 mod events;
+mod moderation;
 
 pub use events::ChatSubscription;
+use moderation::{
+    BannedMemberObject, ChatPermissionsObject, ChatRole, GroupInviteObject, MyPermissions,
+};
+pub use moderation::{GroupAddPolicy, ModerationMutation, ModerationQuery};
 
 use super::context::{Authenticated, ContextExt};
 use super::messages::MessageObject;
@@ -135,6 +141,81 @@ impl ChatObject {
     async fn cursor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         Ok(head(ctx, self.0.id).await?.seq.to_string())
     }
+
+    /// Who may send, edit the group and add members (groups).
+    async fn permissions(&self) -> ChatPermissionsObject {
+        self.0.permissions.into()
+    }
+
+    /// Slow mode: a member who is not an admin may send once per this many
+    /// seconds (0: off).
+    async fn slow_mode_seconds(&self) -> u32 {
+        self.0.slow_mode_seconds
+    }
+
+    /// The signed-in user's role (`null` in a direct chat or for a viewer
+    /// who is not a member).
+    async fn my_role(&self, ctx: &Context<'_>) -> Option<ChatRole> {
+        let me = ctx.current_user().ok()?;
+        self.0
+            .is_group
+            .then(|| self.0.role(me.id))
+            .flatten()
+            .map(Into::into)
+    }
+
+    /// What the signed-in user may do here now.
+    async fn my_permissions(&self, ctx: &Context<'_>) -> async_graphql::Result<MyPermissions> {
+        let me = ctx.current_user()?;
+        Ok(MyPermissions::of(&self.0.membership_of(me.id)))
+    }
+
+    /// People banned from the group (admins only; `FORBIDDEN` for others):
+    /// the first `first` (default 20, at most 100) after the cursor `after`.
+    #[graphql(
+        complexity = "crate::graphql::connection_complexity(first, None::<i32>, pagination::DEFAULT_PAGE, child_complexity)"
+    )]
+    async fn banned_members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, BannedMemberObject>> {
+        let me = ctx.current_user()?;
+        let limit = pagination::page_size("first", first)?;
+        let cursor = after
+            .as_deref()
+            .map(|raw| UserId::parse("after", raw))
+            .transpose()?;
+        let (bans, more) = ctx
+            .services()?
+            .chats
+            .bans(me.id, &self.0, cursor, limit)
+            .await?;
+        Ok(moderation::bans_connection(bans, cursor.is_some(), more))
+    }
+
+    /// Invites not yet accepted or declined (admins only; `FORBIDDEN` for
+    /// others): people whose group-add policy did not let them be added.
+    #[graphql(
+        complexity = "crate::graphql::connection_complexity(first, None::<i32>, pagination::DEFAULT_PAGE, child_complexity)"
+    )]
+    async fn pending_invites(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, GroupInviteObject>> {
+        let me = ctx.current_user()?;
+        let limit = pagination::page_size("first", first)?;
+        let had_cursor = after.is_some();
+        let (invites, more) = ctx
+            .services()?
+            .chats
+            .pending_invites(me.id, &self.0, after, limit)
+            .await?;
+        Ok(moderation::invites_connection(invites, had_cursor, more))
+    }
 }
 
 async fn head(ctx: &Context<'_>, chat: ChatId) -> async_graphql::Result<ChatHead> {
@@ -171,6 +252,10 @@ pub struct UpdateChatInput {
     /// Empty clears it.
     image: Option<String>,
     privacy: Option<ChatPrivacy>,
+    /// Who may send, edit the group and add members.
+    permissions: Option<ChatPermissionsObject>,
+    /// Slow mode period in seconds, 0–86,400 (0: off).
+    slow_mode_seconds: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -184,6 +269,15 @@ pub struct AddChatMembersInput {
 pub struct ChatMemberInput {
     chat_id: ID,
     user_id: ID,
+}
+
+impl ChatMemberInput {
+    fn parse(&self) -> Result<(ChatId, UserId), AppError> {
+        Ok((
+            ChatId::parse("chatId", &self.chat_id)?,
+            UserId::parse("userId", &self.user_id)?,
+        ))
+    }
 }
 
 /// Names a chat.
@@ -288,8 +382,12 @@ impl ChatMutation {
     /// chat of the two is returned if there is one; refused across a block
     /// (`FORBIDDEN`). Group: a name is required; the creator becomes owner
     /// and admin; nobody who blocked the creator (or was blocked) may be in
-    /// it; at most MAX_GROUP_MEMBERS members. Every participant gets a
-    /// `chatEvents` CREATED event and the others a notification.
+    /// it; at most MAX_GROUP_MEMBERS members. Participants whose
+    /// `groupAddPolicy` does not let the creator add them are invited
+    /// instead (a `GROUP_INVITE` notification). Every member gets a
+    /// `chatEvents` CREATED event and the others a notification. Creating
+    /// groups and each person put in count against rate limits, stricter
+    /// for a new account (`RATE_LIMITED`).
     #[graphql(guard = "Authenticated")]
     async fn create_chat(
         &self,
@@ -308,8 +406,10 @@ impl ChatMutation {
         Ok(ChatObject(ctx.services()?.chats.create(me.id, new).await?))
     }
 
-    /// Changes a group's settings (admins only). Each change adds a system
-    /// message to the chat.
+    /// Changes a group's settings (whom `permissions.editInfo` lets: admins
+    /// by default; others get `FORBIDDEN`, reason `ADMINS_ONLY`), including
+    /// its permissions and slow mode. Each change adds a system message to
+    /// the chat.
     #[graphql(guard = "Authenticated")]
     async fn update_chat(
         &self,
@@ -323,14 +423,27 @@ impl ChatMutation {
             description: input.description,
             image: input.image,
             privacy: input.privacy.map(Into::into),
+            permissions: input.permissions.map(Into::into),
+            slow_mode_seconds: input
+                .slow_mode_seconds
+                .map(|n| {
+                    u32::try_from(n)
+                        .map_err(|_| AppError::bad_input("slowModeSeconds", "must be 0 or more"))
+                })
+                .transpose()?,
         };
         Ok(ChatObject(
             ctx.services()?.chats.update(me.id, id, update).await?,
         ))
     }
 
-    /// Adds members to a group (admins only). They must exist, not be
-    /// members already (`CONFLICT`) and not be blocked either way.
+    /// Adds members to a group (whom `permissions.addMembers` lets: admins
+    /// by default). They must exist, not be members already (`CONFLICT`),
+    /// not be banned (`FORBIDDEN`, reason `BANNED`) and not be blocked
+    /// either way. People whose `groupAddPolicy` does not let the caller
+    /// add them are invited instead (`GROUP_INVITE`; see
+    /// `Chat.pendingInvites`). Each person counts against the caller's
+    /// member-adds rate limit (`RATE_LIMITED`).
     #[graphql(guard = "Authenticated")]
     async fn add_chat_members(
         &self,
@@ -411,7 +524,8 @@ impl ChatMutation {
         ))
     }
 
-    /// Joins a public group (a member already gets the chat back).
+    /// Joins a public group (a member already gets the chat back;
+    /// `FORBIDDEN`, reason `BANNED`, while banned).
     #[graphql(guard = "Authenticated")]
     async fn join_chat(
         &self,

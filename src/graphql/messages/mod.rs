@@ -49,6 +49,16 @@ pub enum SystemAction {
     AdminPromoted,
     AdminDemoted,
     OwnerChanged,
+    /// `value`: the reason, if one was given.
+    MemberBanned,
+    MemberUnbanned,
+    /// `value`: until when (RFC 3339); absent: until unmuted.
+    MemberMuted,
+    MemberUnmuted,
+    /// `value`: the new settings, e.g. `send=ADMINS editInfo=ADMINS addMembers=ADMINS`.
+    PermissionsChanged,
+    /// `value`: the period in seconds (`0`: off).
+    SlowModeChanged,
 }
 
 /// An attachment of an IMAGE, VIDEO or FILE message.

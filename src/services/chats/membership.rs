@@ -1,17 +1,22 @@
 //! Membership of groups: adding, removing, leaving (with the passing of
-//! ownership), admins, and joining public groups.
+//! ownership), admins, and joining public groups. Who may do each is
+//! decided by [`super::permissions`].
 
+use super::permissions::{self, Action};
 use super::{ChatService, chat_not_found};
 use crate::domain::{Chat, ChatId, ChatPrivacy, SystemAction, User, UserId};
 use crate::error::{AppError, AppResult};
 use crate::events::{ChatEvent, ChatEventKind, Event, Topic};
 
 impl ChatService {
-    /// Adds members (admins only). They must exist, not be members yet, and
-    /// not have blocked the admin.
+    /// Adds members (whom the group's permissions let: admins by default).
+    /// They must exist, not be members yet, not be banned, and not have
+    /// blocked the caller; those whose group-add policy does not let the
+    /// caller add them are invited instead (see [`super::invites`]).
     #[tracing::instrument(skip(self, users), fields(user_id = %me, chat_id = %id))]
     pub async fn add_members(&self, me: UserId, id: ChatId, users: Vec<UserId>) -> AppResult<Chat> {
-        let chat = self.as_admin(me, id).await?;
+        let chat = self.as_member(me, id).await?;
+        permissions::ensure(&chat, me, Action::AddMembers)?;
         let mut new: Vec<UserId> = Vec::new();
         for user in users {
             if !new.contains(&user) {
@@ -26,15 +31,23 @@ impl ChatService {
         }
         let added_users = self.existing_users(&new).await?;
         self.ensure_none_blocked(me, &new).await?;
+        self.ensure_not_banned(id, &new).await?;
+        self.count_additions(me, new.len(), false)?;
+        let (new, invited) = self.sort_additions(me, &new).await?;
+        self.invite(&chat, me, &invited).await?;
+        if new.is_empty() {
+            return Ok(chat);
+        }
+        let max_members = self.limits.max_members;
         let updated = self
             .db
             .chats()
-            .add_members(id, &new, self.max_members)
+            .add_members(id, &new, max_members)
             .await?
             .ok_or_else(|| {
                 AppError::bad_input(
                     "userIds",
-                    format!("a group has at most {} members", self.max_members),
+                    format!("a group has at most {max_members} members"),
                 )
             })?;
         let actor = self.user(me).await?;
@@ -63,21 +76,15 @@ impl ChatService {
     /// nobody may remove the creator).
     #[tracing::instrument(skip(self), fields(user_id = %me, chat_id = %id, target = %target))]
     pub async fn remove_member(&self, me: UserId, id: ChatId, target: UserId) -> AppResult<Chat> {
-        let chat = self.as_admin(me, id).await?;
+        let chat = self.as_member(me, id).await?;
+        permissions::ensure(&chat, me, Action::Moderate)?;
         if target == me {
             return Err(AppError::bad_input("userId", "use leaveChat to leave"));
         }
         if !chat.is_member(target) {
             return Err(AppError::NotFound("not a member of this chat".into()));
         }
-        if target == chat.created_by {
-            return Err(AppError::Forbidden("the creator cannot be removed".into()));
-        }
-        if chat.is_admin(target) && me != chat.created_by {
-            return Err(AppError::Forbidden(
-                "only the creator can remove an admin".into(),
-            ));
-        }
+        permissions::ensure_over(&chat, me, target)?;
         let updated = self
             .db
             .chats()
@@ -170,14 +177,7 @@ impl ChatService {
         admin: bool,
     ) -> AppResult<Chat> {
         let chat = self.as_member(me, id).await?;
-        if !chat.is_group {
-            return Err(AppError::bad_input("chatId", "a direct chat has no admins"));
-        }
-        if chat.created_by != me {
-            return Err(AppError::Forbidden(
-                "only the creator can change admins".into(),
-            ));
-        }
+        permissions::ensure(&chat, me, Action::ManageAdmins)?;
         if !chat.is_member(target) {
             return Err(AppError::NotFound("not a member of this chat".into()));
         }
@@ -221,32 +221,6 @@ impl ChatService {
         if !chat.is_group || chat.privacy != ChatPrivacy::Public {
             return Err(chat_not_found());
         }
-        let updated = self
-            .db
-            .chats()
-            .add_members(id, &[me], self.max_members)
-            .await?
-            .ok_or_else(|| AppError::Forbidden("the group is full".into()))?;
-        let actor = self.user(me).await?;
-        self.system(
-            &updated,
-            &actor,
-            SystemAction::MemberJoined,
-            &[&actor],
-            None,
-        )
-        .await?;
-        let updated = self.reload(id).await?;
-        self.publish_chat(ChatEventKind::MembersAdded, &updated, me, vec![me]);
-        self.bus.publish(
-            Topic::User(me),
-            Event::Chat(ChatEvent {
-                kind: ChatEventKind::MembersAdded,
-                chat: updated.clone(),
-                actor: me,
-                users: vec![me],
-            }),
-        );
-        Ok(updated)
+        self.enter(me, chat).await
     }
 }

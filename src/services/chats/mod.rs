@@ -1,9 +1,12 @@
 //! Direct and group chats: creation, settings, membership, admins.
 //!
-//! Permission layers: a member may read and leave a chat; an admin may
-//! change a group and add or remove members; the creator alone may promote
-//! and demote admins and remove an admin. A non-member asking about a chat
-//! gets `NOT_FOUND`, so private chats do not leak.
+//! Permission layers: a member may read and leave a chat; what else each
+//! role may do is decided in one place, [`permissions`] (by default an
+//! admin may change a group and add or remove members; the owner alone may
+//! promote and demote admins and remove an admin). A non-member asking
+//! about a chat gets `NOT_FOUND`, so private chats do not leak. Who may be
+//! added at all is each user's choice ([`invites`]); bans, mutes and the
+//! group's rules are in [`moderation`].
 //!
 //! Ownership passes, when the creator leaves, to the longest-standing
 //! admin, else to the longest-standing member. A group whose last member
@@ -11,10 +14,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::domain::{
-    CHAT_DESCRIPTION_MAX, Chat, ChatHead, ChatId, ChatPrivacy, IMAGE_URL_MAX, Membership,
-    NotificationKind, SystemAction, SystemInfo, User, UserId, parse_chat_name, text,
+    CHAT_DESCRIPTION_MAX, Chat, ChatHead, ChatId, ChatPermissions, ChatPrivacy, IMAGE_URL_MAX,
+    Membership, NotificationKind, SystemAction, SystemInfo, User, UserId, parse_chat_name, text,
 };
 use crate::error::{AppError, AppResult};
 use crate::events::{ChatEvent, ChatEventKind, Event, EventBus, Topic};
@@ -23,9 +27,13 @@ use crate::storage::{Database, Page};
 
 mod erasure;
 mod feed;
+pub mod invites;
 mod membership;
+pub mod moderation;
+pub mod permissions;
 
 pub use feed::{ChatFeed, ChatFeedItem};
+pub use moderation::NewBan;
 
 use super::blocks::BlockRules;
 use super::notifications::{NotificationDraft, NotificationService};
@@ -49,6 +57,17 @@ pub struct ChatUpdate {
     pub description: Option<String>,
     pub image: Option<String>,
     pub privacy: Option<ChatPrivacy>,
+    pub permissions: Option<ChatPermissions>,
+    pub slow_mode_seconds: Option<u32>,
+}
+
+/// How large groups may grow and how fast people may be put into them.
+#[derive(Clone)]
+pub struct ChatLimits {
+    pub max_members: usize,
+    pub rates: Arc<crate::limits::RateLimits>,
+    /// How long an account counts as new (stricter buckets).
+    pub new_account: Duration,
 }
 
 #[derive(Clone)]
@@ -58,7 +77,7 @@ pub struct ChatService {
     blocks: BlockRules,
     notifications: NotificationService,
     timeline: Timeline,
-    max_members: usize,
+    limits: ChatLimits,
 }
 
 impl ChatService {
@@ -68,7 +87,7 @@ impl ChatService {
         blocks: BlockRules,
         notifications: NotificationService,
         timeline: Timeline,
-        max_members: usize,
+        limits: ChatLimits,
     ) -> Self {
         Self {
             db,
@@ -76,7 +95,7 @@ impl ChatService {
             blocks,
             notifications,
             timeline,
-            max_members,
+            limits,
         }
     }
 
@@ -121,15 +140,17 @@ impl ChatService {
             text::multi_line("description", v, 1, CHAT_DESCRIPTION_MAX)
         })?;
         let image = optional(new.image, |v| text::http_url("image", v, IMAGE_URL_MAX))?;
-        if others.len() + 1 > self.max_members {
+        if others.len() + 1 > self.limits.max_members {
             return Err(AppError::bad_input(
                 "participantIds",
-                format!("a group has at most {} members", self.max_members),
+                format!("a group has at most {} members", self.limits.max_members),
             ));
         }
         self.existing_users(&others).await?;
         self.ensure_none_blocked(me, &others).await?;
-        let participants: Vec<UserId> = std::iter::once(me).chain(others.iter().copied()).collect();
+        self.count_additions(me, others.len(), true)?;
+        let (added, invited) = self.sort_additions(me, &others).await?;
+        let participants: Vec<UserId> = std::iter::once(me).chain(added.iter().copied()).collect();
         let chat = self
             .db
             .chats()
@@ -151,7 +172,8 @@ impl ChatService {
             chat.name.clone(),
         )
         .await?;
-        self.announce_new(&chat, me, &others).await?;
+        self.announce_new(&chat, me, &added).await?;
+        self.invite(&chat, me, &invited).await?;
         Ok(chat)
     }
 
@@ -186,11 +208,12 @@ impl ChatService {
             .await
     }
 
-    /// Changes a group's settings (admins only); one system message per
-    /// changed setting.
+    /// Changes a group's settings (whom its permissions let: admins by
+    /// default); one system message per changed setting.
     #[tracing::instrument(skip(self, update), fields(user_id = %me, chat_id = %id))]
     pub async fn update(&self, me: UserId, id: ChatId, update: ChatUpdate) -> AppResult<Chat> {
-        let chat = self.as_admin(me, id).await?;
+        let chat = self.as_member(me, id).await?;
+        permissions::ensure(&chat, me, permissions::Action::EditInfo)?;
         let changes = ChatChanges {
             name: update.name.as_deref().map(parse_chat_name).transpose()?,
             description: update
@@ -207,6 +230,8 @@ impl ChatService {
                 .transpose()?,
             privacy: update.privacy,
         };
+        self.change_rules(me, &chat, update.permissions, update.slow_mode_seconds)
+            .await?;
         let updated = self
             .db
             .chats()
@@ -287,21 +312,6 @@ impl ChatService {
     pub async fn membership(&self, me: UserId, id: ChatId) -> AppResult<Membership> {
         let membership = self.db.chats().membership(id, me).await?;
         membership.ok_or_else(chat_not_found)
-    }
-
-    /// A group `me` administers.
-    async fn as_admin(&self, me: UserId, id: ChatId) -> AppResult<Chat> {
-        let chat = self.as_member(me, id).await?;
-        if !chat.is_group {
-            return Err(AppError::bad_input(
-                "chatId",
-                "direct chats have no settings or admins",
-            ));
-        }
-        if !chat.is_admin(me) {
-            return Err(AppError::Forbidden("only admins can do this".into()));
-        }
-        Ok(chat)
     }
 
     pub async fn page(

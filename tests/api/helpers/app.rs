@@ -46,6 +46,9 @@ pub fn test_settings() -> Settings {
     settings.rate_limit_messages = generous;
     settings.rate_limit_typing = generous;
     settings.rate_limit_create_chat = generous;
+    settings.rate_limit_member_adds = generous;
+    settings.rate_limit_new_account_groups = generous;
+    settings.rate_limit_new_account_member_adds = generous;
     settings
 }
 
@@ -179,14 +182,23 @@ impl TestApp {
         error_code(&body)
     }
 
+    /// Signs up a user who lets anyone add them to groups, so that tests
+    /// can make groups of strangers (the default, FRIENDS, is tested with
+    /// [`Self::sign_up_with_policy`]).
     pub async fn sign_up(&self, handle: &str) -> TestUser {
+        self.sign_up_with_policy(handle, Some("EVERYONE")).await
+    }
+
+    /// Signs up a user with `policy` as their `groupAddPolicy` (`None`:
+    /// the server's default).
+    pub async fn sign_up_with_policy(&self, handle: &str, policy: Option<&str>) -> TestUser {
         let email = format!("{}@example.com", handle.to_lowercase());
         let password = "correct horse battery".to_owned();
         let data = self
             .gql_ok(
                 None,
                 "mutation($input: SignUpInput!) { signUp(input: $input) { token refreshToken session { id } user { id handle } } }",
-                json!({ "input": { "email": email, "handle": handle, "name": handle, "password": password } }),
+                json!({ "input": { "email": email, "handle": handle, "name": handle, "password": password, "groupAddPolicy": policy } }),
             )
             .await;
         TestUser {

@@ -1,0 +1,107 @@
+//! Group privacy and moderation: who may add a user to groups, the roles
+//! and per-group permissions, mutes, bans and group invites.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ChatId, UserId};
+
+/// Who may add a user to a group directly. Anyone else can only invite
+/// them (a [`GroupInvite`] they accept or decline).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum GroupAddPolicy {
+    Everyone,
+    /// The default: strangers cannot put a new account into groups (the
+    /// spam pattern of mass adds), while friends still can.
+    #[default]
+    Friends,
+    Nobody,
+}
+
+/// Who in a group may do something a group can open up or close down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PermissionLevel {
+    /// Every member (admins included).
+    Members,
+    /// Admins and the owner only.
+    Admins,
+}
+
+/// A group's settings of who may do what (see
+/// `services::chats::permissions` for where they are enforced).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatPermissions {
+    /// Sending messages (ADMINS: an announcement channel).
+    pub send: PermissionLevel,
+    /// Changing name, description, image, privacy, permissions, slow mode.
+    pub edit_info: PermissionLevel,
+    /// Adding (or inviting) members.
+    pub add_members: PermissionLevel,
+}
+
+impl Default for ChatPermissions {
+    /// What groups allowed before permissions could be set.
+    fn default() -> Self {
+        Self {
+            send: PermissionLevel::Members,
+            edit_info: PermissionLevel::Admins,
+            add_members: PermissionLevel::Admins,
+        }
+    }
+}
+
+/// A member's standing in a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Member,
+    Admin,
+    Owner,
+}
+
+/// A member who may read but not send, react or type, until `until`
+/// (`None`: until unmuted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mute {
+    pub user: UserId,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Mute {
+    pub fn in_force(&self, now: DateTime<Utc>) -> bool {
+        self.until.is_none_or(|until| until > now)
+    }
+}
+
+/// Someone kept out of a group until `until` (`None`: until unbanned).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ban {
+    pub chat: ChatId,
+    pub user: UserId,
+    pub by: UserId,
+    pub until: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Ban {
+    pub fn in_force(&self, now: DateTime<Utc>) -> bool {
+        self.until.is_none_or(|until| until > now)
+    }
+}
+
+/// An invitation to a group for someone who may not be added directly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupInvite {
+    pub chat: ChatId,
+    pub user: UserId,
+    pub by: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The most characters of a ban reason.
+pub const BAN_REASON_MAX: usize = 500;
+/// The longest slow-mode period (a day).
+pub const SLOW_MODE_MAX_SECONDS: u32 = 86_400;
