@@ -76,3 +76,7 @@ object_id_type!(
     /// A signed-in device (see `crate::services::sessions`).
     SessionId
 );
+object_id_type!(
+    /// An invite link of a group (see `crate::services::chats::invite_links`).
+    InviteLinkId
+);

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ChatId, UserId};
+use super::{ChatId, InviteLinkId, UserId};
 
 /// Who may add a user to a group directly. Anyone else can only invite
 /// them (a [`GroupInvite`] they accept or decline).
@@ -100,6 +100,24 @@ pub struct GroupInvite {
     pub by: UserId,
     pub created_at: DateTime<Utc>,
 }
+
+/// A link that lets whoever holds its code join a group (private ones
+/// too). The code itself is shown once, when the link is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteLink {
+    pub id: InviteLinkId,
+    pub chat: ChatId,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `None`: any number of uses.
+    pub max_uses: Option<u32>,
+    pub uses: u32,
+    pub revoked: bool,
+}
+
+/// The most uses an invite link may be given.
+pub const INVITE_LINK_MAX_USES: u32 = 100_000;
 
 /// The most characters of a ban reason.
 pub const BAN_REASON_MAX: usize = 500;

@@ -54,6 +54,7 @@ pub struct Mutation(
     notifications::NotificationMutation,
     chats::ChatMutation,
     chats::ModerationMutation,
+    chats::InviteLinkMutation,
     messages::MessageMutation,
     typing::TypingMutation,
 );

@@ -10,6 +10,7 @@ pub mod blocks;
 pub mod chat_heads;
 pub mod chats;
 pub mod friends;
+pub mod invite_links;
 pub mod messages;
 mod migrations;
 pub mod moderation;
@@ -38,6 +39,7 @@ pub use blocks::BlockStore;
 pub use chat_heads::ChatHeadStore;
 pub use chats::ChatStore;
 pub use friends::FriendStore;
+pub use invite_links::InviteLinkStore;
 pub use messages::MessageStore;
 pub use moderation::ModerationStore;
 pub use notifications::NotificationStore;
@@ -109,6 +111,7 @@ impl Database {
             .await?;
         self.receipts().ensure_indexes().await?;
         self.moderation().ensure_indexes().await?;
+        self.invite_links().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -181,6 +184,10 @@ impl Database {
 
     pub fn moderation(&self) -> ModerationStore {
         ModerationStore::new(&self.db)
+    }
+
+    pub fn invite_links(&self) -> InviteLinkStore {
+        InviteLinkStore::new(&self.db)
     }
 }
 

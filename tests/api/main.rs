@@ -16,6 +16,7 @@ mod group_privacy;
 mod health;
 mod http;
 mod injection;
+mod invite_links;
 mod messages;
 mod metrics;
 mod moderation;

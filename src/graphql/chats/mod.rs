@@ -8,9 +8,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 mod events;
+mod invite_links;
 mod moderation;
 
 pub use events::ChatSubscription;
+pub use invite_links::InviteLinkMutation;
 use moderation::{
     BannedMemberObject, ChatPermissionsObject, ChatRole, GroupInviteObject, MyPermissions,
 };
@@ -193,6 +195,36 @@ impl ChatObject {
             .bans(me.id, &self.0, cursor, limit)
             .await?;
         Ok(moderation::bans_connection(bans, cursor.is_some(), more))
+    }
+
+    /// The group's invite links, oldest first (admins only; `FORBIDDEN`
+    /// for others): the first `first` (default 20, at most 100) after the
+    /// cursor `after`. Their codes are not shown (only when made).
+    #[graphql(
+        complexity = "crate::graphql::connection_complexity(first, None::<i32>, pagination::DEFAULT_PAGE, child_complexity)"
+    )]
+    async fn invite_links(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, invite_links::InviteLinkObject>> {
+        let me = ctx.current_user()?;
+        let limit = pagination::page_size("first", first)?;
+        let cursor = after
+            .as_deref()
+            .map(|raw| crate::domain::InviteLinkId::parse("after", raw))
+            .transpose()?;
+        let (links, more) = ctx
+            .services()?
+            .chats
+            .invite_links(me.id, &self.0, cursor, limit)
+            .await?;
+        Ok(invite_links::links_connection(
+            links,
+            cursor.is_some(),
+            more,
+        ))
     }
 
     /// Invites not yet accepted or declined (admins only; `FORBIDDEN` for

@@ -27,6 +27,7 @@ use crate::storage::{Database, Page};
 
 mod erasure;
 mod feed;
+pub mod invite_links;
 pub mod invites;
 mod membership;
 pub mod moderation;
