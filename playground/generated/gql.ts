@@ -70,6 +70,22 @@ type Documents = {
     "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.MessagesDocument,
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.RemoveReactionDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.SendMessageDocument,
+    "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": typeof types.AcceptGroupInviteDocument,
+    "mutation BanMember($input: BanMemberInput!) {\n  banMember(input: $input) {\n    id\n    memberCount\n  }\n}": typeof types.BanMemberDocument,
+    "query BannedMembers($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    bannedMembers(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          bannedBy {\n            id\n            handle\n          }\n          reason\n          until\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.BannedMembersDocument,
+    "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      muted\n      mutedUntil\n    }\n  }\n}": typeof types.ChatRulesDocument,
+    "mutation CreateInviteLink($input: CreateInviteLinkInput!) {\n  createInviteLink(input: $input) {\n    id\n    code\n    expiresAt\n    maxUses\n    uses\n  }\n}": typeof types.CreateInviteLinkDocument,
+    "mutation DeclineGroupInvite($input: ChatIdInput!) {\n  declineGroupInvite(input: $input)\n}": typeof types.DeclineGroupInviteDocument,
+    "query GroupInvites($first: Int, $after: String) {\n  groupInvites(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        chatId\n        chatName\n        invitedBy {\n          id\n          handle\n        }\n        createdAt\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.GroupInvitesDocument,
+    "query InviteLinks($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    inviteLinks(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          createdBy {\n            id\n            handle\n          }\n          createdAt\n          expiresAt\n          maxUses\n          uses\n          revoked\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.InviteLinksDocument,
+    "mutation JoinByInvite($input: JoinByInviteInput!) {\n  joinByInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": typeof types.JoinByInviteDocument,
+    "mutation MuteMember($input: MuteMemberInput!) {\n  muteMember(input: $input) {\n    id\n  }\n}": typeof types.MuteMemberDocument,
+    "query PendingInvites($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    pendingInvites(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          invitedBy {\n            id\n            handle\n          }\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.PendingInvitesDocument,
+    "mutation RevokeInviteLink($input: InviteLinkIdInput!) {\n  revokeInviteLink(input: $input) {\n    id\n    revoked\n  }\n}": typeof types.RevokeInviteLinkDocument,
+    "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n  }\n}": typeof types.SetChatRulesDocument,
+    "mutation SetGroupAddPolicy($policy: GroupAddPolicy!) {\n  updateProfile(input: {groupAddPolicy: $policy}) {\n    id\n    groupAddPolicy\n  }\n}": typeof types.SetGroupAddPolicyDocument,
+    "mutation UnbanMember($input: ChatMemberInput!) {\n  unbanMember(input: $input) {\n    id\n  }\n}": typeof types.UnbanMemberDocument,
+    "mutation UnmuteMember($input: ChatMemberInput!) {\n  unmuteMember(input: $input) {\n    id\n  }\n}": typeof types.UnmuteMemberDocument,
     "mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n  markNotificationsRead(input: $input) {\n    markedCount\n    unreadCount\n  }\n}": typeof types.MarkNotificationsReadDocument,
     "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": typeof types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.NotificationsDocument,
@@ -135,6 +151,22 @@ const documents: Documents = {
     "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.MessagesDocument,
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": types.RemoveReactionDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.SendMessageDocument,
+    "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": types.AcceptGroupInviteDocument,
+    "mutation BanMember($input: BanMemberInput!) {\n  banMember(input: $input) {\n    id\n    memberCount\n  }\n}": types.BanMemberDocument,
+    "query BannedMembers($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    bannedMembers(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          bannedBy {\n            id\n            handle\n          }\n          reason\n          until\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.BannedMembersDocument,
+    "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      muted\n      mutedUntil\n    }\n  }\n}": types.ChatRulesDocument,
+    "mutation CreateInviteLink($input: CreateInviteLinkInput!) {\n  createInviteLink(input: $input) {\n    id\n    code\n    expiresAt\n    maxUses\n    uses\n  }\n}": types.CreateInviteLinkDocument,
+    "mutation DeclineGroupInvite($input: ChatIdInput!) {\n  declineGroupInvite(input: $input)\n}": types.DeclineGroupInviteDocument,
+    "query GroupInvites($first: Int, $after: String) {\n  groupInvites(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        chatId\n        chatName\n        invitedBy {\n          id\n          handle\n        }\n        createdAt\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.GroupInvitesDocument,
+    "query InviteLinks($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    inviteLinks(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          createdBy {\n            id\n            handle\n          }\n          createdAt\n          expiresAt\n          maxUses\n          uses\n          revoked\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.InviteLinksDocument,
+    "mutation JoinByInvite($input: JoinByInviteInput!) {\n  joinByInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": types.JoinByInviteDocument,
+    "mutation MuteMember($input: MuteMemberInput!) {\n  muteMember(input: $input) {\n    id\n  }\n}": types.MuteMemberDocument,
+    "query PendingInvites($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    pendingInvites(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          invitedBy {\n            id\n            handle\n          }\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.PendingInvitesDocument,
+    "mutation RevokeInviteLink($input: InviteLinkIdInput!) {\n  revokeInviteLink(input: $input) {\n    id\n    revoked\n  }\n}": types.RevokeInviteLinkDocument,
+    "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n  }\n}": types.SetChatRulesDocument,
+    "mutation SetGroupAddPolicy($policy: GroupAddPolicy!) {\n  updateProfile(input: {groupAddPolicy: $policy}) {\n    id\n    groupAddPolicy\n  }\n}": types.SetGroupAddPolicyDocument,
+    "mutation UnbanMember($input: ChatMemberInput!) {\n  unbanMember(input: $input) {\n    id\n  }\n}": types.UnbanMemberDocument,
+    "mutation UnmuteMember($input: ChatMemberInput!) {\n  unmuteMember(input: $input) {\n    id\n  }\n}": types.UnmuteMemberDocument,
     "mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n  markNotificationsRead(input: $input) {\n    markedCount\n    unreadCount\n  }\n}": types.MarkNotificationsReadDocument,
     "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.NotificationsDocument,
@@ -382,6 +414,70 @@ export function graphql(source: "mutation RemoveReaction($input: ReactionInput!)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}"): (typeof documents)["mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation BanMember($input: BanMemberInput!) {\n  banMember(input: $input) {\n    id\n    memberCount\n  }\n}"): (typeof documents)["mutation BanMember($input: BanMemberInput!) {\n  banMember(input: $input) {\n    id\n    memberCount\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query BannedMembers($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    bannedMembers(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          bannedBy {\n            id\n            handle\n          }\n          reason\n          until\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"): (typeof documents)["query BannedMembers($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    bannedMembers(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          bannedBy {\n            id\n            handle\n          }\n          reason\n          until\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      muted\n      mutedUntil\n    }\n  }\n}"): (typeof documents)["query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      muted\n      mutedUntil\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateInviteLink($input: CreateInviteLinkInput!) {\n  createInviteLink(input: $input) {\n    id\n    code\n    expiresAt\n    maxUses\n    uses\n  }\n}"): (typeof documents)["mutation CreateInviteLink($input: CreateInviteLinkInput!) {\n  createInviteLink(input: $input) {\n    id\n    code\n    expiresAt\n    maxUses\n    uses\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeclineGroupInvite($input: ChatIdInput!) {\n  declineGroupInvite(input: $input)\n}"): (typeof documents)["mutation DeclineGroupInvite($input: ChatIdInput!) {\n  declineGroupInvite(input: $input)\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query GroupInvites($first: Int, $after: String) {\n  groupInvites(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        chatId\n        chatName\n        invitedBy {\n          id\n          handle\n        }\n        createdAt\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"): (typeof documents)["query GroupInvites($first: Int, $after: String) {\n  groupInvites(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        chatId\n        chatName\n        invitedBy {\n          id\n          handle\n        }\n        createdAt\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query InviteLinks($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    inviteLinks(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          createdBy {\n            id\n            handle\n          }\n          createdAt\n          expiresAt\n          maxUses\n          uses\n          revoked\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"): (typeof documents)["query InviteLinks($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    inviteLinks(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          createdBy {\n            id\n            handle\n          }\n          createdAt\n          expiresAt\n          maxUses\n          uses\n          revoked\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation JoinByInvite($input: JoinByInviteInput!) {\n  joinByInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}"): (typeof documents)["mutation JoinByInvite($input: JoinByInviteInput!) {\n  joinByInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation MuteMember($input: MuteMemberInput!) {\n  muteMember(input: $input) {\n    id\n  }\n}"): (typeof documents)["mutation MuteMember($input: MuteMemberInput!) {\n  muteMember(input: $input) {\n    id\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PendingInvites($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    pendingInvites(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          invitedBy {\n            id\n            handle\n          }\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"): (typeof documents)["query PendingInvites($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    pendingInvites(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          invitedBy {\n            id\n            handle\n          }\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RevokeInviteLink($input: InviteLinkIdInput!) {\n  revokeInviteLink(input: $input) {\n    id\n    revoked\n  }\n}"): (typeof documents)["mutation RevokeInviteLink($input: InviteLinkIdInput!) {\n  revokeInviteLink(input: $input) {\n    id\n    revoked\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n  }\n}"): (typeof documents)["mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation SetGroupAddPolicy($policy: GroupAddPolicy!) {\n  updateProfile(input: {groupAddPolicy: $policy}) {\n    id\n    groupAddPolicy\n  }\n}"): (typeof documents)["mutation SetGroupAddPolicy($policy: GroupAddPolicy!) {\n  updateProfile(input: {groupAddPolicy: $policy}) {\n    id\n    groupAddPolicy\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UnbanMember($input: ChatMemberInput!) {\n  unbanMember(input: $input) {\n    id\n  }\n}"): (typeof documents)["mutation UnbanMember($input: ChatMemberInput!) {\n  unbanMember(input: $input) {\n    id\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UnmuteMember($input: ChatMemberInput!) {\n  unmuteMember(input: $input) {\n    id\n  }\n}"): (typeof documents)["mutation UnmuteMember($input: ChatMemberInput!) {\n  unmuteMember(input: $input) {\n    id\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -59,6 +59,22 @@ import {
   StopTypingDocument,
   TypingEventsDocument,
   UpdateChatDocument,
+  AcceptGroupInviteDocument,
+  BanMemberDocument,
+  BannedMembersDocument,
+  ChatRulesDocument,
+  DeclineGroupInviteDocument,
+  GroupInvitesDocument,
+  MuteMemberDocument,
+  PendingInvitesDocument,
+  SetChatRulesDocument,
+  SetGroupAddPolicyDocument,
+  UnbanMemberDocument,
+  UnmuteMemberDocument,
+  CreateInviteLinkDocument,
+  InviteLinksDocument,
+  JoinByInviteDocument,
+  RevokeInviteLinkDocument,
   type ChatEventsSubscription,
   type ChatFieldsFragment,
   type FriendEventsSubscription,
@@ -656,6 +672,9 @@ export function chatScenario(library: Library): void {
 
       await alice.mutate(RemoveChatMemberDocument, { input: { chatId: group.id, userId: carolId } });
       assert.deepEqual((await nextChange('MEMBER_REMOVED (carol)', 'MEMBER_REMOVED')).users.map((u) => u.id), [carolId]);
+      // Carol is no friend of alice's: she lets anyone add her to groups.
+      const policy = (await carol.mutate(SetGroupAddPolicyDocument, { policy: 'EVERYONE' })).updateProfile;
+      assert.equal(policy.groupAddPolicy, 'EVERYONE');
       await alice.mutate(AddChatMembersDocument, { input: { chatId: group.id, userIds: [carolId] } });
       assert.deepEqual((await nextChange('MEMBERS_ADDED (carol added)', 'MEMBERS_ADDED')).users.map((u) => u.id), [carolId]);
 
@@ -676,6 +695,86 @@ export function chatScenario(library: Library): void {
       assert.deepEqual(nextPage.members.map((m) => m.id), [carolId]);
       const past = (await alice.query(ChatMembersDocument, { chatId: group.id, after: carolId })).chat;
       assert.deepEqual(past.members, []);
+    });
+
+    it('moderation: a stranger is invited, not added; rules, slow mode, mute and ban', async () => {
+      const frank = newDriver();
+      const signedUp = await frank.mutate(SignUpDocument, {
+        input: { email: 'frank@example.com', handle: 'frank', name: 'Frank', password: PASSWORD },
+      });
+      frank.token = signedUp.signUp.token;
+      const frankId = signedUp.signUp.user.id;
+      // Bob is alice's friend and is added; frank (FRIENDS by default) is invited.
+      const room = (
+        await alice.mutate(CreateChatDocument, {
+          input: { participantIds: [bobUser.id, frankId], isGroup: true, name: 'Mod Room' },
+        })
+      ).createChat;
+      assert.deepEqual(room.members.map((m) => m.id).sort(), [aliceUser.id, bobUser.id].sort());
+      const waiting = (await alice.query(PendingInvitesDocument, { chatId: room.id })).chat.pendingInvites;
+      assert.deepEqual(waiting.edges.map((e) => e.node.user.id), [frankId]);
+      await rejectsWithCode(bob.query(PendingInvitesDocument, { chatId: room.id }), 'FORBIDDEN');
+      const invites = (await frank.query(GroupInvitesDocument, {})).groupInvites;
+      assert.deepEqual(invites.edges.map((e) => [e.node.chatName, e.node.invitedBy.id]), [['Mod Room', aliceUser.id]]);
+      const accepted = (await frank.mutate(AcceptGroupInviteDocument, { input: { chatId: room.id } })).acceptGroupInvite;
+      assert.equal(accepted.myRole, 'MEMBER');
+      const say = (driver: ChatDriver, text: string) =>
+        driver.mutate(SendMessageDocument, { input: { chatId: room.id, text } });
+
+      // An announcement channel, then slow mode.
+      await rejectsWithCode(
+        frank.mutate(SetChatRulesDocument, { input: { chatId: room.id, slowModeSeconds: 10 } }),
+        'FORBIDDEN',
+      );
+      const channel = { send: 'ADMINS', editInfo: 'ADMINS', addMembers: 'ADMINS' } as const;
+      await alice.mutate(SetChatRulesDocument, { input: { chatId: room.id, permissions: channel } });
+      const rules = (await frank.query(ChatRulesDocument, { chatId: room.id })).chat;
+      assert.deepEqual([rules.permissions.send, rules.myRole, rules.myPermissions.canSend], ['ADMINS', 'MEMBER', false]);
+      await rejectsWithCode(say(frank, 'may I?'), 'FORBIDDEN');
+      await alice.mutate(SetChatRulesDocument, {
+        input: { chatId: room.id, permissions: { ...channel, send: 'MEMBERS' }, slowModeSeconds: 60 },
+      });
+      await say(frank, 'first');
+      const slowed = await rejectsWithCode(say(frank, 'second'), 'RATE_LIMITED');
+      assert.ok(slowed.message.length > 0);
+      await say(alice, 'admins are not slowed');
+      await alice.mutate(SetChatRulesDocument, { input: { chatId: room.id, slowModeSeconds: 0 } });
+
+      // Muted: frank reads but cannot send; unmuted, he can.
+      await rejectsWithCode(bob.mutate(MuteMemberDocument, { input: { chatId: room.id, userId: frankId } }), 'FORBIDDEN');
+      await alice.mutate(MuteMemberDocument, { input: { chatId: room.id, userId: frankId } });
+      assert.equal((await frank.query(ChatRulesDocument, { chatId: room.id })).chat.myPermissions.muted, true);
+      await rejectsWithCode(say(frank, 'muted?'), 'FORBIDDEN');
+      await alice.mutate(UnmuteMemberDocument, { input: { chatId: room.id, userId: frankId } });
+      await say(frank, 'back');
+
+      // Banned: out, and not back in while the ban stands.
+      await alice.mutate(BanMemberDocument, { input: { chatId: room.id, userId: frankId, reason: 'testing bans' } });
+      const removed = await bobChatEvents.events.nextMatching(
+        'MEMBER_REMOVED (frank banned)',
+        (e) => e.chatEvents.chatId === room.id && e.chatEvents.kind === 'MEMBER_REMOVED',
+      );
+      assert.deepEqual(removed.chatEvents.users.map((u) => u.id), [frankId]);
+      const banned = (await alice.query(BannedMembersDocument, { chatId: room.id })).chat.bannedMembers;
+      assert.deepEqual(banned.edges.map((e) => [e.node.user.id, e.node.reason]), [[frankId, 'testing bans']]);
+      await rejectsWithCode(alice.mutate(AddChatMembersDocument, { input: { chatId: room.id, userIds: [frankId] } }), 'FORBIDDEN');
+      await alice.mutate(UnbanMemberDocument, { input: { chatId: room.id, userId: frankId } });
+      // Unbanned, he is invited again, and this time declines.
+      await alice.mutate(AddChatMembersDocument, { input: { chatId: room.id, userIds: [frankId] } });
+      assert.equal((await frank.mutate(DeclineGroupInviteDocument, { input: { chatId: room.id } })).declineGroupInvite, true);
+      assert.deepEqual((await frank.query(GroupInvitesDocument, {})).groupInvites.edges, []);
+
+      // An invite link of one use brings him into the private group after all.
+      await rejectsWithCode(bob.mutate(CreateInviteLinkDocument, { input: { chatId: room.id } }), 'FORBIDDEN');
+      const link = (await alice.mutate(CreateInviteLinkDocument, { input: { chatId: room.id, maxUses: 1 } })).createInviteLink;
+      assert.ok(link.code && link.code.length >= 32);
+      assert.equal((await frank.mutate(JoinByInviteDocument, { input: { code: link.code } })).joinByInvite.myRole, 'MEMBER');
+      await rejectsWithCode(carol.mutate(JoinByInviteDocument, { input: { code: link.code } }), 'FORBIDDEN');
+      const links = (await alice.query(InviteLinksDocument, { chatId: room.id })).chat.inviteLinks;
+      assert.deepEqual(links.edges.map((e) => [e.node.id, e.node.uses]), [[link.id, 1]]);
+      assert.equal((await alice.mutate(RevokeInviteLinkDocument, { input: { linkId: link.id } })).revokeInviteLink.revoked, true);
+      const nobody = (await frank.mutate(SetGroupAddPolicyDocument, { policy: 'NOBODY' })).updateProfile;
+      assert.equal(nobody.groupAddPolicy, 'NOBODY');
     });
 
     it('presence: carol, a chat partner of alice, comes online and goes offline; alice sees both', async () => {
