@@ -341,6 +341,19 @@ pub struct Settings {
     /// into groups. Default `20/1h`.
     #[serde(default = "defaults::rate_limit_new_account_member_adds")]
     pub rate_limit_new_account_member_adds: RateQuota,
+    /// `REPORT_WEBHOOK_URL`: where each message report is also POSTed (an
+    /// http(s) URL of the operator's moderation tool). Unset: reports reach
+    /// the group's admins only. Needs `REPORT_WEBHOOK_SECRET`.
+    #[serde(default)]
+    pub report_webhook_url: Option<String>,
+    /// `REPORT_WEBHOOK_SECRET`: the key of the HMAC-SHA256 signature each
+    /// webhook request carries (`X-Chat-Signature: sha256=<hex>` of the body).
+    #[serde(default)]
+    pub report_webhook_secret: Option<SecretString>,
+    /// `REPORT_WEBHOOK_TIMEOUT_MS`: the deadline of one webhook request
+    /// (connect and answer). Default `5000`.
+    #[serde(default = "defaults::report_webhook_timeout_ms")]
+    pub report_webhook_timeout_ms: u64,
 }
 
 /// Why the settings could not be used.
@@ -715,5 +728,8 @@ mod defaults {
     }
     pub fn rate_limit_new_account_member_adds() -> RateQuota {
         RateQuota::new(20, HOUR)
+    }
+    pub fn report_webhook_timeout_ms() -> u64 {
+        5_000
     }
 }

@@ -77,6 +77,10 @@ object_id_type!(
     SessionId
 );
 object_id_type!(
+    /// A report of a message to its group's admins.
+    ReportId
+);
+object_id_type!(
     /// An invite link of a group (see `crate::services::chats::invite_links`).
     InviteLinkId
 );

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ChatId, InviteLinkId, UserId};
+use super::{ChatId, InviteLinkId, MessageId, ReportId, UserId};
 
 /// Who may add a user to a group directly. Anyone else can only invite
 /// them (a [`GroupInvite`] they accept or decline).
@@ -123,3 +123,46 @@ pub const INVITE_LINK_MAX_USES: u32 = 100_000;
 pub const BAN_REASON_MAX: usize = 500;
 /// The longest slow-mode period (a day).
 pub const SLOW_MODE_MAX_SECONDS: u32 = 86_400;
+
+/// Why a member reports a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReportReason {
+    Spam,
+    Harassment,
+    Inappropriate,
+    Other,
+}
+
+/// What an admin did about a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReportResolution {
+    /// The message was deleted for everyone.
+    MessageDeleted,
+    /// Its sender was banned from the group.
+    SenderBanned,
+    /// Nothing to do.
+    Dismissed,
+}
+
+/// A member's report of a message, for the group's admins (and the
+/// operator's webhook).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub id: ReportId,
+    pub chat: ChatId,
+    pub message: MessageId,
+    /// The reported message's sender.
+    pub sender: UserId,
+    pub reporter: UserId,
+    pub reason: ReportReason,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// `None` while open.
+    pub resolution: Option<ReportResolution>,
+    pub resolved_by: Option<UserId>,
+}
+
+/// The most characters of a report's note.
+pub const REPORT_NOTE_MAX: usize = 1_000;

@@ -37,6 +37,9 @@ pub enum NotificationKind {
     /// `actor` invited the user to `chat` (the user's group-add policy did
     /// not let `actor` add them).
     GroupInvite,
+    /// `actor` reported a message of `chat`, which the user administers
+    /// (see `reports`).
+    MessageReported,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -42,6 +42,7 @@ pub struct Query(
     notifications::NotificationQuery,
     chats::ChatQuery,
     chats::ModerationQuery,
+    chats::ReportQuery,
     messages::MessageQuery,
 );
 
@@ -55,6 +56,7 @@ pub struct Mutation(
     chats::ChatMutation,
     chats::ModerationMutation,
     chats::InviteLinkMutation,
+    chats::ReportMutation,
     messages::MessageMutation,
     typing::TypingMutation,
 );

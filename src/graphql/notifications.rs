@@ -29,6 +29,9 @@ pub enum NotificationKind {
     /// `actor` invited you to `chatId`: see `groupInvites`, then
     /// `acceptGroupInvite` or `declineGroupInvite`.
     GroupInvite,
+    /// `actor` reported a message of `chatId`, which you administer: see
+    /// `reports(chatId)`.
+    MessageReported,
 }
 
 /// Something that happened to the signed-in user. Kept 30 days by default.

@@ -15,6 +15,8 @@ pub mod message_stream;
 pub mod messages;
 pub mod notifications;
 pub mod presence;
+pub mod report_webhook;
+pub mod reports;
 pub mod session_watch;
 pub mod sessions;
 pub mod sign_in_guard;
@@ -42,6 +44,7 @@ pub use friends::FriendService;
 pub use messages::MessageService;
 pub use notifications::NotificationService;
 pub use presence::PresenceService;
+pub use reports::ReportService;
 pub use sessions::SessionService;
 pub use timeline::Timeline;
 pub use typing::TypingService;
@@ -68,6 +71,8 @@ pub struct Services {
     pub timeline: Timeline,
     pub chats: ChatService,
     pub messages: MessageService,
+    /// Reports of messages to the group's admins (and the operator).
+    pub reports: ReportService,
     pub typing: TypingService,
     pub presence: PresenceService,
     /// Open WebSockets per user (shared by the cluster with `REDIS_URL`).
@@ -145,6 +150,13 @@ impl Services {
                 },
             },
         );
+        let reports = ReportService::new(
+            db.clone(),
+            chats.clone(),
+            messages.clone(),
+            notifications.clone(),
+            report_webhook::ReportWebhook::from_settings(settings)?.map(Arc::new),
+        );
         let typing_timers = typing_timers(settings, cluster, &db, &bus);
         let typing = TypingService::new(
             db.clone(),
@@ -193,6 +205,7 @@ impl Services {
             presence,
             user_sockets,
             messages,
+            reports,
             timeline,
             chats,
             sessions,

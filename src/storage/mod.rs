@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod paging;
 pub mod receipts;
+pub mod reports;
 pub mod sessions;
 pub mod users;
 
@@ -45,6 +46,7 @@ pub use moderation::ModerationStore;
 pub use notifications::NotificationStore;
 pub use paging::{Page, PageRequest};
 pub use receipts::ReceiptStore;
+pub use reports::ReportStore;
 pub use sessions::SessionStore;
 pub use users::UserStore;
 
@@ -112,6 +114,7 @@ impl Database {
         self.receipts().ensure_indexes().await?;
         self.moderation().ensure_indexes().await?;
         self.invite_links().ensure_indexes().await?;
+        self.reports().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -188,6 +191,10 @@ impl Database {
 
     pub fn invite_links(&self) -> InviteLinkStore {
         InviteLinkStore::new(&self.db)
+    }
+
+    pub fn reports(&self) -> ReportStore {
+        ReportStore::new(&self.db)
     }
 }
 

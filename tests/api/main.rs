@@ -24,6 +24,7 @@ mod outages;
 mod presence;
 mod query_limits;
 mod rate_limits;
+mod reports;
 mod resume;
 mod scale;
 mod schema_file;

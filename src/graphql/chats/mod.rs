@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 mod events;
 mod invite_links;
 mod moderation;
+mod reports;
 
 pub use events::ChatSubscription;
 pub use invite_links::InviteLinkMutation;
@@ -17,6 +18,7 @@ use moderation::{
     BannedMemberObject, ChatPermissionsObject, ChatRole, GroupInviteObject, MyPermissions,
 };
 pub use moderation::{GroupAddPolicy, ModerationMutation, ModerationQuery};
+pub use reports::{ReportMutation, ReportQuery};
 
 use super::context::{Authenticated, ContextExt};
 use super::messages::MessageObject;
