@@ -75,6 +75,9 @@ import {
   InviteLinksDocument,
   JoinByInviteDocument,
   RevokeInviteLinkDocument,
+  ReportMessageDocument,
+  ReportsDocument,
+  ResolveReportDocument,
   type ChatEventsSubscription,
   type ChatFieldsFragment,
   type FriendEventsSubscription,
@@ -773,6 +776,17 @@ export function chatScenario(library: Library): void {
       const links = (await alice.query(InviteLinksDocument, { chatId: room.id })).chat.inviteLinks;
       assert.deepEqual(links.edges.map((e) => [e.node.id, e.node.uses]), [[link.id, 1]]);
       assert.equal((await alice.mutate(RevokeInviteLinkDocument, { input: { linkId: link.id } })).revokeInviteLink.revoked, true);
+
+      // Bob reports frank's message; alice (admin) sees it and deletes the message.
+      const rude = (await say(frank, 'something rude')).sendMessage;
+      const report = (await bob.mutate(ReportMessageDocument, { input: { messageId: rude.id, reason: 'HARASSMENT', note: 'not ok' } })).reportMessage;
+      await rejectsWithCode(bob.mutate(ReportMessageDocument, { input: { messageId: rude.id, reason: 'SPAM' } }), 'CONFLICT');
+      await rejectsWithCode(bob.query(ReportsDocument, { chatId: room.id }), 'FORBIDDEN');
+      const open = (await alice.query(ReportsDocument, { chatId: room.id, openOnly: true })).reports.edges;
+      assert.deepEqual(open.map((e) => [e.node.id, e.node.reporter.id, e.node.message?.text]), [[report.id, bobUser.id, 'something rude']]);
+      const resolved = (await alice.mutate(ResolveReportDocument, { input: { reportId: report.id, action: 'DELETE_MESSAGE' } })).resolveReport;
+      assert.equal(resolved.resolution, 'MESSAGE_DELETED');
+      assert.deepEqual((await alice.query(ReportsDocument, { chatId: room.id, openOnly: true })).reports.edges, []);
       const nobody = (await frank.mutate(SetGroupAddPolicyDocument, { policy: 'NOBODY' })).updateProfile;
       assert.equal(nobody.groupAddPolicy, 'NOBODY');
     });
