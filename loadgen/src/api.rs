@@ -95,6 +95,8 @@ impl Api {
                     "handle": handle,
                     "name": handle,
                     "password": "loadgen password",
+                    // Strangers put each other into the scenarios' groups.
+                    "groupAddPolicy": "EVERYONE",
                 } }),
             )
             .await?;

@@ -190,6 +190,10 @@ fn server_env(
         ("RATE_LIMIT_SIGN_UP", UNLIMITED_RATE.into()),
         ("RATE_LIMIT_SIGN_IN", UNLIMITED_RATE.into()),
         ("RATE_LIMIT_CREATE_CHAT", UNLIMITED_RATE.into()),
+        // Every simulated account is new and fills large groups at once.
+        ("RATE_LIMIT_MEMBER_ADDS", UNLIMITED_RATE.into()),
+        ("RATE_LIMIT_NEW_ACCOUNT_GROUPS", UNLIMITED_RATE.into()),
+        ("RATE_LIMIT_NEW_ACCOUNT_MEMBER_ADDS", UNLIMITED_RATE.into()),
         // Every simulated client connects from this one address.
         ("MAX_CONNECTIONS_PER_IP", "1000000".into()),
         ("WS_MAX_SOCKETS_PER_USER", SOCKET_ALLOWANCE.to_string()),

@@ -34,7 +34,8 @@ async function signUp(server: RunningServer, handle: string): Promise<{ token: s
     server,
     null,
     'mutation($input: SignUpInput!) { signUp(input: $input) { token user { id } } }',
-    { input: { handle, name: handle, email: `${handle}@example.com`, password: 'correct horse battery staple' } },
+    // EVERYONE: ada puts bob, a stranger, into a group (FRIENDS, the default, would invite him).
+    { input: { handle, name: handle, email: `${handle}@example.com`, password: 'correct horse battery staple', groupAddPolicy: 'EVERYONE' } },
   );
   return { token: data.signUp.token, id: data.signUp.user.id };
 }
