@@ -7,9 +7,10 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use super::super::context::{Authenticated, ContextExt};
+use super::super::pagination;
 use super::super::users::{UserObject, load_user};
 use super::ChatObject;
-use crate::domain::{ChatId, InviteLink, InviteLinkId};
+use crate::domain::{Chat, ChatId, InviteLink, InviteLinkId};
 use crate::error::AppError;
 
 /// A link that lets whoever holds its code join a group (with
@@ -64,7 +65,7 @@ impl InviteLinkObject {
     }
 }
 
-pub(super) fn links_connection(
+fn links_connection(
     links: Vec<InviteLink>,
     has_previous: bool,
     has_next: bool,
@@ -78,6 +79,27 @@ pub(super) fn links_connection(
         })
         .collect();
     connection
+}
+
+/// `Chat.inviteLinks`: a page of `chat`'s links (admins).
+pub(super) async fn page(
+    ctx: &Context<'_>,
+    chat: &Chat,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Connection<String, InviteLinkObject>> {
+    let me = ctx.current_user()?;
+    let limit = pagination::page_size("first", first)?;
+    let cursor = after
+        .as_deref()
+        .map(|raw| InviteLinkId::parse("after", raw))
+        .transpose()?;
+    let (links, more) = ctx
+        .services()?
+        .chats
+        .invite_links(me.id, chat, cursor, limit)
+        .await?;
+    Ok(links_connection(links, cursor.is_some(), more))
 }
 
 #[derive(InputObject)]

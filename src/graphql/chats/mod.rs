@@ -185,18 +185,7 @@ impl ChatObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, BannedMemberObject>> {
-        let me = ctx.current_user()?;
-        let limit = pagination::page_size("first", first)?;
-        let cursor = after
-            .as_deref()
-            .map(|raw| UserId::parse("after", raw))
-            .transpose()?;
-        let (bans, more) = ctx
-            .services()?
-            .chats
-            .bans(me.id, &self.0, cursor, limit)
-            .await?;
-        Ok(moderation::bans_connection(bans, cursor.is_some(), more))
+        moderation::banned_members(ctx, &self.0, first, after).await
     }
 
     /// The group's invite links, oldest first (admins only; `FORBIDDEN`
@@ -211,22 +200,7 @@ impl ChatObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, invite_links::InviteLinkObject>> {
-        let me = ctx.current_user()?;
-        let limit = pagination::page_size("first", first)?;
-        let cursor = after
-            .as_deref()
-            .map(|raw| crate::domain::InviteLinkId::parse("after", raw))
-            .transpose()?;
-        let (links, more) = ctx
-            .services()?
-            .chats
-            .invite_links(me.id, &self.0, cursor, limit)
-            .await?;
-        Ok(invite_links::links_connection(
-            links,
-            cursor.is_some(),
-            more,
-        ))
+        invite_links::page(ctx, &self.0, first, after).await
     }
 
     /// Invites not yet accepted or declined (admins only; `FORBIDDEN` for
@@ -240,15 +214,7 @@ impl ChatObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, GroupInviteObject>> {
-        let me = ctx.current_user()?;
-        let limit = pagination::page_size("first", first)?;
-        let had_cursor = after.is_some();
-        let (invites, more) = ctx
-            .services()?
-            .chats
-            .pending_invites(me.id, &self.0, after, limit)
-            .await?;
-        Ok(moderation::invites_connection(invites, had_cursor, more))
+        moderation::pending_invites(ctx, &self.0, first, after).await
     }
 }
 

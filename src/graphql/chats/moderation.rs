@@ -11,7 +11,7 @@ use super::super::context::{Authenticated, ContextExt};
 use super::super::pagination;
 use super::super::users::{UserObject, load_user};
 use super::{ChatIdInput, ChatMemberInput, ChatObject};
-use crate::domain::{Ban, ChatId, GroupInvite, Membership, UserId};
+use crate::domain::{Ban, Chat, ChatId, GroupInvite, Membership, UserId};
 use crate::services::chats::NewBan;
 use crate::services::chats::permissions::{Action, allows};
 
@@ -176,7 +176,7 @@ impl GroupInviteObject {
     }
 }
 
-pub(super) fn bans_connection(
+fn bans_connection(
     bans: Vec<Ban>,
     has_previous: bool,
     has_next: bool,
@@ -189,7 +189,7 @@ pub(super) fn bans_connection(
     connection
 }
 
-pub(super) fn invites_connection(
+fn invites_connection(
     invites: Vec<GroupInvite>,
     has_previous: bool,
     has_next: bool,
@@ -200,6 +200,45 @@ pub(super) fn invites_connection(
         .map(|i| Edge::new(format!("{}:{}", i.chat, i.user), GroupInviteObject(i)))
         .collect();
     connection
+}
+
+/// `Chat.bannedMembers`: a page of `chat`'s bans in force (admins).
+pub(super) async fn banned_members(
+    ctx: &Context<'_>,
+    chat: &Chat,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Connection<String, BannedMemberObject>> {
+    let me = ctx.current_user()?;
+    let limit = pagination::page_size("first", first)?;
+    let cursor = after
+        .as_deref()
+        .map(|raw| UserId::parse("after", raw))
+        .transpose()?;
+    let (bans, more) = ctx
+        .services()?
+        .chats
+        .bans(me.id, chat, cursor, limit)
+        .await?;
+    Ok(bans_connection(bans, cursor.is_some(), more))
+}
+
+/// `Chat.pendingInvites`: a page of `chat`'s open invites (admins).
+pub(super) async fn pending_invites(
+    ctx: &Context<'_>,
+    chat: &Chat,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Connection<String, GroupInviteObject>> {
+    let me = ctx.current_user()?;
+    let limit = pagination::page_size("first", first)?;
+    let had_cursor = after.is_some();
+    let (invites, more) = ctx
+        .services()?
+        .chats
+        .pending_invites(me.id, chat, after, limit)
+        .await?;
+    Ok(invites_connection(invites, had_cursor, more))
 }
 
 #[derive(InputObject)]
