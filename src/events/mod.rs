@@ -167,6 +167,10 @@ pub struct ChatEvent {
     pub actor: UserId,
     /// The members added, removed, promoted or demoted.
     pub users: Vec<UserId>,
+    /// On the copy sent to a member's own topic about their own membership:
+    /// its number in their account log (see `services::account_log`).
+    #[serde(default)]
+    pub seq: Option<i64>,
 }
 
 /// One step of a chat's timeline, with its sequence number (the cursor).
@@ -213,6 +217,9 @@ pub struct FriendEvent {
     pub request: Option<FriendRequest>,
     /// The other person, from the receiving user's point of view.
     pub counterpart: User,
+    /// Its number in the receiving user's account log.
+    #[serde(default)]
+    pub seq: Option<i64>,
 }
 
 /// Why a stream did not simply deliver the next event (see the module docs).

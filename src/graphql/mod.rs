@@ -20,6 +20,7 @@ pub mod query_limits;
 pub mod rate_limits;
 pub mod sessions;
 pub mod shared_events;
+pub mod sync;
 pub mod typing;
 pub mod users;
 
@@ -42,6 +43,7 @@ pub struct Query(
     notifications::NotificationQuery,
     chats::ChatQuery,
     messages::MessageQuery,
+    sync::SyncQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -10,8 +10,9 @@
 //! - friendships and friend requests are removed, blocks either way too;
 //!   friends and the other side of a pending request hear of it on their
 //!   `friendEvents`;
-//! - the user's notifications are removed, and those about their friend
-//!   requests; others naming them as the actor show a deleted account;
+//! - the user's notifications and account log are removed, and the
+//!   notifications about their friend requests; others naming them as the
+//!   actor show a deleted account;
 //! - they leave every group (ownership passes as for `leaveChat`); direct
 //!   chats stay readable for the other person, who can send nothing more;
 //! - every message they wrote becomes a tombstone (no text, media or
@@ -100,6 +101,7 @@ impl AccountService {
         self.db.notifications().delete_all_of(gone.id).await?;
         leftovers.chats.forget(gone).await?;
         self.db.messages().tombstone_all_by(gone.id).await?;
+        self.db.account_logs().delete(gone.id).await?;
         self.db.users().erasure_done(gone.id).await
     }
 }

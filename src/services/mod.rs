@@ -5,6 +5,8 @@
 //! [`AppError`]: crate::error::AppError
 
 pub mod account_deletion;
+pub mod account_log;
+pub mod account_sync;
 pub mod audience;
 pub mod blocks;
 pub mod chats;
@@ -59,6 +61,10 @@ pub struct Services {
     pub rate_limits: Arc<RateLimits>,
     pub accounts: AccountService,
     pub sessions: SessionService,
+    /// Each user's account timeline (see [`account_log`]).
+    pub account_log: account_log::AccountLog,
+    /// `sync` pages.
+    pub sync: account_sync::AccountSync,
     /// `exportMyData` downloads.
     pub data_export: data_export::DataExport,
     pub blocks: BlockRules,
@@ -114,7 +120,8 @@ impl Services {
         let rate_limits = Arc::new(RateLimits::new(settings));
         let blocks = BlockRules::new(db.clone(), bus.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
-        let notifications = NotificationService::new(db.clone(), bus.clone());
+        let log = account_log::AccountLog::new(db.clone(), bus.clone());
+        let notifications = NotificationService::new(db.clone(), log.clone());
         let timeline = Timeline::new(db.clone(), bus.clone());
         let chats = ChatService::new(
             db.clone(),
@@ -123,6 +130,7 @@ impl Services {
             notifications.clone(),
             timeline.clone(),
             settings.max_group_members,
+            log.clone(),
         );
         let messages = MessageService::new(
             db.clone(),
@@ -160,9 +168,9 @@ impl Services {
         );
         let friends = FriendService::new(
             db.clone(),
-            bus.clone(),
             blocks.clone(),
             notifications.clone(),
+            log.clone(),
         );
         let accounts = AccountService::new(AccountParts {
             db: db.clone(),
@@ -182,6 +190,8 @@ impl Services {
             },
         });
         Ok(Self {
+            sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
+            account_log: log,
             data_export: data_export::DataExport::new(db.clone()),
             accounts,
             friends,

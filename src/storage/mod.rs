@@ -6,6 +6,7 @@
 //! constant number of round trips. The same command monitoring feeds the
 //! `chat_db_*` metrics (count, outcome and latency per command name).
 
+pub mod account_logs;
 pub mod blocks;
 pub mod chat_heads;
 pub mod chats;
@@ -138,6 +139,10 @@ impl Database {
     /// Commands sent to MongoDB since start (each is one round trip).
     pub fn commands_started(&self) -> u64 {
         self.commands_started.load(Ordering::Relaxed)
+    }
+
+    pub fn account_logs(&self) -> account_logs::AccountLogStore {
+        account_logs::AccountLogStore::new(&self.db)
     }
 
     pub fn users(&self) -> UserStore {

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod account_lifecycle;
+mod account_sync;
 mod accounts;
 mod browser;
 mod chats;
