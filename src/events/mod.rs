@@ -93,8 +93,9 @@ pub enum Event {
     /// A chat was created or changed (on the chat's topic, and on the user
     /// topics of members who are not yet listening to it).
     Chat(ChatEvent),
-    /// A persisted event of a chat's timeline (on the chat's topic).
-    Message(MessageEvent),
+    /// A persisted event of a chat's timeline (on the chat's topic). Every
+    /// follower of the chat in this process holds this one copy.
+    Message(Arc<MessageEvent>),
     /// Someone starts or stops typing (on the chat's topic).
     Typing(TypingEvent),
     /// A user came online or went offline (on each watcher's topic).

@@ -209,7 +209,7 @@ impl Timeline {
 
     fn publish(&self, event: MessageEvent) {
         self.bus
-            .publish(Topic::Chat(event.chat), Event::Message(event));
+            .publish(Topic::Chat(event.chat), Event::Message(Arc::new(event)));
     }
 }
 

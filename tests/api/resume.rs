@@ -1,6 +1,8 @@
 //! Resuming `messageEvents` at the seam where a number is taken but its
 //! event not yet stored.
 
+use std::sync::Arc;
+
 use chat_server::domain::{ChatId, UserId};
 use chat_server::events::{Event, MessageEvent, MessageEventKind, Topic};
 use chat_server::services::message_stream::TimelineItem;
@@ -35,7 +37,7 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
     app.db.messages().append(&entry).await.unwrap();
     app.bus.publish(
         Topic::Chat(chat),
-        Event::Message(MessageEvent {
+        Event::Message(Arc::new(MessageEvent {
             chat,
             seq,
             kind: MessageEventKind::Read,
@@ -44,7 +46,7 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
             sender: None,
             up_to: Some(seq - 1),
             renders: Default::default(),
-        }),
+        })),
     );
     let item = tokio::time::timeout(EVENT_TIMEOUT, follower.next())
         .await
