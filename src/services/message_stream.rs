@@ -375,7 +375,6 @@ fn void(chat: ChatId, seq: i64) -> MessageEvent {
         message: None,
         sender: None,
         up_to: None,
-        renders: Default::default(),
     }
 }
 
@@ -389,7 +388,6 @@ fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {
             message: Some(message),
             sender: None,
             up_to: None,
-            renders: Default::default(),
         },
         Replayed::Logged(e) => MessageEvent {
             chat,
@@ -399,7 +397,6 @@ fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {
             message: e.message,
             sender: None,
             up_to: e.up_to,
-            renders: Default::default(),
         },
     }
 }

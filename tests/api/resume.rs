@@ -45,7 +45,6 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
             message: None,
             sender: None,
             up_to: Some(seq - 1),
-            renders: Default::default(),
         })),
     );
     let item = tokio::time::timeout(EVENT_TIMEOUT, follower.next())
