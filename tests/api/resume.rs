@@ -77,7 +77,7 @@ async fn next_kind_and_text(socket: &mut crate::helpers::WsClient) -> (String, S
 }
 
 fn short_holes(s: &mut chat_server::config::Settings) {
-    s.sequence_hole_timeout_ms = 300;
+    s.messaging.sequence_hole_timeout_ms = 300;
 }
 
 #[tokio::test]
