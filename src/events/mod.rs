@@ -18,10 +18,14 @@
 //! [`Interruption::Gap`] and stays open. A stream that can replay from the
 //! database (`messageEvents`) fills the gap itself; the others tell the
 //! client to refetch with a `RESYNC` event. A gap is never silent.
+//!
+//! Events are data only. A chat's timeline event is published behind an
+//! `Arc` that every follower in the process shares; what a transport makes
+//! of it (the shared renderings of `messageEvents`) is kept by the
+//! transport, which knows the event by that allocation.
 
 mod local;
 mod redis;
-mod renders;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -36,7 +40,6 @@ use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, SessionI
 pub use crate::domain::MessageEventKind;
 pub use local::{LocalBus, TopicChange, TopicHook};
 pub use redis::{RedisBus, RedisOptions};
-pub use renders::{Rendering, Renders};
 
 /// Events a subscriber may hold before it counts as too slow.
 pub const SUBSCRIBER_BUFFER: usize = 256;
@@ -93,8 +96,9 @@ pub enum Event {
     /// A chat was created or changed (on the chat's topic, and on the user
     /// topics of members who are not yet listening to it).
     Chat(ChatEvent),
-    /// A persisted event of a chat's timeline (on the chat's topic).
-    Message(MessageEvent),
+    /// A persisted event of a chat's timeline (on the chat's topic). Every
+    /// follower of the chat in this process holds this one copy.
+    Message(Arc<MessageEvent>),
     /// Someone starts or stops typing (on the chat's topic).
     Typing(TypingEvent),
     /// A user came online or went offline (on each watcher's topic).
@@ -186,11 +190,6 @@ pub struct MessageEvent {
     pub sender: Option<User>,
     /// The receipt's position (read and delivered).
     pub up_to: Option<i64>,
-    /// Responses made of this event, shared by the subscribers that ask the
-    /// same question (see [`Renders`]); not part of the event itself, so not
-    /// carried between instances.
-    #[serde(skip)]
-    pub renders: Renders,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

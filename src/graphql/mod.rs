@@ -88,10 +88,10 @@ pub fn build_schema(services: Services, settings: &Settings) -> AppSchema {
     .extension(rate_limits)
     .extension(execution_limits::ExecutionLimits::from_settings(settings))
     .limit_recursive_depth(limits.recursive_depth());
-    if !settings.introspection_enabled() {
+    if !settings.server.introspection_enabled() {
         builder = builder.disable_introspection();
     }
-    if settings.is_production() {
+    if settings.server.is_production() {
         builder = builder.disable_suggestions();
     }
     builder.finish()

@@ -92,9 +92,9 @@ mod tests {
     }
 
     fn schema() -> Schema<Query, Mutation, EmptySubscription> {
-        let mut settings: Settings = envy::from_iter(Vec::<(String, String)>::new()).unwrap();
-        settings.rate_limit_messages = "2/1m".parse().unwrap();
-        settings.rate_limit_mutations = "1/1h".parse().unwrap();
+        let mut settings = Settings::from_vars(Vec::new()).unwrap();
+        settings.rate_limits.rate_limit_messages = "2/1m".parse().unwrap();
+        settings.rate_limits.rate_limit_mutations = "1/1h".parse().unwrap();
         Schema::build(Query, Mutation, EmptySubscription)
             .extension(MutationRateLimits(Arc::new(RateLimits::new(&settings))))
             .finish()

@@ -124,7 +124,7 @@ async fn execute(
 ) -> Response {
     // The schema bounds the operation itself (`REQUEST_TIMEOUT_MS`); this
     // bounds finding the caller, which reads the database too.
-    let deadline = Duration::from_millis(state.settings.request_timeout_ms);
+    let deadline = Duration::from_millis(state.settings.queries.request_timeout_ms);
     let viewer = match tokio::time::timeout(deadline, viewer_from_headers(&state, headers)).await {
         Ok(Ok(viewer)) => viewer,
         Ok(Err(error)) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, error),
@@ -212,7 +212,7 @@ async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Vi
 
 fn upgrade_socket(state: AppState, upgrade: WebSocketUpgrade, client_ip: ClientIp) -> Response {
     // A larger message closes the socket (1009) before it is buffered whole.
-    let max_message = state.settings.ws_max_message_bytes;
+    let max_message = state.settings.connections.ws_max_message_bytes;
     let upgrade = upgrade
         .protocols([SUBPROTOCOL])
         .read_buffer_size(WS_READ_BUFFER_BYTES)

@@ -95,18 +95,18 @@ impl Bucket {
 
     fn quota(self, settings: &Settings) -> RateQuota {
         match self {
-            Bucket::Mutations => settings.rate_limit_mutations,
-            Bucket::SignIn => settings.rate_limit_sign_in,
-            Bucket::SignInPerLogin => settings.rate_limit_sign_in_per_login,
-            Bucket::SignInFailures => settings.rate_limit_sign_in_failures_per_account,
-            Bucket::SignUp => settings.rate_limit_sign_up,
-            Bucket::FriendRequests => settings.rate_limit_friend_requests,
-            Bucket::Messages => settings.rate_limit_messages,
-            Bucket::Typing => settings.rate_limit_typing,
-            Bucket::CreateChat => settings.rate_limit_create_chat,
-            Bucket::RefreshSession => settings.rate_limit_refresh_session,
-            Bucket::ChangePassword => settings.rate_limit_change_password,
-            Bucket::DataExport => settings.rate_limit_data_export,
+            Bucket::Mutations => settings.rate_limits.rate_limit_mutations,
+            Bucket::SignIn => settings.rate_limits.rate_limit_sign_in,
+            Bucket::SignInPerLogin => settings.rate_limits.rate_limit_sign_in_per_login,
+            Bucket::SignInFailures => settings.rate_limits.rate_limit_sign_in_failures_per_account,
+            Bucket::SignUp => settings.rate_limits.rate_limit_sign_up,
+            Bucket::FriendRequests => settings.rate_limits.rate_limit_friend_requests,
+            Bucket::Messages => settings.rate_limits.rate_limit_messages,
+            Bucket::Typing => settings.rate_limits.rate_limit_typing,
+            Bucket::CreateChat => settings.rate_limits.rate_limit_create_chat,
+            Bucket::RefreshSession => settings.rate_limits.rate_limit_refresh_session,
+            Bucket::ChangePassword => settings.rate_limits.rate_limit_change_password,
+            Bucket::DataExport => settings.rate_limits.rate_limit_data_export,
         }
     }
 }
@@ -232,7 +232,7 @@ mod tests {
     use super::*;
 
     fn settings_with(configure: impl FnOnce(&mut Settings)) -> Settings {
-        let mut settings: Settings = envy::from_iter(Vec::<(String, String)>::new()).unwrap();
+        let mut settings = Settings::from_vars(Vec::new()).unwrap();
         configure(&mut settings);
         settings
     }
@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn check__refuses_past_the_quota_with_the_wait_and_keeps_callers_apart() {
         let limits = RateLimits::new(&settings_with(|s| {
-            s.rate_limit_sign_in = "2/1m".parse().unwrap();
+            s.rate_limits.rate_limit_sign_in = "2/1m".parse().unwrap();
         }));
         let ada = RateKey::User(UserId::new());
         let bob = RateKey::User(UserId::new());

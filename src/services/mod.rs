@@ -90,11 +90,11 @@ fn typing_timers(
     bus: &Arc<dyn EventBus>,
 ) -> Arc<dyn TypingDecider> {
     let announcer = typing::ThrottledAnnouncer::new(
-        std::time::Duration::from_millis(settings.typing_throttle_ms),
+        std::time::Duration::from_millis(settings.messaging.typing_throttle_ms),
         TypingService::announcer(bus.clone()),
     );
     cluster.typing(
-        std::time::Duration::from_millis(settings.typing_timeout_ms),
+        std::time::Duration::from_millis(settings.messaging.typing_timeout_ms),
         announcer.report(),
         typing::user_loader(db.clone()),
     )
@@ -108,14 +108,14 @@ impl Services {
         bus: Arc<dyn EventBus>,
     ) -> AppResult<Self> {
         let hasher = PasswordHasher::new(
-            settings.password_hash_memory_kib,
-            settings.password_hash_iterations,
+            settings.auth.password_hash_memory_kib,
+            settings.auth.password_hash_iterations,
         )?;
         let sessions = SessionService::new(
             db.clone(),
             bus.clone(),
             TokenService::new(settings),
-            settings.refresh_token_ttl(),
+            settings.auth.refresh_token_ttl(),
         );
         let rate_limits = Arc::new(RateLimits::new(settings));
         let blocks = BlockRules::new(db.clone(), bus.clone());
@@ -129,7 +129,7 @@ impl Services {
             blocks.clone(),
             notifications.clone(),
             timeline.clone(),
-            settings.max_group_members,
+            settings.messaging.max_group_members,
             log.clone(),
         );
         let messages = MessageService::new(
@@ -137,14 +137,14 @@ impl Services {
             blocks.clone(),
             chats.clone(),
             timeline.clone(),
-            std::time::Duration::from_secs(settings.message_edit_window_seconds),
-            std::time::Duration::from_secs(settings.message_delete_window_seconds),
+            std::time::Duration::from_secs(settings.messaging.message_edit_window_seconds),
+            std::time::Duration::from_secs(settings.messaging.message_delete_window_seconds),
             message_stream::Following {
                 bus: bus.clone(),
                 limits: message_stream::ReplayLimits {
-                    max_events: settings.message_replay_max,
+                    max_events: settings.messaging.message_replay_max,
                     hole_timeout: std::time::Duration::from_millis(
-                        settings.sequence_hole_timeout_ms,
+                        settings.messaging.sequence_hole_timeout_ms,
                     ),
                 },
             },
@@ -164,7 +164,7 @@ impl Services {
             audience.clone(),
             typing.clone(),
             cluster.presence(),
-            std::time::Duration::from_millis(settings.presence_grace_ms),
+            std::time::Duration::from_millis(settings.messaging.presence_grace_ms),
         );
         let friends = FriendService::new(
             db.clone(),
@@ -181,7 +181,7 @@ impl Services {
             guard: sign_in_guard::SignInGuard::new(
                 db.clone(),
                 rate_limits.clone(),
-                settings.jwt_secret_bytes(),
+                settings.auth.jwt_secret_bytes(),
             ),
             leftovers: Leftovers {
                 friends: friends.clone(),

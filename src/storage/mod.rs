@@ -63,13 +63,13 @@ impl Database {
     /// Builds the client. The driver connects lazily, so this fails only on a
     /// malformed URI; [`Database::ensure_indexes`] is the first real round trip.
     pub async fn connect(settings: &Settings) -> AppResult<Self> {
-        let mut options = ClientOptions::parse(settings.mongodb_uri.expose_secret())
+        let mut options = ClientOptions::parse(settings.database.mongodb_uri.expose_secret())
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!("MONGODB_URI: {e}")))?;
-        options.max_pool_size = Some(settings.mongodb_pool_size);
+        options.max_pool_size = Some(settings.database.mongodb_pool_size);
         // Without these a database that is down holds every request for
         // the driver's 30 s default, and then some (one retry).
-        let reach = Duration::from_millis(settings.db_timeout_ms);
+        let reach = Duration::from_millis(settings.database.db_timeout_ms);
         options.server_selection_timeout = options.server_selection_timeout.or(Some(reach));
         options.connect_timeout = options.connect_timeout.or(Some(reach));
         options.app_name = Some("chat-server".into());
@@ -89,10 +89,10 @@ impl Database {
         }));
         let client = mongodb::Client::with_options(options)?;
         Ok(Self {
-            db: client.database(&settings.mongodb_database),
+            db: client.database(&settings.database.mongodb_database),
             commands_started,
-            notification_retention: settings.notification_retention(),
-            chat_event_retention: settings.chat_event_retention(),
+            notification_retention: settings.database.notification_retention(),
+            chat_event_retention: settings.database.chat_event_retention(),
         })
     }
 
