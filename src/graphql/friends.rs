@@ -347,6 +347,7 @@ pub fn stream_cursor(seq: i64) -> String {
         seq,
         chats_at: chrono::DateTime::UNIX_EPOCH,
         page: None,
+        seen: Vec::new(),
     }
     .encode()
 }

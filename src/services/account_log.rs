@@ -21,85 +21,17 @@
 //!   reconnects (a reconnecting client reads presence afresh).
 //!
 //! An [`AccountCursor`] holds both positions: the user's last number, and
-//! a time before which every chat change has been seen. That time is taken
-//! [`RESUME_OVERLAP`] early, so a change whose number was taken just before
-//! (on another instance, a clock apart, or written late) is sent again
-//! rather than missed; since chats go out as snapshots, seeing one twice
-//! is harmless.
+//! where the client is in its chats (see [`super::account_cursor`]).
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
-
-use crate::domain::{ChatId, Notification, NotificationId, UserId};
+use crate::domain::{Notification, NotificationId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::events::{ChatEvent, ChatEventKind, Event, EventBus, FriendEvent, Topic};
 use crate::storage::Database;
 use crate::storage::account_logs::{AccountEntry, Membership, Since};
 
-/// How far back of "now" a cursor's chat position is put.
-pub const RESUME_OVERLAP: Duration = Duration::seconds(30);
-
-/// Where a client is in its account's timeline (see the module docs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AccountCursor {
-    /// The last account log number seen.
-    pub seq: i64,
-    /// Chats changed before this have been seen.
-    pub chats_at: DateTime<Utc>,
-    /// In the middle of a paged `sync`: the last chat sent, and the
-    /// `chats_at` to move to once the last page is out.
-    pub page: Option<(ChatId, DateTime<Utc>)>,
-}
-
-impl AccountCursor {
-    /// The cursor of a client that has seen everything up to `seq` and
-    /// every chat change until now.
-    pub fn now(seq: i64) -> Self {
-        Self {
-            seq,
-            chats_at: Utc::now() - RESUME_OVERLAP,
-            page: None,
-        }
-    }
-
-    pub fn encode(&self) -> String {
-        let mut out = format!("a1.{}.{}", self.seq, self.chats_at.timestamp_millis());
-        if let Some((chat, next)) = self.page {
-            out.push_str(&format!(".{chat}.{}", next.timestamp_millis()));
-        }
-        out
-    }
-
-    /// `BAD_USER_INPUT` on `field` unless `raw` came from [`Self::encode`].
-    pub fn parse(field: &'static str, raw: &str) -> AppResult<Self> {
-        let invalid = || AppError::bad_input(field, "is not a cursor from this API");
-        let parts: Vec<&str> = raw.split('.').collect();
-        let time = |raw: &str| {
-            raw.parse::<i64>()
-                .ok()
-                .and_then(DateTime::from_timestamp_millis)
-                .ok_or_else(invalid)
-        };
-        let (seq, chats_at) = match parts[..] {
-            ["a1", seq, at, ..] => (seq.parse::<i64>().map_err(|_| invalid())?, time(at)?),
-            _ => return Err(invalid()),
-        };
-        let page = match parts[3..] {
-            [] => None,
-            [chat, next] => Some((ChatId::parse(field, chat)?, time(next)?)),
-            _ => return Err(invalid()),
-        };
-        if seq < 0 {
-            return Err(invalid());
-        }
-        Ok(Self {
-            seq,
-            chats_at,
-            page,
-        })
-    }
-}
+pub use super::account_cursor::{AccountCursor, RESUME_OVERLAP};
 
 /// Records account events and tells the user's streams, numbered.
 #[derive(Clone)]
@@ -274,34 +206,3 @@ impl AccountLog {
 /// What a stream replays: the last account log number and the items after
 /// the cursor; `None` when some are no longer kept (RESYNC).
 pub type Replay<T> = Option<(i64, Vec<T>)>;
-
-#[cfg(test)]
-#[allow(non_snake_case)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cursor__survives_the_round_trip_and_nothing_else_parses() {
-        let plain = AccountCursor::now(42);
-        let millis = |c: &AccountCursor| c.chats_at.timestamp_millis();
-        let parsed = AccountCursor::parse("after", &plain.encode()).unwrap();
-        assert_eq!((parsed.seq, millis(&parsed)), (42, millis(&plain)));
-        let paged = AccountCursor {
-            page: Some((ChatId::new(), Utc::now())),
-            ..plain
-        };
-        let again = AccountCursor::parse("after", &paged.encode()).unwrap();
-        assert_eq!(again.page.map(|p| p.0), paged.page.map(|p| p.0));
-        for bad in [
-            "",
-            "a1",
-            "a1.x.1",
-            "a2.1.1",
-            "a1.-1.1",
-            "a1.1.1.notanid.1",
-            "7",
-        ] {
-            assert!(AccountCursor::parse("after", bad).is_err(), "{bad}");
-        }
-    }
-}

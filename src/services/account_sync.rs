@@ -19,8 +19,9 @@ use crate::error::AppResult;
 use crate::events::FriendEvent;
 use crate::storage::account_logs::{AccountEntry, Membership};
 
+use super::account_cursor::MAX_SEEN;
 use super::account_log::{AccountCursor, AccountLog, RESUME_OVERLAP};
-use super::chats::ChatService;
+use super::chats::{ChangedChat, ChatService};
 
 /// Account log entries a page carries at most.
 pub const LOG_PAGE: usize = 100;
@@ -60,7 +61,7 @@ impl AccountSync {
         first: usize,
     ) -> AppResult<SyncPage> {
         let mut page = SyncPage {
-            cursor: AccountCursor::now(0),
+            cursor: AccountCursor::now(0, Vec::new()),
             has_more: false,
             reset: true,
             chats: Vec::new(),
@@ -71,15 +72,17 @@ impl AccountSync {
         // Read before anything else: whatever is numbered later comes again.
         let mut seq = self.log.head(me).await?;
         let now_at = Utc::now() - RESUME_OVERLAP;
-        let mut chats_from = (DateTime::UNIX_EPOCH, None, now_at);
+        // Where the chats start: nothing seen for a reset.
+        let mut from = AccountCursor {
+            seq,
+            chats_at: DateTime::UNIX_EPOCH,
+            page: None,
+            seen: Vec::new(),
+        };
         if let Some(after) = after
             && let Some(since) = self.log.since(me, after.seq).await?
         {
             page.reset = false;
-            chats_from = match after.page {
-                Some((last, next_at)) => (after.chats_at, Some(last), next_at),
-                None => (after.chats_at, None, now_at),
-            };
             let mut entries = since.entries;
             seq = since.head;
             if entries.len() > LOG_PAGE {
@@ -87,39 +90,57 @@ impl AccountSync {
                 entries.truncate(LOG_PAGE);
                 seq = entries.last().map_or(seq, |(s, _)| *s);
                 page.has_more = true;
-                page.cursor = AccountCursor { seq, ..after };
+                page.cursor = AccountCursor {
+                    seq,
+                    ..after.clone()
+                };
             }
             self.fill_from_log(me, &entries, &mut page).await?;
             if page.has_more {
                 return Ok(page);
             }
+            from = after;
         }
-        let (chats_at, after_chat, next_at) = chats_from;
-        let mut changed: Vec<Chat> = self
-            .chats
-            .changed_since(me, chats_at)
-            .await?
+        let (after_chat, next_at) = match from.page {
+            Some((last, next_at)) => (Some(last), next_at),
+            None => (None, now_at),
+        };
+        let changed = self.chats.changed_since(me, from.chats_at, &from).await?;
+        let mut rest = changed
             .into_iter()
-            .map(|(chat, _)| chat)
-            .filter(|chat| after_chat.is_none_or(|last| chat.id.oid() > last.oid()))
+            .filter(|c| after_chat.is_none_or(|last| c.chat.id.oid() > last.oid()));
+        let sent: Vec<ChangedChat> = rest.by_ref().take(first).collect();
+        // What the client has of the chats changed inside the new window:
+        // those sent now, and those it had already (unchanged since, or sent
+        // by an earlier page of this sync).
+        let mut seen: Vec<(ChatId, i64)> = sent
+            .iter()
+            .filter(|c| c.at > next_at)
+            .map(|c| (c.chat.id, c.seq))
             .collect();
-        if changed.len() > first {
-            changed.truncate(first);
-            let last = changed.last().map(|c| c.id);
+        seen.extend(
+            from.seen
+                .iter()
+                .filter(|(c, _)| !sent.iter().any(|s| s.chat.id == *c)),
+        );
+        seen.truncate(MAX_SEEN);
+        page.cursor = if rest.next().is_some() {
             page.has_more = true;
-            page.cursor = AccountCursor {
+            AccountCursor {
                 seq,
-                chats_at,
-                page: last.map(|last| (last, next_at)),
-            };
+                chats_at: from.chats_at,
+                page: sent.last().map(|c| (c.chat.id, next_at)),
+                seen,
+            }
         } else {
-            page.cursor = AccountCursor {
+            AccountCursor {
                 seq,
                 chats_at: next_at,
                 page: None,
-            };
-        }
-        page.chats = changed;
+                seen,
+            }
+        };
+        page.chats = sent.into_iter().map(|c| c.chat).collect();
         Ok(page)
     }
 

@@ -4,6 +4,7 @@
 //!
 //! [`AppError`]: crate::error::AppError
 
+pub mod account_cursor;
 pub mod account_deletion;
 pub mod account_log;
 pub mod account_sync;

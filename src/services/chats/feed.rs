@@ -19,16 +19,19 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use chrono::Utc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use tokio_stream::StreamMap;
 
 use crate::domain::{Chat, ChatId, Message, MessageKind, User, UserId};
 use crate::error::AppResult;
 use crate::events::{
-    ChatEvent, ChatEventKind, Event, EventBus, EventStream, Interruption, MessageEventKind, Topic,
+    ChatEvent, ChatEventKind, Event, EventBus, EventStream, Interruption, MessageEvent,
+    MessageEventKind, Topic,
 };
-use crate::services::account_log::{AccountCursor, RESUME_OVERLAP};
+use crate::services::account_cursor::{AccountCursor, MAX_SEEN, RESUME_OVERLAP};
 use crate::storage::account_logs::{AccountEntry, Membership};
 
 use super::ChatService;
@@ -82,8 +85,12 @@ pub struct ChatFeed {
     seq: i64,
     /// Numbered events up to this were replayed: not reported again.
     replayed_up_to: i64,
-    /// While the replay is out: the cursor's time, kept until it is done.
-    replay_chats_at: Option<chrono::DateTime<Utc>>,
+    /// While the replay is out: the cursor resumed from, handed out again
+    /// until the replay is done (a reconnect then replays it all again).
+    resume_from: Option<AccountCursor>,
+    /// Chats whose events came lately: their last sequence number seen,
+    /// and when (what a cursor's `seen` lists).
+    recent: HashMap<ChatId, (i64, Instant)>,
     /// Each snapshot's last sequence number: new messages up to it were in
     /// the snapshot already.
     snapshot_seqs: HashMap<ChatId, i64>,
@@ -141,7 +148,8 @@ impl ChatService {
             replay: VecDeque::new(),
             seq: self.log.head(me).await?,
             replayed_up_to: 0,
-            replay_chats_at: None,
+            resume_from: None,
+            recent: HashMap::new(),
             snapshot_seqs: HashMap::new(),
             unread: UnreadCounts::default(),
         };
@@ -159,7 +167,6 @@ impl ChatService {
         };
         feed.seq = since.head;
         feed.replayed_up_to = since.head;
-        feed.replay_chats_at = Some(after.chats_at);
         for (_, entry) in since.entries {
             let AccountEntry::Chat {
                 chat,
@@ -191,28 +198,35 @@ impl ChatService {
             };
             feed.replay.push_back(item);
         }
-        for (chat, seq) in self.changed_since(me, after.chats_at).await? {
+        for changed in self.changed_since(me, after.chats_at, &after).await? {
+            let (chat, seq) = (changed.chat, changed.seq);
             feed.snapshot_seqs.insert(chat.id, seq);
+            feed.seen(chat.id, seq);
             feed.replay.push_back(ChatFeedItem::Snapshot { chat, seq });
         }
+        feed.resume_from = Some(after);
         Ok(())
     }
 
     /// `me`'s chats whose timeline moved since `at` (or that were created
-    /// since, for a chat without events yet), with their last sequence
-    /// number, in id order.
+    /// since, for a chat without events yet), in id order, leaving out
+    /// those `seen` at their current number. Each comes with its last
+    /// sequence number and when that was taken.
     pub async fn changed_since(
         &self,
         me: UserId,
-        at: chrono::DateTime<Utc>,
-    ) -> AppResult<Vec<(Chat, i64)>> {
+        at: DateTime<Utc>,
+        seen: &AccountCursor,
+    ) -> AppResult<Vec<ChangedChat>> {
         let ids = self.chat_ids(me).await?;
         let heads = self.db.chat_heads().find_many(&ids).await?;
         let candidates: Vec<ChatId> = ids
             .iter()
             .filter(|id| match heads.get(id) {
                 // A head written before times were kept counts as changed.
-                Some(head) => head.seq_taken_at.is_none_or(|t| t > at),
+                Some(head) => {
+                    head.seq_taken_at.is_none_or(|t| t > at) && !seen.has_seen(**id, head.seq)
+                }
                 None => true,
             })
             .copied()
@@ -223,11 +237,23 @@ impl ChatService {
         Ok(chats
             .into_iter()
             .map(|chat| {
-                let seq = heads.get(&chat.id).map_or(0, |h| h.seq);
-                (chat, seq)
+                let head = heads.get(&chat.id);
+                ChangedChat {
+                    seq: head.map_or(0, |h| h.seq),
+                    at: head.and_then(|h| h.seq_taken_at).unwrap_or(chat.created_at),
+                    chat,
+                }
             })
             .collect())
     }
+}
+
+/// A chat that changed, with its last sequence number and when that was
+/// taken (its creation for a chat without events).
+pub struct ChangedChat {
+    pub chat: Chat,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
 }
 
 impl ChatFeed {
@@ -236,7 +262,7 @@ impl ChatFeed {
         if let Some(item) = self.replay.pop_front() {
             return Some(item);
         }
-        self.replay_chats_at = None;
+        self.resume_from = None;
         loop {
             let (own, item) = tokio::select! {
                 item = self.own.next() => (true, item?),
@@ -260,18 +286,28 @@ impl ChatFeed {
 
     /// Where a client that saw everything handed out so far stands.
     pub fn cursor(&self) -> AccountCursor {
-        match self.replay_chats_at {
-            // Chats not replayed yet must come again after a reconnect.
-            Some(chats_at) => AccountCursor {
-                seq: self.seq,
-                chats_at,
-                page: None,
-            },
-            None => AccountCursor {
-                seq: self.seq,
-                chats_at: Utc::now() - RESUME_OVERLAP,
-                page: None,
-            },
+        if let Some(from) = &self.resume_from {
+            return from.clone();
+        }
+        let window = RESUME_OVERLAP.to_std().unwrap_or_default();
+        let mut seen: Vec<(ChatId, i64, Instant)> = self
+            .recent
+            .iter()
+            .filter(|(_, (_, at))| at.elapsed() < window)
+            .map(|(chat, (seq, at))| (*chat, *seq, *at))
+            .collect();
+        seen.sort_by_key(|(_, _, at)| std::cmp::Reverse(*at));
+        AccountCursor::now(self.seq, seen.into_iter().map(|(c, s, _)| (c, s)).collect())
+    }
+
+    /// Notes that the client has chat `chat` as of `seq`.
+    fn seen(&mut self, chat: ChatId, seq: i64) {
+        let window = RESUME_OVERLAP.to_std().unwrap_or_default();
+        let entry = self.recent.entry(chat).or_insert((seq, Instant::now()));
+        *entry = (entry.0.max(seq), Instant::now());
+        // Forget what left the window before the map doubles.
+        if self.recent.len() > 2 * MAX_SEEN {
+            self.recent.retain(|_, (_, at)| at.elapsed() < window);
         }
     }
 
@@ -309,42 +345,51 @@ impl ChatFeed {
                 }
                 Some(ChatFeedItem::Changed(e.clone()))
             }
-            Event::Message(m) => match m.kind {
-                MessageEventKind::Created => {
-                    if self.snapshot_seqs.get(&m.chat).is_some_and(|s| m.seq <= *s) {
-                        return None;
-                    }
-                    let counted = m.message.as_ref().is_some_and(|message| {
-                        message.sender != self.me && message.kind != MessageKind::System
-                    });
-                    if counted {
-                        self.unread.add_one(m.chat);
-                    }
-                    Some(ChatFeedItem::NewMessage {
-                        chat: m.chat,
-                        actor: m.actor,
-                        message: m.message.clone(),
-                        sender: m.sender.clone(),
-                    })
+            Event::Message(m) => {
+                // Every step of the chat moves what a resumed client has.
+                self.seen(m.chat, m.seq);
+                self.message_item(m)
+            }
+            _ => None,
+        }
+    }
+
+    /// What to report of a step in one of the chats.
+    fn message_item(&mut self, m: &MessageEvent) -> Option<ChatFeedItem> {
+        match m.kind {
+            MessageEventKind::Created => {
+                if self.snapshot_seqs.get(&m.chat).is_some_and(|s| m.seq <= *s) {
+                    return None;
                 }
-                MessageEventKind::Read if m.actor == self.me => {
-                    self.unread.forget(m.chat);
-                    Some(ChatFeedItem::UnreadChanged {
-                        chat: m.chat,
-                        actor: m.actor,
-                        seq: m.seq,
-                    })
+                let counted = m.message.as_ref().is_some_and(|message| {
+                    message.sender != self.me && message.kind != MessageKind::System
+                });
+                if counted {
+                    self.unread.add_one(m.chat);
                 }
-                MessageEventKind::Deleted => {
-                    self.unread.forget(m.chat);
-                    Some(ChatFeedItem::UnreadChanged {
-                        chat: m.chat,
-                        actor: m.actor,
-                        seq: m.seq,
-                    })
-                }
-                _ => None,
-            },
+                Some(ChatFeedItem::NewMessage {
+                    chat: m.chat,
+                    actor: m.actor,
+                    message: m.message.clone(),
+                    sender: m.sender.clone(),
+                })
+            }
+            MessageEventKind::Read if m.actor == self.me => {
+                self.unread.forget(m.chat);
+                Some(ChatFeedItem::UnreadChanged {
+                    chat: m.chat,
+                    actor: m.actor,
+                    seq: m.seq,
+                })
+            }
+            MessageEventKind::Deleted => {
+                self.unread.forget(m.chat);
+                Some(ChatFeedItem::UnreadChanged {
+                    chat: m.chat,
+                    actor: m.actor,
+                    seq: m.seq,
+                })
+            }
             _ => None,
         }
     }

@@ -27,7 +27,7 @@ mod erasure;
 mod feed;
 mod membership;
 
-pub use feed::{ChatFeed, ChatFeedItem, UnreadCounts};
+pub use feed::{ChangedChat, ChatFeed, ChatFeedItem, UnreadCounts};
 
 use super::account_log::AccountLog;
 use super::blocks::BlockRules;
