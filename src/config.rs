@@ -9,8 +9,10 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub mod identity;
 mod quota;
 
+pub use identity::{AuthMode, ServerApiKey};
 pub use quota::RateQuota;
 
 /// A signing key only fit for local development; refused in production.
@@ -321,6 +323,60 @@ pub struct Settings {
     /// slow while the owner is not locked out.
     #[serde(default = "defaults::rate_limit_sign_in_failures_per_account")]
     pub rate_limit_sign_in_failures_per_account: RateQuota,
+
+    // ---- Identity: the app's own sign-in and its backend (see
+    // [`identity`], which holds these settings' defaults and checks). ----
+    /// `AUTH_MODE`: which tokens sign people in: `builtin` (this server's
+    /// own accounts; the default), `external` (only the identity provider's
+    /// tokens; `signUp`, `signIn` and `changePassword` are refused), or
+    /// `both`.
+    #[serde(default)]
+    pub auth_mode: AuthMode,
+    /// `AUTH_JWKS_URL`: where the identity provider publishes its signing
+    /// keys. Unset: read from `AUTH_ISSUER`'s OIDC discovery document
+    /// (`/.well-known/openid-configuration`, its `jwks_uri`).
+    #[serde(default)]
+    pub auth_jwks_url: Option<String>,
+    /// `AUTH_ISSUER`: the `iss` external tokens must carry (required with
+    /// `AUTH_MODE=external` or `both`).
+    #[serde(default)]
+    pub auth_issuer: Option<String>,
+    /// `AUTH_AUDIENCE`: the `aud` external tokens must carry (required with
+    /// `AUTH_MODE=external` or `both`).
+    #[serde(default)]
+    pub auth_audience: Option<String>,
+    /// `AUTH_ALGORITHMS`: the signature algorithms accepted on external
+    /// tokens, comma-separated, among `RS256`, `ES256` and `EdDSA` (default
+    /// all three). `none` and `HS*` are refused at start.
+    #[serde(default = "identity::default_algorithms")]
+    pub auth_algorithms: String,
+    /// `AUTH_JWKS_CACHE_SECONDS`: how long fetched keys are used before they
+    /// are fetched again (kept on when the provider cannot be reached).
+    #[serde(default = "identity::jwks_cache_seconds")]
+    pub auth_jwks_cache_seconds: u64,
+    /// `AUTH_JWKS_REFRESH_MIN_SECONDS`: the shortest time between two
+    /// fetches caused by a token naming an unknown `kid` (a flood of made-up
+    /// `kid`s must not become a flood of requests to the provider).
+    #[serde(default = "identity::jwks_refresh_min_seconds")]
+    pub auth_jwks_refresh_min_seconds: u64,
+    /// `AUTH_JWKS_TIMEOUT_MS`: the deadline of one request to the provider.
+    #[serde(default = "identity::jwks_timeout_ms")]
+    pub auth_jwks_timeout_ms: u64,
+    /// `AUTH_PROFILE_SYNC`: `first` (the default) fills a provisioned
+    /// user's profile from the claims of their first token only; `always`
+    /// also updates name and picture from every later token.
+    #[serde(default)]
+    pub auth_profile_sync: identity::ProfileSync,
+    /// `SERVER_API_KEYS`: keys of the app's backend for the server-side API,
+    /// comma-separated, each `<id>:<secret>` (the id names the key in the
+    /// audit log; the secret at least 32 characters). Several at once for
+    /// rotation. Unset: the server-side API is off.
+    #[serde(default)]
+    pub server_api_keys: Option<SecretString>,
+    /// `RATE_LIMIT_SERVER_API`: requests per API key (apart from users'
+    /// limits).
+    #[serde(default = "identity::rate_limit_server_api")]
+    pub rate_limit_server_api: RateQuota,
 }
 
 /// Why the settings could not be used.
@@ -420,7 +476,7 @@ impl Settings {
         if let Some((name, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be at least 1")));
         }
-        Ok(())
+        identity::validate(self)
     }
 
     /// True when no `JWT_SECRET` was given and the development key is in use.
