@@ -103,8 +103,9 @@ mod tests {
     fn as_user(query: &str, user: UserId) -> async_graphql::Request {
         async_graphql::Request::new(query).data(Viewer::User(CurrentUser {
             id: user,
-            session: crate::domain::SessionId::new(),
+            session: Some(crate::domain::SessionId::new()),
             expires_at: chrono::Utc::now(),
+            issued_at: chrono::Utc::now(),
         }))
     }
 

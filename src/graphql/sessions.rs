@@ -163,7 +163,7 @@ impl SessionQuery {
             page,
             |s| s.id.oid(),
             |session| SessionObject {
-                current: session.id == me.session,
+                current: Some(session.id) == me.session,
                 session,
             },
         ))
@@ -195,7 +195,12 @@ impl SessionMutation {
     #[graphql(guard = "Authenticated")]
     async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<RevokedSessions> {
         let me = ctx.current_user()?;
-        let revoked = ctx.services()?.sessions.revoke(me, me.session).await?;
+        let session = me.session.ok_or_else(|| {
+            AppError::Forbidden(
+                "an identity provider's token has no session here: sign out at the provider".into(),
+            )
+        })?;
+        let revoked = ctx.services()?.sessions.revoke(me, session).await?;
         Ok(revoked.into())
     }
 

@@ -139,7 +139,8 @@ impl UserObject {
     /// Only the account's owner sees it; `null` for everyone else.
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
         match ctx.viewer() {
-            _ if self.user.deleted => None,
+            // Deleted, or provisioned from the identity provider without one.
+            _ if self.user.deleted || self.user.email.is_empty() => None,
             _ if self.owner_view => Some(&self.user.email),
             Viewer::User(me) if me.id == self.user.id => Some(&self.user.email),
             _ => None,

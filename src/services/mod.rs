@@ -10,6 +10,8 @@ pub mod blocks;
 pub mod chats;
 pub mod data_export;
 pub mod friends;
+pub mod identities;
+pub mod identity_cache;
 pub mod known_accounts;
 pub mod message_stream;
 pub mod messages;
@@ -24,7 +26,7 @@ pub mod users;
 
 use std::sync::Arc;
 
-use crate::auth::{PasswordHasher, TokenService};
+use crate::auth::PasswordHasher;
 use crate::cluster::typing::TypingDecider;
 use crate::cluster::{Cluster, UserSockets};
 use crate::config::Settings;
@@ -105,12 +107,7 @@ impl Services {
             settings.password_hash_memory_kib,
             settings.password_hash_iterations,
         )?;
-        let sessions = SessionService::new(
-            db.clone(),
-            bus.clone(),
-            TokenService::new(settings),
-            settings.refresh_token_ttl(),
-        );
+        let sessions = SessionService::new(db.clone(), bus.clone(), settings)?;
         let rate_limits = Arc::new(RateLimits::new(settings));
         let blocks = BlockRules::new(db.clone(), bus.clone());
         let audience = Audience::new(db.clone(), blocks.clone());

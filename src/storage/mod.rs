@@ -10,6 +10,7 @@ pub mod blocks;
 pub mod chat_heads;
 pub mod chats;
 pub mod friends;
+pub mod identities;
 pub mod messages;
 mod migrations;
 pub mod notifications;
@@ -98,6 +99,7 @@ impl Database {
     /// Creates every index the server relies on; safe to run on every start.
     pub async fn ensure_indexes(&self) -> AppResult<()> {
         self.users().ensure_indexes().await?;
+        self.identities().ensure_indexes().await?;
         self.sessions().ensure_indexes().await?;
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
@@ -138,6 +140,10 @@ impl Database {
     /// Commands sent to MongoDB since start (each is one round trip).
     pub fn commands_started(&self) -> u64 {
         self.commands_started.load(Ordering::Relaxed)
+    }
+
+    pub fn identities(&self) -> identities::IdentityStore {
+        identities::IdentityStore::new(&self.db)
     }
 
     pub fn users(&self) -> UserStore {

@@ -11,6 +11,7 @@ mod chats;
 mod cluster;
 mod cluster_typing;
 mod connections;
+mod external_auth;
 mod graphql_ws;
 mod health;
 mod http;
