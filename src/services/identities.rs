@@ -168,6 +168,11 @@ impl IdentityService {
     /// The account of the provider's user of `claims` (read, or made now).
     async fn resolve(&self, claims: &ExternalClaims) -> AppResult<Identity> {
         if let Some(identity) = self.db.identities().find(&claims.sub).await? {
+            // Deleted by the app's backend: refused until it makes them a
+            // new account (`upsertUsers`).
+            if !self.db.users().exists(identity.user).await? {
+                return Err(AppError::Unauthenticated("this account was deleted".into()));
+            }
             if self.sync == ProfileSync::Always {
                 let profile = ExternalProfile::from_claims(claims);
                 self.update(identity.user, &profile).await?;
@@ -188,13 +193,14 @@ impl IdentityService {
         subject: &str,
         mut profile: ExternalProfile,
     ) -> AppResult<(Identity, User)> {
-        let name = match profile.name.take() {
-            Some(name) => name,
-            None => DisplayName::parse(profile.handle.as_deref().unwrap_or("User"))
-                .or_else(|_| DisplayName::parse("User"))?,
-        };
+        let wanted_name = profile.name.take();
         let mut user = None;
         for candidate in handle_candidates(subject, profile.handle.as_deref()) {
+            // Without a name, the handle is one.
+            let name = match &wanted_name {
+                Some(name) => name.clone(),
+                None => DisplayName::parse(candidate.as_str())?,
+            };
             let inserted = self
                 .db
                 .identities()
@@ -260,6 +266,21 @@ impl IdentityService {
             .await?
             .ok_or_else(|| AppError::NotFound("user not found".into()))?;
         Ok((identity, user))
+    }
+
+    /// Creates or updates the account of the provider's user `subject` (the
+    /// app's backend, `upsertUsers`): a new one is provisioned as on first
+    /// sight (also when the old one was deleted); an existing one gets the
+    /// given name and picture.
+    pub async fn upsert(&self, subject: &str, profile: ExternalProfile) -> AppResult<User> {
+        if let Some(identity) = self.db.identities().find(subject).await? {
+            if let Some(user) = self.update(identity.user, &profile).await? {
+                return Ok(user);
+            }
+            // Its account was deleted: the link goes, a new account comes.
+            self.db.identities().unlink(identity.user).await?;
+        }
+        Ok(self.provision(subject, profile).await?.1)
     }
 
     /// Updates name and picture of a provider's user (never the handle or

@@ -27,6 +27,7 @@ pub mod users;
 use std::sync::Arc;
 
 use crate::auth::PasswordHasher;
+use crate::auth::api_keys::ApiKeys;
 use crate::cluster::typing::TypingDecider;
 use crate::cluster::{Cluster, UserSockets};
 use crate::config::Settings;
@@ -74,6 +75,8 @@ pub struct Services {
     pub presence: PresenceService,
     /// Open WebSockets per user (shared by the cluster with `REDIS_URL`).
     pub user_sockets: Arc<dyn UserSockets>,
+    /// The app's backend's keys (`SERVER_API_KEYS`).
+    pub api_keys: ApiKeys,
 }
 
 /// Where typing is decided: in Redis when the cluster has a link (so a
@@ -178,7 +181,13 @@ impl Services {
                 chats: chats.clone(),
             },
         });
+        let api_keys = ApiKeys::new(
+            settings
+                .server_api_keys()
+                .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!(e)))?,
+        );
         Ok(Self {
+            api_keys,
             data_export: data_export::DataExport::new(db.clone()),
             accounts,
             friends,

@@ -245,6 +245,11 @@ impl AccountService {
         Ok(())
     }
 
+    /// True when `user` names an account that was not deleted.
+    pub async fn exists(&self, user: UserId) -> AppResult<bool> {
+        self.db.users().exists(user).await
+    }
+
     /// The signed-in user's own account.
     pub async fn me(&self, me: UserId) -> AppResult<User> {
         self.db

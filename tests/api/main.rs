@@ -25,6 +25,7 @@ mod rate_limits;
 mod resume;
 mod scale;
 mod schema_file;
+mod server_api;
 mod sessions;
 mod shared_events;
 mod shutdown;
