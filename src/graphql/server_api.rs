@@ -1,7 +1,7 @@
 //! The server-side API: operations for the app's backend, authenticated by
 //! one of `SERVER_API_KEYS` in the `X-Api-Key` header (see
-//! [`crate::http::server_api`]): `upsertUsers`, `deleteUser` and
-//! `revokeUserTokens`. With `X-Act-As-User` the same key runs ordinary
+//! [`crate::http::server_api`]): `upsertUsers`, `deactivateUser`,
+//! `deleteUser` and `revokeUserTokens`. With `X-Act-As-User` the same key runs ordinary
 //! operations (`createChat`, `addChatMembers`, `sendMessage`, ...) as that
 //! user instead.
 
@@ -103,6 +103,22 @@ pub struct RevokeUserTokensInput {
     issued_before: Option<DateTime<Utc>>,
 }
 
+/// The user to deactivate or activate again (`deactivateUser`).
+#[derive(InputObject)]
+pub struct DeactivateUserInput {
+    user_id: ID,
+    /// `false` activates the user again.
+    #[graphql(default = true)]
+    deactivated: bool,
+}
+
+/// What `deactivateUser` did.
+#[derive(SimpleObject)]
+pub struct DeactivatedUser {
+    user_id: ID,
+    deactivated: bool,
+}
+
 /// What `deleteUser` did.
 #[derive(SimpleObject)]
 pub struct DeletedUser {
@@ -185,6 +201,29 @@ impl ServerMutation {
             .ok_or_else(|| AppError::NotFound("user not found".into()))?;
         Ok(DeletedUser {
             user_id: ID(gone.id.to_string()),
+        })
+    }
+
+    /// The app's backend (`X-Api-Key`): deactivates a user, or with
+    /// `deactivated: false` activates them again. A deactivated user's
+    /// sessions end and their tokens are refused (sockets close with 4403
+    /// on every instance); neither a password nor the identity provider's
+    /// token signs them in until they are activated. Profile, chats and
+    /// messages stay. `NOT_FOUND` when there is no such account.
+    #[graphql(guard = "ServerKey")]
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        input: DeactivateUserInput,
+    ) -> async_graphql::Result<DeactivatedUser> {
+        let user = UserId::parse("userId", &input.user_id)?;
+        ctx.services()?
+            .accounts
+            .set_deactivated(user, input.deactivated)
+            .await?;
+        Ok(DeactivatedUser {
+            user_id: ID(user.to_string()),
+            deactivated: input.deactivated,
         })
     }
 

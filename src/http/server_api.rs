@@ -8,8 +8,8 @@
 //!   configured) fails the whole request: 401, `UNAUTHENTICATED`.
 //! - With `X-Act-As-User: <userId>` the request runs as that user (any
 //!   operation a user may call, with that user's permissions); without it,
-//!   only the server-side operations (`upsertUsers`, `deleteUser`,
-//!   `revokeUserTokens`) are open to it.
+//!   only the server-side operations (`upsertUsers`, `deactivateUser`,
+//!   `deleteUser`, `revokeUserTokens`) are open to it.
 //! - Its mutations draw from the key's own rate limit
 //!   (`RATE_LIMIT_SERVER_API`), not from users' or addresses' limits.
 //! - Every call is written to the log once (target `audit`): the key's id,
@@ -67,9 +67,9 @@ async fn check(
         .to_str()
         .map_err(|_| AppError::bad_input("X-Act-As-User", "is not a valid id"))?;
     let user = UserId::parse("X-Act-As-User", id.trim())?;
-    if !state.services.accounts.exists(user).await? {
+    if !state.services.accounts.is_active(user).await? {
         return Err(AppError::NotFound(
-            "the user to act as was not found".into(),
+            "the user to act as was not found (or is deactivated)".into(),
         ));
     }
     let now = Utc::now();

@@ -95,6 +95,33 @@ impl AccountService {
         Ok(Some(gone))
     }
 
+    /// Deactivates `user` (the app's backend, `deactivateUser`): every
+    /// session ends and the provider's tokens are refused (sockets close on
+    /// every instance), and neither a password nor a provider's token signs
+    /// them in until they are activated again (`deactivated: false`).
+    /// Nothing else changes: profile, chats and messages stay. `NOT_FOUND`
+    /// when there is no such account.
+    #[tracing::instrument(skip(self), fields(user_id = %user))]
+    pub async fn set_deactivated(&self, user: UserId, deactivated: bool) -> AppResult<()> {
+        if !self
+            .db
+            .identities()
+            .set_deactivated(user, deactivated)
+            .await?
+        {
+            return Err(AppError::NotFound("user not found".into()));
+        }
+        if deactivated {
+            self.sessions.end_all_of(user).await?;
+            self.sessions
+                .identities
+                .revoke_tokens(user, chrono::Utc::now())
+                .await?;
+        }
+        tracing::info!(deactivated, "account activation changed");
+        Ok(())
+    }
+
     /// Finishes the deletions a stopped server left half-way.
     pub async fn finish_deletions(&self) -> AppResult<()> {
         for id in self.db.users().unfinished_erasures().await? {

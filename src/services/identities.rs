@@ -168,10 +168,12 @@ impl IdentityService {
     /// The account of the provider's user of `claims` (read, or made now).
     async fn resolve(&self, claims: &ExternalClaims) -> AppResult<Identity> {
         if let Some(identity) = self.db.identities().find(&claims.sub).await? {
-            // Deleted by the app's backend: refused until it makes them a
-            // new account (`upsertUsers`).
-            if !self.db.users().exists(identity.user).await? {
-                return Err(AppError::Unauthenticated("this account was deleted".into()));
+            // Deleted (refused until `upsertUsers` makes them a new
+            // account) or deactivated by the app's backend.
+            if !self.db.identities().is_active(identity.user).await? {
+                return Err(AppError::Unauthenticated(
+                    "this account was deleted or deactivated".into(),
+                ));
             }
             if self.sync == ProfileSync::Always {
                 let profile = ExternalProfile::from_claims(claims);

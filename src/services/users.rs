@@ -250,6 +250,11 @@ impl AccountService {
         self.db.users().exists(user).await
     }
 
+    /// True when `user` exists and is not deactivated.
+    pub async fn is_active(&self, user: UserId) -> AppResult<bool> {
+        self.db.identities().is_active(user).await
+    }
+
     /// The signed-in user's own account.
     pub async fn me(&self, me: UserId) -> AppResult<User> {
         self.db

@@ -10,6 +10,10 @@
 //! email are right at insert: the unique fields of a user are never
 //! updated afterwards (the MongoDB-compatible local server keeps an updated
 //! document's old unique keys indexed).
+//!
+//! Any account may be deactivated by the app's backend (`deactivatedAt` on
+//! the user): it cannot sign in, with a password or a provider's token,
+//! until it is activated again.
 
 use bson::oid::ObjectId;
 use bson::{Document, doc};
@@ -162,6 +166,34 @@ impl IdentityStore {
             )
             .await?;
         Ok(())
+    }
+
+    /// Deactivates `user` (or activates them again); false when there is
+    /// no such account. Not a unique field, so updated in place.
+    pub async fn set_deactivated(&self, user: UserId, deactivated: bool) -> AppResult<bool> {
+        let value = match deactivated {
+            true => bson::Bson::DateTime(bson::DateTime::now()),
+            false => bson::Bson::Null,
+        };
+        let updated = self
+            .users
+            .update_one(
+                doc! { "_id": user.oid(), "deletedAt": null },
+                doc! { "$set": { "deactivatedAt": value } },
+            )
+            .await?;
+        Ok(updated.matched_count == 1)
+    }
+
+    /// True when `user` exists, was not deleted and is not deactivated.
+    pub async fn is_active(&self, user: UserId) -> AppResult<bool> {
+        let found = self
+            .users
+            .clone_with_type::<Document>()
+            .find_one(doc! { "_id": user.oid(), "deletedAt": null, "deactivatedAt": null })
+            .projection(doc! { "_id": 1 })
+            .await?;
+        Ok(found.is_some())
     }
 
     /// Unlinks `user` (their account is deleted): the same provider user

@@ -358,7 +358,10 @@ impl UserStore {
         } else {
             doc! { "handleKey": login.trim().to_ascii_lowercase() }
         };
-        Ok(self.users.find_one(live(filter)).await?.map(|doc| {
+        // A deactivated account cannot sign in (`deactivateUser`).
+        let mut filter = live(filter);
+        filter.insert("deactivatedAt", bson::Bson::Null);
+        Ok(self.users.find_one(filter).await?.map(|doc| {
             let hash = doc.password_hash.clone();
             (User::from(doc), hash)
         }))

@@ -327,3 +327,53 @@ async fn revoke_user_tokens__ends_built_in_sessions_started_before() {
         "UNAUTHENTICATED"
     );
 }
+
+#[tokio::test]
+async fn deactivate_user__refuses_sign_in_until_activated_again() {
+    const DEACTIVATE: &str = "mutation($input: DeactivateUserInput!) { deactivateUser(input: $input) { userId deactivated } }";
+    let key = SigningKey::rsa("k1");
+    let provider = Provider::start(&[&key]).await;
+    let app = TestApp::spawn_with(configure(&provider)).await;
+    let dee = upsert(&app, json!([{ "externalId": "dee", "handle": "dee" }])).await;
+    let dee_id = dee[0]["id"].as_str().unwrap().to_owned();
+    let token = key.sign(&provider.claims("dee", 300));
+    let mut socket = app.ws(&token).await;
+    let bea = app.sign_up("bea").await;
+    let sign_in = json!({ "i": { "login": bea.handle, "password": bea.password } });
+    const SIGN_IN: &str = "mutation($i: SignInInput!) { signIn(input: $i) { token } }";
+
+    for id in [&dee_id, &bea.id] {
+        let done = server_ok(&app, DEACTIVATE, json!({ "input": { "userId": id } })).await;
+        assert_eq!(done["deactivateUser"]["deactivated"], true);
+    }
+    assert_eq!(socket.closed().await.0, 4403);
+    let mut later = provider.claims("dee", 300);
+    later["iat"] = json!(chrono::Utc::now().timestamp() + 2);
+    let later = key.sign(&later);
+    for refused in [&token, &later, &bea.token] {
+        assert_eq!(
+            error_code(&app.gql(Some(refused), ME, json!({})).await),
+            "UNAUTHENTICATED"
+        );
+    }
+    assert_eq!(
+        error_code(&app.gql(None, SIGN_IN, sign_in.clone()).await),
+        "UNAUTHENTICATED"
+    );
+    let (status, _) = server(&app, Some(KEY), Some(&dee_id), ME, json!({})).await;
+    assert_eq!(status, 404, "no acting as a deactivated user");
+
+    for id in [&dee_id, &bea.id] {
+        server_ok(
+            &app,
+            DEACTIVATE,
+            json!({ "input": { "userId": id, "deactivated": false } }),
+        )
+        .await;
+    }
+    assert_eq!(
+        app.gql_ok(Some(&later), ME, json!({})).await["me"]["id"],
+        dee_id.as_str()
+    );
+    app.gql_ok(None, SIGN_IN, sign_in).await;
+}
