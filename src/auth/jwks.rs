@@ -11,7 +11,9 @@
 //!   attempt waits the same minimum interval (so requests do not each wait
 //!   for a dead provider's deadline).
 //! - Every request has a deadline (`AUTH_JWKS_TIMEOUT_MS`) and a size
-//!   bound; one fetch runs at a time, the others wait for its result.
+//!   bound; one fetch runs at a time. While it runs, tokens of known keys
+//!   are checked with the keys held (never waiting for the provider); only
+//!   a token naming an unknown `kid` waits for the fetch's result.
 //! - Without `AUTH_JWKS_URL` the keys' address is read once from the
 //!   issuer's OIDC discovery document (`jwks_uri`).
 
@@ -21,7 +23,7 @@ use std::time::Duration;
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 use tokio::time::Instant;
 
 use crate::config::Settings;
@@ -40,15 +42,23 @@ struct Key {
 struct Keys {
     /// By `kid`; a key without one is stored under "".
     by_kid: HashMap<String, Arc<Key>>,
+    /// When these keys are due for a fetch (`None`: never fetched).
+    stale_at: Option<Instant>,
+}
+
+impl Keys {
+    fn is_stale(&self) -> bool {
+        self.stale_at.is_none_or(|at| Instant::now() >= at)
+    }
 }
 
 struct Fetching {
     /// The JWKS address, once known (given, or read from discovery).
     jwks_url: Option<String>,
-    /// When the held keys are due for a fetch.
-    stale_at: Option<Instant>,
-    /// The earliest time an unknown `kid` or a failed fetch may fetch again.
-    next_forced: Option<Instant>,
+    /// The earliest time the next fetch may start: fetched keys are not
+    /// fetched again sooner, whether for an unknown `kid` or after a
+    /// failure.
+    next_allowed: Option<Instant>,
 }
 
 pub struct KeySet {
@@ -75,8 +85,7 @@ impl KeySet {
             keys: RwLock::default(),
             fetching: Mutex::new(Fetching {
                 jwks_url: settings.auth_jwks_url.clone(),
-                stale_at: None,
-                next_forced: None,
+                next_allowed: None,
             }),
             lifetime: Duration::from_secs(settings.auth_jwks_cache_seconds),
             min_interval: Duration::from_secs(settings.auth_jwks_refresh_min_seconds),
@@ -88,9 +97,17 @@ impl KeySet {
     /// algorithm.
     pub async fn key(&self, kid: Option<&str>, algorithm: Algorithm) -> AppResult<DecodingKey> {
         let kid = kid.unwrap_or_default();
-        let held = self.cached(kid);
-        if held.is_none() || self.is_stale().await {
-            self.refresh(held.is_none()).await;
+        match self.cached(kid) {
+            // Stale: whoever finds the fetch free does it; the others go on
+            // with the keys held.
+            Some(_) if self.keys().is_stale() => {
+                if let Ok(fetching) = self.fetching.try_lock() {
+                    self.refresh(fetching, false).await;
+                }
+            }
+            Some(_) => {}
+            // Unknown: wait for a fetch in progress, or make one.
+            None => self.refresh(self.fetching.lock().await, true).await,
         }
         let key = self.cached(kid).ok_or_else(|| {
             AppError::Unauthenticated("invalid token: unknown signing key".into())
@@ -103,8 +120,12 @@ impl KeySet {
         Ok(key.decoding.clone())
     }
 
+    fn keys(&self) -> Arc<Keys> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     fn cached(&self, kid: &str) -> Option<Arc<Key>> {
-        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let keys = self.keys();
         keys.by_kid.get(kid).cloned().or_else(|| {
             // A token without `kid` may use the only key there is.
             (kid.is_empty() && keys.by_kid.len() == 1)
@@ -113,28 +134,22 @@ impl KeySet {
         })
     }
 
-    async fn is_stale(&self) -> bool {
-        let fetching = self.fetching.lock().await;
-        fetching.stale_at.is_none_or(|at| Instant::now() >= at)
-    }
-
     /// Fetches the keys if due (stale, or `forced` by an unknown `kid`) and
-    /// not fetched lately. Never fails: a failed fetch keeps the old keys.
-    async fn refresh(&self, forced: bool) {
-        let mut fetching = self.fetching.lock().await;
+    /// not fetched lately; `fetching` is the one fetch's lock. Never fails:
+    /// a failed fetch keeps the keys held.
+    async fn refresh(&self, mut fetching: MutexGuard<'_, Fetching>, forced: bool) {
         let now = Instant::now();
-        let stale = fetching.stale_at.is_none_or(|at| now >= at);
-        let may_force = fetching.next_forced.is_none_or(|at| now >= at);
+        let allowed = fetching.next_allowed.is_none_or(|at| now >= at);
         // A fetch that another caller just finished made the keys fresh.
-        if !(may_force && (stale || forced)) {
+        if !(allowed && (forced || self.keys().is_stale())) {
             return;
         }
-        fetching.next_forced = Some(now + self.min_interval);
+        fetching.next_allowed = Some(now + self.min_interval);
         match self.fetch(&mut fetching).await {
-            Ok(keys) => {
+            Ok(mut keys) => {
                 tracing::info!(keys = keys.by_kid.len(), "identity provider keys fetched");
+                keys.stale_at = Some(Instant::now() + self.lifetime);
                 *self.keys.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(keys);
-                fetching.stale_at = Some(Instant::now() + self.lifetime);
             }
             Err(error) => {
                 tracing::warn!(

@@ -101,3 +101,61 @@ pub fn audit(request: &ServerRequest, operation: Option<&str>, errors: usize) {
         "server API call"
     );
 }
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use sha2::Digest;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn audit__is_one_line_naming_the_key_id_never_the_key() {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_writer(move || writer.clone())
+            .finish();
+        let secret = "the-secret-itself-0123456789abcdef0123";
+        let keys = crate::auth::api_keys::ApiKeys::new(vec![crate::config::ServerApiKey {
+            id: "backend-2026".into(),
+            hash: sha2::Sha256::digest(secret.as_bytes()).into(),
+        }]);
+        let request = ServerRequest {
+            caller: keys.check(secret).expect("the key matches"),
+            viewer: Viewer::Anonymous,
+            act_as: None,
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            audit(&request, Some("UpsertUsers"), 0);
+        });
+        let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        assert_eq!(lines[0]["target"], "audit");
+        assert_eq!(lines[0]["key_id"], "backend-2026");
+        assert_eq!(lines[0]["operation"], "UpsertUsers");
+        assert_eq!(lines[0]["outcome"], "ok");
+        assert!(!text.contains(secret));
+    }
+}
