@@ -355,8 +355,9 @@ pub struct Settings {
     #[serde(default = "identity::jwks_cache_seconds")]
     pub auth_jwks_cache_seconds: u64,
     /// `AUTH_JWKS_REFRESH_MIN_SECONDS`: the shortest time between two
-    /// fetches caused by a token naming an unknown `kid` (a flood of made-up
-    /// `kid`s must not become a flood of requests to the provider).
+    /// fetches of the keys, whatever caused them (a flood of made-up `kid`s
+    /// must not become a flood of requests to the provider, and a provider
+    /// that is down is not asked again sooner).
     #[serde(default = "identity::jwks_refresh_min_seconds")]
     pub auth_jwks_refresh_min_seconds: u64,
     /// `AUTH_JWKS_TIMEOUT_MS`: the deadline of one request to the provider.
