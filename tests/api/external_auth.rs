@@ -252,3 +252,36 @@ async fn external_mode__refuses_built_in_accounts() {
     let body = me(&external, &key.sign(&provider.claims("hal", 300))).await;
     assert!(body["data"]["me"]["id"].is_string(), "{body}");
 }
+
+#[tokio::test]
+async fn later_tokens__update_the_profile_only_with_profile_sync_always() {
+    use chat_server::config::identity::ProfileSync;
+    let key = SigningKey::rsa("k1");
+    let provider = Provider::start(&[&key]).await;
+    let named = |name: &str| {
+        let mut claims = provider.claims("kc:nina", 300);
+        claims["name"] = json!(name);
+        key.sign(&claims)
+    };
+    let app = TestApp::spawn_with(trusting(&provider, AuthMode::External)).await;
+    let first = me(&app, &named("Nina")).await;
+    assert_eq!(first["data"]["me"]["name"], "Nina");
+    // Fresh instances (nothing cached), one per setting.
+    let keeps = app
+        .spawn_peer(trusting(&provider, AuthMode::External))
+        .await;
+    let kept = me(&keeps, &named("Nina K.")).await;
+    assert_eq!(
+        kept["data"]["me"]["name"], "Nina",
+        "the profile is the user's"
+    );
+    let follows = app
+        .spawn_peer(|s| {
+            trusting(&provider, AuthMode::External)(s);
+            s.auth_profile_sync = ProfileSync::Always;
+        })
+        .await;
+    let synced = me(&follows, &named("Nina K.")).await;
+    assert_eq!(synced["data"]["me"]["id"], first["data"]["me"]["id"]);
+    assert_eq!(synced["data"]["me"]["name"], "Nina K.");
+}
