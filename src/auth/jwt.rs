@@ -63,6 +63,7 @@ pub struct VerifiedToken {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub expires_at: DateTime<Utc>,
+    pub issued_at: DateTime<Utc>,
 }
 
 impl TokenService {
@@ -166,10 +167,15 @@ impl TokenService {
             .timestamp_opt(data.claims.exp, 0)
             .single()
             .ok_or_else(|| AppError::Unauthenticated("invalid token".into()))?;
+        let issued_at = Utc
+            .timestamp_opt(data.claims.iat, 0)
+            .single()
+            .ok_or_else(|| AppError::Unauthenticated("invalid token".into()))?;
         Ok(VerifiedToken {
             user_id,
             session_id,
             expires_at,
+            issued_at,
         })
     }
 }

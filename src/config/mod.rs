@@ -17,6 +17,7 @@ mod auth;
 mod cluster;
 mod connections;
 mod database;
+pub mod identity;
 mod logging;
 mod messaging;
 mod queries;
@@ -31,6 +32,7 @@ pub use auth::AuthSettings;
 pub use cluster::ClusterSettings;
 pub use connections::ConnectionSettings;
 pub use database::DatabaseSettings;
+pub use identity::{AuthMode, IdentitySettings, ServerApiKey};
 pub use logging::{LogFormat, LoggingSettings};
 pub use messaging::MessagingSettings;
 pub use queries::QuerySettings;
@@ -52,6 +54,7 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub messaging: MessagingSettings,
     pub cluster: ClusterSettings,
+    pub identity: IdentitySettings,
 }
 
 /// Why the settings could not be used.
@@ -91,6 +94,7 @@ impl Settings {
             rate_limits: group(&vars)?,
             messaging: group(&vars)?,
             cluster: group(&vars)?,
+            identity: group(&vars)?,
         })
     }
 
@@ -179,7 +183,7 @@ impl Settings {
         if let Some((name, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be at least 1")));
         }
-        Ok(())
+        identity::validate(&self.identity)
     }
 }
 

@@ -110,6 +110,16 @@ pub enum Event {
     /// instance closes the sockets opened with them (see
     /// [`crate::services::session_watch`]).
     SessionsRevoked(SessionsRevoked),
+    /// The identity provider's tokens of a user issued before `before` are
+    /// refused from now on (on [`Topic::Sessions`]): every instance forgets
+    /// what it cached of the user and closes the sockets opened with them.
+    TokensRevoked(TokensRevoked),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensRevoked {
+    pub user: UserId,
+    pub before: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod persisted_queries;
 pub mod query_limits;
 pub mod rate_limits;
+pub mod server_api;
 pub mod sessions;
 pub mod shared_events;
 pub mod sync;
@@ -56,6 +57,7 @@ pub struct Mutation(
     chats::ChatMutation,
     messages::MessageMutation,
     typing::TypingMutation,
+    server_api::ServerMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -9,6 +9,7 @@ pub mod health;
 pub mod origins;
 pub mod playground;
 pub mod serve;
+pub mod server_api;
 pub mod sse;
 pub mod ws;
 

@@ -40,10 +40,12 @@ pub enum Bucket {
     ChangePassword,
     /// `exportMyData`: each link reads everything the user has.
     DataExport,
+    /// Every mutation of the app's backend, per API key.
+    ServerApi,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 12] = [
+    const ALL: [Bucket; 13] = [
         Bucket::Mutations,
         Bucket::SignIn,
         Bucket::SignInPerLogin,
@@ -56,6 +58,7 @@ impl Bucket {
         Bucket::RefreshSession,
         Bucket::ChangePassword,
         Bucket::DataExport,
+        Bucket::ServerApi,
     ];
 
     /// The bucket a mutation root field draws from. A field with a bucket of
@@ -90,6 +93,7 @@ impl Bucket {
             Bucket::RefreshSession => "refresh_session",
             Bucket::ChangePassword => "change_password",
             Bucket::DataExport => "data_export",
+            Bucket::ServerApi => "server_api",
         }
     }
 
@@ -107,6 +111,7 @@ impl Bucket {
             Bucket::RefreshSession => settings.rate_limits.rate_limit_refresh_session,
             Bucket::ChangePassword => settings.rate_limits.rate_limit_change_password,
             Bucket::DataExport => settings.rate_limits.rate_limit_data_export,
+            Bucket::ServerApi => settings.identity.rate_limit_server_api,
         }
     }
 }
@@ -124,6 +129,8 @@ pub enum RateKey {
     UserFrom(UserId, Option<IpAddr>),
     /// Sign-in attempts at an unknown login from one network.
     LoginFrom(String, Option<IpAddr>),
+    /// The app's backend, by the id of its API key.
+    ApiKey(String),
 }
 
 impl RateKey {

@@ -30,7 +30,7 @@
 //! a stopped server left half-way.
 
 use crate::auth::CurrentUser;
-use crate::domain::User;
+use crate::domain::{User, UserId};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, Topic};
 use crate::limits::ClientIp;
@@ -59,23 +59,68 @@ impl AccountService {
         ip: ClientIp,
     ) -> AppResult<User> {
         self.check_password(me.id, password, "password", ip).await?;
-        // People who may watch the user, before friendships and chats go.
-        let watchers = self.audience.watchers_of(me.id).await?;
-        self.db.users().begin_erasure(me.id).await?;
-        let gone = self
-            .db
-            .users()
-            .erase(me.id)
+        self.erase_account(me.id)
             .await?
-            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))?;
+            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))
+    }
+
+    /// Deletes `user`'s account without a password check (the app's
+    /// backend, `deleteUser`): everything [`Self::delete_account`] does
+    /// after the check. `None` when there is no such account.
+    #[tracing::instrument(skip(self), fields(user_id = %user))]
+    pub async fn erase_account(&self, user: UserId) -> AppResult<Option<User>> {
+        // Before the erasure is recorded: one recorded for an id that names
+        // no account would store a placeholder for it.
+        if !self.db.users().exists(user).await? {
+            return Ok(None);
+        }
+        // People who may watch the user, before friendships and chats go.
+        let watchers = self.audience.watchers_of(user).await?;
+        self.db.users().begin_erasure(user).await?;
+        let Some(gone) = self.db.users().erase(user).await? else {
+            return Ok(None);
+        };
         tracing::info!("account deleted");
-        self.sessions.end_all_of(me.id).await?;
+        self.sessions.end_all_of(user).await?;
+        // The identity provider's tokens too: its user is refused from now
+        // on, until the app's backend makes them a new account.
+        self.sessions
+            .identities
+            .revoke_tokens(user, chrono::Utc::now())
+            .await?;
         for watcher in watchers {
             self.bus
                 .publish(Topic::User(watcher), Event::ProfileUpdated(gone.clone()));
         }
         self.clear_leftovers(&gone).await?;
-        Ok(gone)
+        Ok(Some(gone))
+    }
+
+    /// Deactivates `user` (the app's backend, `deactivateUser`): every
+    /// session ends and the provider's tokens are refused (sockets close on
+    /// every instance), and neither a password nor a provider's token signs
+    /// them in until they are activated again (`deactivated: false`).
+    /// Nothing else changes: profile, chats and messages stay. `NOT_FOUND`
+    /// when there is no such account.
+    #[tracing::instrument(skip(self), fields(user_id = %user))]
+    pub async fn set_deactivated(&self, user: UserId, deactivated: bool) -> AppResult<()> {
+        if !self
+            .db
+            .identities()
+            .set_deactivated(user, deactivated)
+            .await?
+        {
+            return Err(AppError::NotFound("user not found".into()));
+        }
+        if deactivated {
+            self.sessions.end_all_of(user).await?;
+            self.sessions
+                .identities
+                .revoke_tokens(user, chrono::Utc::now())
+                .await?;
+        }
+        tracing::info!(deactivated, "account activation changed");
+        Ok(())
     }
 
     /// Finishes the deletions a stopped server left half-way.

@@ -13,6 +13,8 @@ pub mod blocks;
 pub mod chats;
 pub mod data_export;
 pub mod friends;
+pub mod identities;
+pub mod identity_cache;
 pub mod known_accounts;
 pub mod message_stream;
 pub mod messages;
@@ -27,7 +29,8 @@ pub mod users;
 
 use std::sync::Arc;
 
-use crate::auth::{PasswordHasher, TokenService};
+use crate::auth::PasswordHasher;
+use crate::auth::api_keys::ApiKeys;
 use crate::cluster::typing::TypingDecider;
 use crate::cluster::{Cluster, UserSockets};
 use crate::config::Settings;
@@ -79,6 +82,8 @@ pub struct Services {
     pub presence: PresenceService,
     /// Open WebSockets per user (shared by the cluster with `REDIS_URL`).
     pub user_sockets: Arc<dyn UserSockets>,
+    /// The app's backend's keys (`SERVER_API_KEYS`).
+    pub api_keys: ApiKeys,
 }
 
 /// Where typing is decided: in Redis when the cluster has a link (so a
@@ -112,12 +117,7 @@ impl Services {
             settings.auth.password_hash_memory_kib,
             settings.auth.password_hash_iterations,
         )?;
-        let sessions = SessionService::new(
-            db.clone(),
-            bus.clone(),
-            TokenService::new(settings),
-            settings.auth.refresh_token_ttl(),
-        );
+        let sessions = SessionService::new(db.clone(), bus.clone(), settings)?;
         let rate_limits = Arc::new(RateLimits::new(settings));
         let blocks = BlockRules::new(db.clone(), bus.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
@@ -190,9 +190,16 @@ impl Services {
                 chats: chats.clone(),
             },
         });
+        let api_keys = ApiKeys::new(
+            settings
+                .identity
+                .server_api_keys()
+                .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!(e)))?,
+        );
         Ok(Self {
             sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
             account_log: log,
+            api_keys,
             data_export: data_export::DataExport::new(db.clone()),
             accounts,
             friends,

@@ -11,6 +11,7 @@ pub mod blocks;
 pub mod chat_heads;
 pub mod chats;
 pub mod friends;
+pub mod identities;
 pub mod messages;
 mod migrations;
 pub mod notifications;
@@ -99,6 +100,7 @@ impl Database {
     /// Creates every index the server relies on; safe to run on every start.
     pub async fn ensure_indexes(&self) -> AppResult<()> {
         self.users().ensure_indexes().await?;
+        self.identities().ensure_indexes().await?;
         self.sessions().ensure_indexes().await?;
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
@@ -143,6 +145,10 @@ impl Database {
 
     pub fn account_logs(&self) -> account_logs::AccountLogStore {
         account_logs::AccountLogStore::new(&self.db)
+    }
+
+    pub fn identities(&self) -> identities::IdentityStore {
+        identities::IdentityStore::new(&self.db)
     }
 
     pub fn users(&self) -> UserStore {
