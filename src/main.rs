@@ -20,8 +20,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(settings.log_format, &settings.log_level, std::io::stdout);
-    if settings.uses_development_jwt_secret() {
+    telemetry::init(
+        settings.logging.log_format,
+        &settings.logging.log_level,
+        std::io::stdout,
+    );
+    if settings.auth.uses_development_jwt_secret() {
         tracing::warn!(
             "JWT_SECRET is not set: using the built-in DEVELOPMENT key. Anyone can forge tokens \
              for this server. Set JWT_SECRET (APP_ENV=production refuses to start without it)."

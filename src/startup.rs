@@ -76,39 +76,44 @@ impl Application {
         let schema = build_schema(services.clone(), &settings);
         let shutdown = CancellationToken::new();
         let persisted = Arc::new(PersistedQueries::new(
-            settings.apq_cache_entries,
-            settings.apq_cache_bytes,
+            settings.queries.apq_cache_entries,
+            settings.queries.apq_cache_bytes,
         ));
         let ws = Arc::new(WsShared {
             schema: schema.clone(),
             persisted,
             events: Arc::new(SharedEvents::new(services.clone())),
             services: services.clone(),
-            init_timeout: settings.ws_init_timeout(),
+            init_timeout: settings.connections.ws_init_timeout(),
             shutdown: shutdown.clone(),
-            max_operations: settings.ws_max_operations,
+            max_operations: settings.connections.ws_max_operations,
             query_limits: QueryLimits::from_settings(&settings),
             user_sockets: services.user_sockets.clone(),
-            pending: LocalSlots::new(settings.ws_max_pending_sockets_per_ip),
+            pending: LocalSlots::new(settings.connections.ws_max_pending_sockets_per_ip),
         });
-        let address = format!("{}:{}", settings.app_host, settings.app_port);
+        let address = format!("{}:{}", settings.server.app_host, settings.server.app_port);
         let listener = TcpListener::bind(&address)
             .await
             .with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
-        let drain = settings.shutdown_drain();
-        let budget =
-            Budget::from_open_file_limit(settings.mongodb_pool_size, settings.max_connections);
+        let drain = settings.server.shutdown_drain();
+        let budget = Budget::from_open_file_limit(
+            settings.database.mongodb_pool_size,
+            settings.connections.max_connections,
+        );
         tracing::info!(
             open_files = budget.open_files,
             max_connections = budget.connections,
-            max_connections_per_ip = settings.max_connections_per_ip,
+            max_connections_per_ip = settings.connections.max_connections_per_ip,
             "connection budget"
         );
-        let admission = Admission::new(settings.max_connections_per_ip, budget.connections);
+        let admission = Admission::new(
+            settings.connections.max_connections_per_ip,
+            budget.connections,
+        );
         let timeouts = Timeouts {
-            header_read: Duration::from_millis(settings.http_header_read_timeout_ms),
-            keepalive_idle: Duration::from_millis(settings.http_keepalive_idle_ms),
+            header_read: Duration::from_millis(settings.connections.http_header_read_timeout_ms),
+            keepalive_idle: Duration::from_millis(settings.connections.http_keepalive_idle_ms),
         };
         let state = AppState {
             schema,
@@ -226,8 +231,8 @@ async fn event_bus(settings: &Settings, cluster: &Cluster) -> anyhow::Result<Arc
     let bus = RedisBus::start(
         link,
         RedisOptions {
-            publish_queue: settings.redis_publish_queue,
-            reconnect_max: settings.redis_reconnect_max(),
+            publish_queue: settings.cluster.redis_publish_queue,
+            reconnect_max: settings.cluster.redis_reconnect_max(),
         },
     );
     if !bus.first_attempt(STARTUP_REDIS_TIMEOUT).await {

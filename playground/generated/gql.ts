@@ -93,6 +93,10 @@ type Documents = {
     "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": typeof types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.NotificationsDocument,
     "query UnreadNotificationCount {\n  unreadNotificationCount\n}": typeof types.UnreadNotificationCountDocument,
+    "mutation DeactivateUser($input: DeactivateUserInput!) {\n  deactivateUser(input: $input) {\n    userId\n    deactivated\n  }\n}": typeof types.DeactivateUserDocument,
+    "mutation DeleteUser($input: DeleteUserInput!) {\n  deleteUser(input: $input) {\n    userId\n  }\n}": typeof types.DeleteUserDocument,
+    "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}": typeof types.RevokeUserTokensDocument,
+    "mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}": typeof types.UpsertUsersDocument,
     "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StartTypingDocument,
     "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StopTypingDocument,
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": typeof types.TypingEventsDocument,
@@ -177,6 +181,10 @@ const documents: Documents = {
     "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.NotificationsDocument,
     "query UnreadNotificationCount {\n  unreadNotificationCount\n}": types.UnreadNotificationCountDocument,
+    "mutation DeactivateUser($input: DeactivateUserInput!) {\n  deactivateUser(input: $input) {\n    userId\n    deactivated\n  }\n}": types.DeactivateUserDocument,
+    "mutation DeleteUser($input: DeleteUserInput!) {\n  deleteUser(input: $input) {\n    userId\n  }\n}": types.DeleteUserDocument,
+    "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}": types.RevokeUserTokensDocument,
+    "mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}": types.UpsertUsersDocument,
     "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StartTypingDocument,
     "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StopTypingDocument,
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": types.TypingEventsDocument,
@@ -512,6 +520,22 @@ export function graphql(source: "query Notifications($first: Int, $after: String
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query UnreadNotificationCount {\n  unreadNotificationCount\n}"): (typeof documents)["query UnreadNotificationCount {\n  unreadNotificationCount\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeactivateUser($input: DeactivateUserInput!) {\n  deactivateUser(input: $input) {\n    userId\n    deactivated\n  }\n}"): (typeof documents)["mutation DeactivateUser($input: DeactivateUserInput!) {\n  deactivateUser(input: $input) {\n    userId\n    deactivated\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeleteUser($input: DeleteUserInput!) {\n  deleteUser(input: $input) {\n    userId\n  }\n}"): (typeof documents)["mutation DeleteUser($input: DeleteUserInput!) {\n  deleteUser(input: $input) {\n    userId\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}"): (typeof documents)["mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}"): (typeof documents)["mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -251,6 +251,7 @@ function AuthBar({ token, user, error, busy, onSignIn, onSignUp, onUseToken, onS
           aria-label="Token"
           name="token"
           placeholder="paste a token"
+          title="This server's token, or your identity provider's (AUTH_MODE=external or both). An API key of the app's backend (SERVER_API_KEYS) is not a token: put it in GraphiQL's Headers tab as X-Api-Key."
           autoComplete="off"
           spellCheck={false}
           className="pg-token"
@@ -260,6 +261,9 @@ function AuthBar({ token, user, error, busy, onSignIn, onSignUp, onUseToken, onS
         <button id="use-token" data-testid="use-token" type="submit" disabled={busy}>
           Use token
         </button>
+        <span className="pg-hint" id="api-key-hint">
+          Backend API key? Headers tab: {'{"X-Api-Key": "…"}'}
+        </span>
       </form>
 
       <div className="pg-group pg-status">

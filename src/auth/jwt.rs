@@ -63,29 +63,30 @@ pub struct VerifiedToken {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub expires_at: DateTime<Utc>,
+    pub issued_at: DateTime<Utc>,
 }
 
 impl TokenService {
     pub fn new(settings: &Settings) -> Self {
-        let secret = settings.jwt_secret_bytes();
+        let secret = settings.auth.jwt_secret_bytes();
         let mut validation = Validation::new(ALGORITHM);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.set_issuer(&[settings.jwt_issuer.as_str()]);
-        validation.set_audience(&[settings.jwt_audience.as_str()]);
+        validation.set_issuer(&[settings.auth.jwt_issuer.as_str()]);
+        validation.set_audience(&[settings.auth.jwt_audience.as_str()]);
         validation.validate_nbf = true;
         // One server signs and checks; no clock skew to absorb, and an
         // expired token must fail at once (a socket closes exactly at `exp`).
         validation.leeway = 0;
         let mut download_validation = validation.clone();
-        download_validation.set_audience(&[download_audience(&settings.jwt_audience)]);
+        download_validation.set_audience(&[download_audience(&settings.auth.jwt_audience)]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
             download_validation,
-            issuer: settings.jwt_issuer.clone(),
-            audience: settings.jwt_audience.clone(),
-            ttl: chrono::Duration::from_std(settings.access_token_ttl())
+            issuer: settings.auth.jwt_issuer.clone(),
+            audience: settings.auth.jwt_audience.clone(),
+            ttl: chrono::Duration::from_std(settings.auth.access_token_ttl())
                 .unwrap_or(chrono::Duration::minutes(15)),
         }
     }
@@ -166,10 +167,15 @@ impl TokenService {
             .timestamp_opt(data.claims.exp, 0)
             .single()
             .ok_or_else(|| AppError::Unauthenticated("invalid token".into()))?;
+        let issued_at = Utc
+            .timestamp_opt(data.claims.iat, 0)
+            .single()
+            .ok_or_else(|| AppError::Unauthenticated("invalid token".into()))?;
         Ok(VerifiedToken {
             user_id,
             session_id,
             expires_at,
+            issued_at,
         })
     }
 }

@@ -1,7 +1,12 @@
 //! Who is calling: tokens, passwords, and the [`Viewer`] both transports
 //! produce (HTTP from the `Authorization` header, WebSocket from the
-//! `connection_init` payload).
+//! `connection_init` payload): this server's own tokens ([`jwt`]), the
+//! identity provider's ([`external`]), and the app's backend's API keys
+//! ([`api_keys`]).
 
+pub mod api_keys;
+pub mod external;
+pub mod jwks;
 pub mod jwt;
 pub mod password;
 
@@ -14,15 +19,22 @@ pub use jwt::{Claims, TokenService};
 pub use password::PasswordHasher;
 
 /// A signed-in user, proven by a valid access token of a live session of
-/// an existing account.
+/// an existing account, by a valid token of the identity provider, or by
+/// the app's backend acting as the user.
 #[derive(Clone, Copy, Debug)]
 pub struct CurrentUser {
     pub id: UserId,
-    /// The session (device) the token was issued for.
-    pub session: SessionId,
-    /// When the access token stops being valid over HTTP. A socket is not
-    /// bound to it: it lives as long as its session.
+    /// The session (device) the token was issued for. `None` for the
+    /// identity provider's tokens and the app's backend: they have no
+    /// session here (see [`crate::services::identities`]).
+    pub session: Option<SessionId>,
+    /// When the access token stops being valid over HTTP. A socket of a
+    /// session is not bound to it: it lives as long as its session; a socket
+    /// without a session closes then.
     pub expires_at: DateTime<Utc>,
+    /// When the token was issued (`revokeUserTokens` ends the identity
+    /// provider's tokens issued before an instant).
+    pub issued_at: DateTime<Utc>,
 }
 
 /// The caller's `User-Agent` header, put in the request by HTTP so that a

@@ -10,6 +10,10 @@ use rand::rngs::OsRng;
 
 use crate::error::{AppError, AppResult};
 
+/// The stored hash of an account without a password (provisioned from the
+/// identity provider): not a PHC string, so it never matches.
+pub const NO_PASSWORD: &str = "!no-password";
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
@@ -36,6 +40,9 @@ impl PasswordHasher {
     /// Verifies `password` against `stored`, or against the dummy hash when
     /// there is no stored hash. Returns true only for a real match.
     pub async fn verify(&self, password: String, stored: Option<String>) -> AppResult<bool> {
+        // Checked against the dummy hash all the same, so timing does not
+        // tell which accounts have no password.
+        let stored = stored.filter(|hash| hash != NO_PASSWORD);
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.clone());
         let matched = tokio::task::spawn_blocking(move || {

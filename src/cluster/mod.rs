@@ -64,9 +64,9 @@ pub struct Timings {
 impl Timings {
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
-            heartbeat: Duration::from_millis(settings.presence_heartbeat_ms),
-            instance_timeout: Duration::from_millis(settings.presence_instance_timeout_ms),
-            grace: Duration::from_millis(settings.presence_grace_ms),
+            heartbeat: Duration::from_millis(settings.cluster.presence_heartbeat_ms),
+            instance_timeout: Duration::from_millis(settings.cluster.presence_instance_timeout_ms),
+            grace: Duration::from_millis(settings.messaging.presence_grace_ms),
         }
     }
 }
@@ -82,8 +82,8 @@ impl Cluster {
     /// In Redis when `REDIS_URL` is set, else in this process. Fails only
     /// on a malformed URL; Redis need not be reachable yet.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let max_sockets = settings.ws_max_sockets_per_user;
-        match settings.redis_url() {
+        let max_sockets = settings.connections.ws_max_sockets_per_user;
+        match settings.cluster.redis_url() {
             None => Ok(Self::local(max_sockets)),
             Some(url) => Self::redis(url, Timings::from_settings(settings), max_sockets)
                 .map_err(|e| anyhow::anyhow!("REDIS_URL is not usable: {e}")),

@@ -52,6 +52,9 @@ pub struct Notification {
     pub friend_request: Option<FriendRequestId>,
     pub read: bool,
     pub created_at: DateTime<Utc>,
+    /// Its number in the user's account log, once recorded there.
+    #[serde(default)]
+    pub seq: Option<i64>,
 }
 
 /// The key of an unordered pair of users: the same whoever comes first.

@@ -18,10 +18,14 @@
 //! [`Interruption::Gap`] and stays open. A stream that can replay from the
 //! database (`messageEvents`) fills the gap itself; the others tell the
 //! client to refetch with a `RESYNC` event. A gap is never silent.
+//!
+//! Events are data only. A chat's timeline event is published behind an
+//! `Arc` that every follower in the process shares; what a transport makes
+//! of it (the shared renderings of `messageEvents`) is kept by the
+//! transport, which knows the event by that allocation.
 
 mod local;
 mod redis;
-mod renders;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -36,7 +40,6 @@ use crate::domain::{Chat, ChatId, FriendRequest, Message, Notification, SessionI
 pub use crate::domain::MessageEventKind;
 pub use local::{LocalBus, TopicChange, TopicHook};
 pub use redis::{RedisBus, RedisOptions};
-pub use renders::{Rendering, Renders};
 
 /// Events a subscriber may hold before it counts as too slow.
 pub const SUBSCRIBER_BUFFER: usize = 256;
@@ -93,8 +96,9 @@ pub enum Event {
     /// A chat was created or changed (on the chat's topic, and on the user
     /// topics of members who are not yet listening to it).
     Chat(ChatEvent),
-    /// A persisted event of a chat's timeline (on the chat's topic).
-    Message(MessageEvent),
+    /// A persisted event of a chat's timeline (on the chat's topic). Every
+    /// follower of the chat in this process holds this one copy.
+    Message(Arc<MessageEvent>),
     /// Someone starts or stops typing (on the chat's topic).
     Typing(TypingEvent),
     /// A user came online or went offline (on each watcher's topic).
@@ -106,6 +110,16 @@ pub enum Event {
     /// instance closes the sockets opened with them (see
     /// [`crate::services::session_watch`]).
     SessionsRevoked(SessionsRevoked),
+    /// The identity provider's tokens of a user issued before `before` are
+    /// refused from now on (on [`Topic::Sessions`]): every instance forgets
+    /// what it cached of the user and closes the sockets opened with them.
+    TokensRevoked(TokensRevoked),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensRevoked {
+    pub user: UserId,
+    pub before: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,6 +181,10 @@ pub struct ChatEvent {
     pub actor: UserId,
     /// The members added, removed, promoted or demoted.
     pub users: Vec<UserId>,
+    /// On the copy sent to a member's own topic about their own membership:
+    /// its number in their account log (see `services::account_log`).
+    #[serde(default)]
+    pub seq: Option<i64>,
 }
 
 /// One step of a chat's timeline, with its sequence number (the cursor).
@@ -182,11 +200,6 @@ pub struct MessageEvent {
     pub sender: Option<User>,
     /// The receipt's position (read and delivered).
     pub up_to: Option<i64>,
-    /// Responses made of this event, shared by the subscribers that ask the
-    /// same question (see [`Renders`]); not part of the event itself, so not
-    /// carried between instances.
-    #[serde(skip)]
-    pub renders: Renders,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -213,6 +226,9 @@ pub struct FriendEvent {
     pub request: Option<FriendRequest>,
     /// The other person, from the receiving user's point of view.
     pub counterpart: User,
+    /// Its number in the receiving user's account log.
+    #[serde(default)]
+    pub seq: Option<i64>,
 }
 
 /// Why a stream did not simply deliver the next event (see the module docs).

@@ -33,8 +33,8 @@ pub struct ExecutionLimits {
 impl ExecutionLimits {
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
-            deadline: Duration::from_millis(settings.request_timeout_ms),
-            max_response_bytes: settings.max_response_bytes,
+            deadline: Duration::from_millis(settings.queries.request_timeout_ms),
+            max_response_bytes: settings.queries.max_response_bytes,
         }
     }
 }

@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use futures_util::Stream;
 
 use super::context::{Authenticated, ContextExt};
-use super::live::picked_stream;
+use super::live::resumed_stream;
 use super::pagination::{self, connection};
 use super::users::{UserObject, load_user, load_users};
 use crate::domain::{FriendRequest, FriendRequestId, UserId};
 use crate::events::{Event, FriendEventKind as Kind, Topic};
+use crate::services::account_log::AccountCursor;
 use crate::services::friends::RequestAnswer;
 use crate::storage::friends::RequestDirection;
 use crate::storage::{Page, PageRequest};
@@ -322,6 +323,33 @@ pub struct FriendEvent {
     request: Option<FriendRequestObject>,
     /// The other person; null only for RESYNC.
     user: Option<UserObject>,
+    /// Pass as `after` when you subscribe again to get exactly the events
+    /// after this one (null for RESYNC).
+    cursor: Option<String>,
+}
+
+impl FriendEvent {
+    pub fn of(event: &crate::events::FriendEvent) -> Self {
+        Self {
+            kind: event.kind.into(),
+            request: event.request.clone().map(FriendRequestObject),
+            user: Some(UserObject::new(event.counterpart.clone())),
+            cursor: event.seq.map(stream_cursor),
+        }
+    }
+}
+
+/// The cursor of an account stream that carries no chats (friend and
+/// notification events): the number, with a chat position that sends every
+/// chat again should it be given to `chatEvents` or `sync`.
+pub fn stream_cursor(seq: i64) -> String {
+    AccountCursor {
+        seq,
+        chats_at: chrono::DateTime::UNIX_EPOCH,
+        page: None,
+        seen: Vec::new(),
+    }
+    .encode()
 }
 
 #[derive(Default)]
@@ -335,25 +363,41 @@ impl FriendSubscription {
     async fn friend_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A `cursor` of this stream (or of `sync`): replays \
+            the events after it in order (requests and people as they are \
+            now), then goes live with no gap and no duplicate. Too old: RESYNC \
+            first.")]
+        after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = FriendEvent> + use<>> {
         let me = ctx.current_user()?.id;
-        let events = ctx.services()?.own_events(me);
+        let after = after
+            .as_deref()
+            .map(|raw| AccountCursor::parse("after", raw))
+            .transpose()?;
+        let services = ctx.services()?;
+        let events = services.own_events(me);
+        let replayed = match after {
+            Some(after) => services
+                .account_log
+                .friend_events_since(me, after.seq)
+                .await?
+                .map(|(head, events)| (head, events.iter().map(FriendEvent::of).collect())),
+            None => Some((0, Vec::new())),
+        };
         let resync = || FriendEvent {
             kind: FriendEventKind::Resync,
             request: None,
             user: None,
+            cursor: None,
         };
-        Ok(picked_stream(
+        Ok(resumed_stream(
             ctx,
             Topic::User(me),
             events,
+            replayed,
             resync,
             |event| match event {
-                Event::Friend(e) => Some(FriendEvent {
-                    kind: e.kind.into(),
-                    request: e.request.clone().map(FriendRequestObject),
-                    user: Some(UserObject::new(e.counterpart.clone())),
-                }),
+                Event::Friend(e) => Some((e.seq, FriendEvent::of(e))),
                 _ => None,
             },
         ))

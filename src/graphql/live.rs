@@ -67,3 +67,38 @@ where
         })
     })
 }
+
+/// A subscription of the user's own topic that resumes: `replayed` (what
+/// came after the client's cursor, or `None` when that is no longer kept:
+/// then `resync()` first) and then the live events `pick` turns into
+/// numbered items, leaving out those numbered up to `replayed_up_to`. The
+/// live `events` must have been subscribed before the replay was read, so
+/// nothing falls in between.
+pub fn resumed_stream<T, P>(
+    ctx: &Context<'_>,
+    topic: Topic,
+    events: EventStream,
+    replayed: Option<(i64, Vec<T>)>,
+    resync: fn() -> T,
+    pick: P,
+) -> impl Stream<Item = T> + Send + use<T, P>
+where
+    T: Send + 'static,
+    P: Fn(&Event) -> Option<(Option<i64>, T)> + Send + 'static,
+{
+    let (replayed_up_to, first) = match replayed {
+        Some((head, items)) => (head, items),
+        None => (0, vec![resync()]),
+    };
+    let live = topic_stream(ctx, topic, events).filter_map(move |live| {
+        std::future::ready(match live {
+            Live::Event(event) => match pick(&event) {
+                Some((Some(seq), _)) if seq <= replayed_up_to => None,
+                Some((_, item)) => Some(item),
+                None => None,
+            },
+            Live::Gap => Some(resync()),
+        })
+    });
+    futures_util::stream::iter(first).chain(live)
+}

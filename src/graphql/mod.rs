@@ -18,8 +18,10 @@ pub mod pagination;
 pub mod persisted_queries;
 pub mod query_limits;
 pub mod rate_limits;
+pub mod server_api;
 pub mod sessions;
 pub mod shared_events;
+pub mod sync;
 pub mod typing;
 pub mod users;
 
@@ -44,6 +46,7 @@ pub struct Query(
     chats::ModerationQuery,
     chats::ReportQuery,
     messages::MessageQuery,
+    sync::SyncQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,6 +62,7 @@ pub struct Mutation(
     chats::ReportMutation,
     messages::MessageMutation,
     typing::TypingMutation,
+    server_api::ServerMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -91,10 +95,10 @@ pub fn build_schema(services: Services, settings: &Settings) -> AppSchema {
     .extension(rate_limits)
     .extension(execution_limits::ExecutionLimits::from_settings(settings))
     .limit_recursive_depth(limits.recursive_depth());
-    if !settings.introspection_enabled() {
+    if !settings.server.introspection_enabled() {
         builder = builder.disable_introspection();
     }
-    if settings.is_production() {
+    if settings.server.is_production() {
         builder = builder.disable_suggestions();
     }
     builder.finish()

@@ -7,12 +7,14 @@ use chrono::{DateTime, Utc};
 use futures_util::Stream;
 
 use super::context::{Authenticated, ContextExt};
-use super::live::picked_stream;
+use super::friends::stream_cursor;
+use super::live::resumed_stream;
 use super::pagination::{self, connection};
 use super::users::{UserObject, load_user};
 use crate::domain::{Notification, NotificationId};
 use crate::error::AppError;
 use crate::events::{Event, Topic};
+use crate::services::account_log::AccountCursor;
 
 /// The most ids `markNotificationsRead` takes at once.
 const MAX_MARK_IDS: usize = 100;
@@ -174,6 +176,19 @@ pub struct NotificationEvent {
     kind: NotificationEventKind,
     /// The new notification; null only for RESYNC.
     notification: Option<NotificationObject>,
+    /// Pass as `after` when you subscribe again to get exactly the
+    /// notifications after this one (null for RESYNC).
+    cursor: Option<String>,
+}
+
+impl NotificationEvent {
+    fn of(notification: &Notification) -> Self {
+        Self {
+            kind: NotificationEventKind::Created,
+            notification: Some(NotificationObject(notification.clone())),
+            cursor: notification.seq.map(stream_cursor),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -186,23 +201,40 @@ impl NotificationSubscription {
     async fn notification_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A `cursor` of this stream (or of `sync`): replays \
+            the notifications created after it in order (expired ones left \
+            out), then goes live with no gap and no duplicate. Too old: RESYNC \
+            first.")]
+        after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = NotificationEvent> + use<>> {
         let me = ctx.current_user()?.id;
-        let events = ctx.services()?.own_events(me);
+        let after = after
+            .as_deref()
+            .map(|raw| AccountCursor::parse("after", raw))
+            .transpose()?;
+        let services = ctx.services()?;
+        let events = services.own_events(me);
+        let replayed = match after {
+            Some(after) => services
+                .account_log
+                .notifications_since(me, after.seq)
+                .await?
+                .map(|(head, found)| (head, found.iter().map(NotificationEvent::of).collect())),
+            None => Some((0, Vec::new())),
+        };
         let resync = || NotificationEvent {
             kind: NotificationEventKind::Resync,
             notification: None,
+            cursor: None,
         };
-        Ok(picked_stream(
+        Ok(resumed_stream(
             ctx,
             Topic::User(me),
             events,
+            replayed,
             resync,
             |event| match event {
-                Event::NotificationCreated(n) => Some(NotificationEvent {
-                    kind: NotificationEventKind::Created,
-                    notification: Some(NotificationObject(n.clone())),
-                }),
+                Event::NotificationCreated(n) => Some((n.seq, NotificationEvent::of(n))),
                 _ => None,
             },
         ))

@@ -276,8 +276,9 @@ mod tests {
     async fn an_operation__is_logged_once_with_its_field_name_outcome_duration_and_user() {
         let user = CurrentUser {
             id: UserId::new(),
-            session: crate::domain::SessionId::new(),
+            session: Some(crate::domain::SessionId::new()),
             expires_at: chrono::Utc::now(),
+            issued_at: chrono::Utc::now(),
         };
         let request = Request::new("query Greeting { hello }").data(Viewer::User(user));
         let lines = logged(request).await;

@@ -7,6 +7,8 @@
 //! ([`ClientIp`], put in the request by both transports). Every field counts,
 //! aliases included, so batching calls in one document gains nothing. A
 //! refused field is `RATE_LIMITED` with `retryAfterMs` and does not run.
+//! The app's backend (an API key, also when acting as a user) draws from
+//! its key's own bucket instead ([`Bucket::ServerApi`]).
 
 use std::sync::Arc;
 
@@ -16,6 +18,7 @@ use async_graphql::extensions::{
 use async_graphql::{PathSegment, ServerResult, Value};
 
 use crate::auth::Viewer;
+use crate::auth::api_keys::ServerCaller;
 use crate::limits::{Bucket, ClientIp, RateKey, RateLimits};
 
 /// The schema extension; holds the limits every request shares.
@@ -43,8 +46,11 @@ impl Extension for MutationRateLimits {
                 _ => None,
             };
             let ip = ctx.data_opt::<ClientIp>().copied().unwrap_or_default();
-            let key = RateKey::caller(user, ip);
-            if let Err(refused) = self.0.check(Bucket::for_mutation(info.name), &key) {
+            let (bucket, key) = match ctx.data_opt::<ServerCaller>() {
+                Some(server) => (Bucket::ServerApi, RateKey::ApiKey(server.key_id.clone())),
+                None => (Bucket::for_mutation(info.name), RateKey::caller(user, ip)),
+            };
+            if let Err(refused) = self.0.check(bucket, &key) {
                 let response_key = info.alias.unwrap_or(info.name);
                 let mut error =
                     async_graphql::Error::from(refused).into_server_error(info.field.name.pos);
@@ -92,9 +98,9 @@ mod tests {
     }
 
     fn schema() -> Schema<Query, Mutation, EmptySubscription> {
-        let mut settings: Settings = envy::from_iter(Vec::<(String, String)>::new()).unwrap();
-        settings.rate_limit_messages = "2/1m".parse().unwrap();
-        settings.rate_limit_mutations = "1/1h".parse().unwrap();
+        let mut settings = Settings::from_vars(Vec::new()).unwrap();
+        settings.rate_limits.rate_limit_messages = "2/1m".parse().unwrap();
+        settings.rate_limits.rate_limit_mutations = "1/1h".parse().unwrap();
         Schema::build(Query, Mutation, EmptySubscription)
             .extension(MutationRateLimits(Arc::new(RateLimits::new(&settings))))
             .finish()
@@ -103,8 +109,9 @@ mod tests {
     fn as_user(query: &str, user: UserId) -> async_graphql::Request {
         async_graphql::Request::new(query).data(Viewer::User(CurrentUser {
             id: user,
-            session: crate::domain::SessionId::new(),
+            session: Some(crate::domain::SessionId::new()),
             expires_at: chrono::Utc::now(),
+            issued_at: chrono::Utc::now(),
         }))
     }
 

@@ -163,7 +163,7 @@ impl SessionQuery {
             page,
             |s| s.id.oid(),
             |session| SessionObject {
-                current: session.id == me.session,
+                current: Some(session.id) == me.session,
                 session,
             },
         ))
@@ -179,6 +179,7 @@ impl SessionMutation {
     /// token; the old refresh token stops working. Presenting an old one
     /// again ends the whole session (it was copied). Works without an
     /// `Authorization` header (the access token may have expired).
+    /// This server's own accounts only: `FORBIDDEN` with `AUTH_MODE=external`.
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
@@ -191,11 +192,17 @@ impl SessionMutation {
     }
 
     /// Ends the session making this call: its tokens stop working and its
-    /// sockets close (4403).
+    /// sockets close (4403). An identity provider's token has no session
+    /// here: `FORBIDDEN` (sign out at the provider).
     #[graphql(guard = "Authenticated")]
     async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<RevokedSessions> {
         let me = ctx.current_user()?;
-        let revoked = ctx.services()?.sessions.revoke(me, me.session).await?;
+        let session = me.session.ok_or_else(|| {
+            AppError::Forbidden(
+                "an identity provider's token has no session here: sign out at the provider".into(),
+            )
+        })?;
+        let revoked = ctx.services()?.sessions.revoke(me, session).await?;
         Ok(revoked.into())
     }
 
@@ -232,6 +239,7 @@ impl SessionMutation {
     /// Changes your password and ends every other session; this one stays.
     /// A wrong `currentPassword` is `BAD_USER_INPUT` and counts as a failed
     /// sign-in.
+    /// This server's own accounts only: `FORBIDDEN` with `AUTH_MODE=external`.
     #[graphql(guard = "Authenticated")]
     async fn change_password(
         &self,

@@ -9,7 +9,8 @@
 //! then the resolver hands its [`Follower`] over ([`Takeover`]), and each
 //! event is rendered by running the subscriber's own document as a query on
 //! [`SharedRoot`], a root that answers with the event. The serialized result
-//! is kept with the event ([`crate::events::Renders`]) under a key made of
+//! is kept for the event (`memo::RenderMemo`, which knows an event by its
+//! allocation: the one copy its live followers share) under a key made of
 //! the document, the operation and the variables the selection uses, so
 //! every subscriber asking the same question gets the one answer.
 //!
@@ -22,6 +23,8 @@
 //! [`ViewerRoot`], with the full types, as before. What is still decided
 //! per subscriber is unchanged: which events reach them (the follower
 //! filters messages hidden for them), and when.
+
+mod memo;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -40,6 +43,7 @@ use crate::auth::Viewer;
 use crate::domain::ChatId;
 use crate::services::Services;
 use crate::services::message_stream::{Follower, TimelineItem};
+use memo::RenderMemo;
 
 /// The root field delivered this way.
 const FIELD: &str = "messageEvents";
@@ -53,6 +57,8 @@ pub struct SharedEvents {
     /// The templates in use, by key: subscribers asking the same share one
     /// copy of the document (see [`SharedEvents::intern`]).
     templates: Mutex<HashMap<Arc<str>, Weak<Template>>>,
+    /// The shared renderings of the events being delivered.
+    memo: RenderMemo,
 }
 
 impl SharedEvents {
@@ -67,6 +73,7 @@ impl SharedEvents {
             shared,
             own,
             templates: Mutex::default(),
+            memo: RenderMemo::default(),
         }
     }
 
@@ -98,14 +105,16 @@ impl SharedEvents {
         &self,
         subscriber: &mut SharedSubscription,
         chat: ChatId,
-        item: TimelineItem,
+        mut item: TimelineItem,
     ) -> Arc<str> {
-        let item = Arc::new(RenderItem { chat, item });
-        let renders = match &item.item {
-            TimelineItem::Event(event) if !subscriber.renders_own => Some(event.renders.clone()),
+        let slot = match &mut item {
+            TimelineItem::Event(event) if !subscriber.renders_own => {
+                self.memo.slot(event, &subscriber.template.key)
+            }
             _ => None,
         };
-        if let Some(slot) = renders.and_then(|renders| renders.slot(&subscriber.template.key)) {
+        let item = Arc::new(RenderItem { chat, item });
+        if let Some(slot) = slot {
             let shared = slot
                 .get_or_init(|| async {
                     let response = execute(&self.shared, subscriber, &item, None).await;

@@ -140,7 +140,8 @@ impl UserObject {
     /// Only the account's owner sees it; `null` for everyone else.
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
         match ctx.viewer() {
-            _ if self.user.deleted => None,
+            // Deleted, or provisioned from the identity provider without one.
+            _ if self.user.deleted || self.user.email.is_empty() => None,
             _ if self.owner_view => Some(&self.user.email),
             Viewer::User(me) if me.id == self.user.id => Some(&self.user.email),
             _ => None,
@@ -365,6 +366,7 @@ pub struct UserMutation;
 impl UserMutation {
     /// Creates an account and signs it in. A taken email or handle is
     /// `CONFLICT`; an invalid field is `BAD_USER_INPUT` naming the field.
+    /// This server's own accounts only: `FORBIDDEN` with `AUTH_MODE=external`.
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
@@ -429,7 +431,8 @@ impl UserMutation {
         Ok(UserObject::owned(user))
     }
 
-    /// Signs in with email or handle. A wrong password is the same
+    /// Signs in with email or handle (this server's own accounts only:
+    /// `FORBIDDEN` with `AUTH_MODE=external`). A wrong password is the same
     /// `UNAUTHENTICATED` error whether the login exists or not. Too many
     /// attempts at one account from one network, or from networks it has not
     /// signed in from lately, get `RATE_LIMITED` with `retryAfterMs`;

@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::origins;
+use super::server_api;
 use super::sse;
 use super::ws::{self, SUBPROTOCOL};
 use crate::auth::{UserAgent, Viewer, bearer_token};
@@ -124,10 +125,18 @@ async fn execute(
 ) -> Response {
     // The schema bounds the operation itself (`REQUEST_TIMEOUT_MS`); this
     // bounds finding the caller, which reads the database too.
-    let deadline = Duration::from_millis(state.settings.request_timeout_ms);
-    let viewer = match tokio::time::timeout(deadline, viewer_from_headers(&state, headers)).await {
-        Ok(Ok(viewer)) => viewer,
-        Ok(Err(error)) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, error),
+    let deadline = Duration::from_millis(state.settings.queries.request_timeout_ms);
+    let (viewer, server) = match tokio::time::timeout(deadline, caller(&state, headers)).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(error)) => {
+            let status = match &error {
+                AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            return error_response(status, media, error);
+        }
         Err(_) => {
             return error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -136,10 +145,14 @@ async fn execute(
             );
         }
     };
-    if sse::wants_event_stream(headers) {
+    if server.is_none() && sse::wants_event_stream(headers) {
         return sse::respond(&state, viewer, client_ip, request, media).await;
     }
+    let operation_name = request.operation_name.clone();
     let mut request = prepare_request(request, viewer, client_ip);
+    if let Some(server) = &server {
+        request = request.data(server.caller.clone());
+    }
     // Remembered by the session a `signIn` or `signUp` starts.
     if let Some(agent) = headers
         .get(header::USER_AGENT)
@@ -149,6 +162,9 @@ async fn execute(
     }
     let mut response = state.schema.execute(request).await;
     ensure_codes(&mut response);
+    if let Some(server) = &server {
+        server_api::audit(server, operation_name.as_deref(), response.errors.len());
+    }
     let status =
         if media != ResponseMedia::GraphqlResponseJson || !failed_before_execution(&response) {
             StatusCode::OK
@@ -192,6 +208,21 @@ impl<'a> ResponseBody<'a> {
     }
 }
 
+/// The caller: the app's backend when there is an `X-Api-Key` header (see
+/// [`server_api`]), else the user of the `Authorization` header.
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Viewer, Option<server_api::ServerRequest>), AppError> {
+    match server_api::from_headers(state, headers).await {
+        Some(server) => {
+            let server = server?;
+            Ok((server.viewer.clone(), Some(server)))
+        }
+        None => Ok((viewer_from_headers(state, headers).await?, None)),
+    }
+}
+
 /// The caller named by the `Authorization` header. A refused token does not
 /// fail the request here: guarded fields report it, public ones still work.
 async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Viewer, AppError> {
@@ -212,7 +243,7 @@ async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Result<Vi
 
 fn upgrade_socket(state: AppState, upgrade: WebSocketUpgrade, client_ip: ClientIp) -> Response {
     // A larger message closes the socket (1009) before it is buffered whole.
-    let max_message = state.settings.ws_max_message_bytes;
+    let max_message = state.settings.connections.ws_max_message_bytes;
     let upgrade = upgrade
         .protocols([SUBPROTOCOL])
         .read_buffer_size(WS_READ_BUFFER_BYTES)

@@ -9,6 +9,7 @@ pub mod health;
 pub mod origins;
 pub mod playground;
 pub mod serve;
+pub mod server_api;
 pub mod sse;
 pub mod ws;
 
@@ -56,10 +57,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics));
-    if state.settings.playground_enabled() {
+    if state.settings.server.playground_enabled() {
         router = router.merge(playground::routes());
     }
-    let max_body_bytes = state.settings.max_request_body_bytes;
+    let max_body_bytes = state.settings.connections.max_request_body_bytes;
     router
         .with_state(state)
         // Larger bodies get 413 before anything reads them.

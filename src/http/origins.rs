@@ -55,8 +55,8 @@ pub enum Origins {
 
 impl Origins {
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        let Some(raw) = settings.cors_allowed_origins.as_deref() else {
-            return Ok(if settings.is_production() {
+        let Some(raw) = settings.server.cors_allowed_origins.as_deref() else {
+            return Ok(if settings.server.is_production() {
                 Origins::List(Vec::new())
             } else {
                 Origins::Localhost
@@ -68,7 +68,7 @@ impl Origins {
             .filter(|e| !e.is_empty())
             .collect();
         if entries == ["*"] {
-            if settings.is_production() {
+            if settings.server.is_production() {
                 return Err(ConfigError(
                     "CORS_ALLOWED_ORIGINS=* is not allowed in production; list the origins".into(),
                 ));
@@ -141,7 +141,7 @@ impl Origins {
 /// Whether WebSocket upgrades have their `Origin` checked (see the module
 /// docs): in production, or whenever the allow-list was given.
 pub fn checks_websockets(settings: &Settings) -> bool {
-    settings.is_production() || settings.cors_allowed_origins.is_some()
+    settings.server.is_production() || settings.server.cors_allowed_origins.is_some()
 }
 
 /// `:` and 1 to 5 digits.

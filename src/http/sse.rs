@@ -131,7 +131,7 @@ pub(super) async fn respond(
     };
     tokio::spawn(forwarding.run(first).in_current_span());
     let stream = ReceiverStream::new(queue).map(Ok::<_, Infallible>);
-    let keep_alive = KeepAlive::new().interval(state.settings.sse_keepalive());
+    let keep_alive = KeepAlive::new().interval(state.settings.connections.sse_keepalive());
     let mut response = Sse::new(stream).keep_alive(keep_alive).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -166,7 +166,7 @@ async fn open_session(
         Ok(Some(slot)) => slot,
         Ok(None) => {
             metrics::rate_limited("user_sockets");
-            let max = state.settings.ws_max_sockets_per_user;
+            let max = state.settings.connections.ws_max_sockets_per_user;
             let response = async_graphql::Response::from_errors(vec![too_many_streams(max)]);
             let body = ResponseBody::of(&response);
             return Err(json_response(StatusCode::TOO_MANY_REQUESTS, media, &body));

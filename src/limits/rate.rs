@@ -50,10 +50,12 @@ pub enum Bucket {
     /// People put into groups by an account in its first hours (on top of
     /// [`Bucket::MemberAdds`]).
     NewAccountMemberAdds,
+    /// Every mutation of the app's backend, per API key.
+    ServerApi,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 15] = [
+    const ALL: [Bucket; 16] = [
         Bucket::Mutations,
         Bucket::SignIn,
         Bucket::SignInPerLogin,
@@ -69,6 +71,7 @@ impl Bucket {
         Bucket::MemberAdds,
         Bucket::NewAccountGroups,
         Bucket::NewAccountMemberAdds,
+        Bucket::ServerApi,
     ];
 
     /// The bucket a mutation root field draws from. A field with a bucket of
@@ -106,26 +109,28 @@ impl Bucket {
             Bucket::MemberAdds => "member_adds",
             Bucket::NewAccountGroups => "new_account_groups",
             Bucket::NewAccountMemberAdds => "new_account_member_adds",
+            Bucket::ServerApi => "server_api",
         }
     }
 
     fn quota(self, settings: &Settings) -> RateQuota {
         match self {
-            Bucket::Mutations => settings.rate_limit_mutations,
-            Bucket::SignIn => settings.rate_limit_sign_in,
-            Bucket::SignInPerLogin => settings.rate_limit_sign_in_per_login,
-            Bucket::SignInFailures => settings.rate_limit_sign_in_failures_per_account,
-            Bucket::SignUp => settings.rate_limit_sign_up,
-            Bucket::FriendRequests => settings.rate_limit_friend_requests,
-            Bucket::Messages => settings.rate_limit_messages,
-            Bucket::Typing => settings.rate_limit_typing,
-            Bucket::CreateChat => settings.rate_limit_create_chat,
-            Bucket::RefreshSession => settings.rate_limit_refresh_session,
-            Bucket::ChangePassword => settings.rate_limit_change_password,
-            Bucket::DataExport => settings.rate_limit_data_export,
-            Bucket::MemberAdds => settings.rate_limit_member_adds,
-            Bucket::NewAccountGroups => settings.rate_limit_new_account_groups,
-            Bucket::NewAccountMemberAdds => settings.rate_limit_new_account_member_adds,
+            Bucket::MemberAdds => settings.moderation.rate_limit_member_adds,
+            Bucket::NewAccountGroups => settings.moderation.rate_limit_new_account_groups,
+            Bucket::NewAccountMemberAdds => settings.moderation.rate_limit_new_account_member_adds,
+            Bucket::Mutations => settings.rate_limits.rate_limit_mutations,
+            Bucket::SignIn => settings.rate_limits.rate_limit_sign_in,
+            Bucket::SignInPerLogin => settings.rate_limits.rate_limit_sign_in_per_login,
+            Bucket::SignInFailures => settings.rate_limits.rate_limit_sign_in_failures_per_account,
+            Bucket::SignUp => settings.rate_limits.rate_limit_sign_up,
+            Bucket::FriendRequests => settings.rate_limits.rate_limit_friend_requests,
+            Bucket::Messages => settings.rate_limits.rate_limit_messages,
+            Bucket::Typing => settings.rate_limits.rate_limit_typing,
+            Bucket::CreateChat => settings.rate_limits.rate_limit_create_chat,
+            Bucket::RefreshSession => settings.rate_limits.rate_limit_refresh_session,
+            Bucket::ChangePassword => settings.rate_limits.rate_limit_change_password,
+            Bucket::DataExport => settings.rate_limits.rate_limit_data_export,
+            Bucket::ServerApi => settings.identity.rate_limit_server_api,
         }
     }
 }
@@ -143,6 +148,8 @@ pub enum RateKey {
     UserFrom(UserId, Option<IpAddr>),
     /// Sign-in attempts at an unknown login from one network.
     LoginFrom(String, Option<IpAddr>),
+    /// The app's backend, by the id of its API key.
+    ApiKey(String),
 }
 
 impl RateKey {
@@ -269,7 +276,7 @@ mod tests {
     use super::*;
 
     fn settings_with(configure: impl FnOnce(&mut Settings)) -> Settings {
-        let mut settings: Settings = envy::from_iter(Vec::<(String, String)>::new()).unwrap();
+        let mut settings = Settings::from_vars(Vec::new()).unwrap();
         configure(&mut settings);
         settings
     }
@@ -288,7 +295,7 @@ mod tests {
     #[test]
     fn check__refuses_past_the_quota_with_the_wait_and_keeps_callers_apart() {
         let limits = RateLimits::new(&settings_with(|s| {
-            s.rate_limit_sign_in = "2/1m".parse().unwrap();
+            s.rate_limits.rate_limit_sign_in = "2/1m".parse().unwrap();
         }));
         let ada = RateKey::User(UserId::new());
         let bob = RateKey::User(UserId::new());

@@ -10,8 +10,9 @@
 //! - friendships and friend requests are removed, blocks either way too;
 //!   friends and the other side of a pending request hear of it on their
 //!   `friendEvents`;
-//! - the user's notifications are removed, and those about their friend
-//!   requests; others naming them as the actor show a deleted account;
+//! - the user's notifications and account log are removed, and the
+//!   notifications about their friend requests; others naming them as the
+//!   actor show a deleted account;
 //! - they leave every group (ownership passes as for `leaveChat`); direct
 //!   chats stay readable for the other person, who can send nothing more;
 //! - every message they wrote becomes a tombstone (no text, media or
@@ -29,7 +30,7 @@
 //! a stopped server left half-way.
 
 use crate::auth::CurrentUser;
-use crate::domain::User;
+use crate::domain::{User, UserId};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, Topic};
 use crate::limits::ClientIp;
@@ -58,23 +59,68 @@ impl AccountService {
         ip: ClientIp,
     ) -> AppResult<User> {
         self.check_password(me.id, password, "password", ip).await?;
-        // People who may watch the user, before friendships and chats go.
-        let watchers = self.audience.watchers_of(me.id).await?;
-        self.db.users().begin_erasure(me.id).await?;
-        let gone = self
-            .db
-            .users()
-            .erase(me.id)
+        self.erase_account(me.id)
             .await?
-            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))?;
+            .ok_or_else(|| AppError::Unauthenticated("your account no longer exists".into()))
+    }
+
+    /// Deletes `user`'s account without a password check (the app's
+    /// backend, `deleteUser`): everything [`Self::delete_account`] does
+    /// after the check. `None` when there is no such account.
+    #[tracing::instrument(skip(self), fields(user_id = %user))]
+    pub async fn erase_account(&self, user: UserId) -> AppResult<Option<User>> {
+        // Before the erasure is recorded: one recorded for an id that names
+        // no account would store a placeholder for it.
+        if !self.db.users().exists(user).await? {
+            return Ok(None);
+        }
+        // People who may watch the user, before friendships and chats go.
+        let watchers = self.audience.watchers_of(user).await?;
+        self.db.users().begin_erasure(user).await?;
+        let Some(gone) = self.db.users().erase(user).await? else {
+            return Ok(None);
+        };
         tracing::info!("account deleted");
-        self.sessions.end_all_of(me.id).await?;
+        self.sessions.end_all_of(user).await?;
+        // The identity provider's tokens too: its user is refused from now
+        // on, until the app's backend makes them a new account.
+        self.sessions
+            .identities
+            .revoke_tokens(user, chrono::Utc::now())
+            .await?;
         for watcher in watchers {
             self.bus
                 .publish(Topic::User(watcher), Event::ProfileUpdated(gone.clone()));
         }
         self.clear_leftovers(&gone).await?;
-        Ok(gone)
+        Ok(Some(gone))
+    }
+
+    /// Deactivates `user` (the app's backend, `deactivateUser`): every
+    /// session ends and the provider's tokens are refused (sockets close on
+    /// every instance), and neither a password nor a provider's token signs
+    /// them in until they are activated again (`deactivated: false`).
+    /// Nothing else changes: profile, chats and messages stay. `NOT_FOUND`
+    /// when there is no such account.
+    #[tracing::instrument(skip(self), fields(user_id = %user))]
+    pub async fn set_deactivated(&self, user: UserId, deactivated: bool) -> AppResult<()> {
+        if !self
+            .db
+            .identities()
+            .set_deactivated(user, deactivated)
+            .await?
+        {
+            return Err(AppError::NotFound("user not found".into()));
+        }
+        if deactivated {
+            self.sessions.end_all_of(user).await?;
+            self.sessions
+                .identities
+                .revoke_tokens(user, chrono::Utc::now())
+                .await?;
+        }
+        tracing::info!(deactivated, "account activation changed");
+        Ok(())
     }
 
     /// Finishes the deletions a stopped server left half-way.
@@ -100,6 +146,7 @@ impl AccountService {
         self.db.notifications().delete_all_of(gone.id).await?;
         leftovers.chats.forget(gone).await?;
         self.db.messages().tombstone_all_by(gone.id).await?;
+        self.db.account_logs().delete(gone.id).await?;
         self.db.users().erasure_done(gone.id).await
     }
 }

@@ -1,15 +1,14 @@
 //! Friends, friend requests and blocking.
 
-use std::sync::Arc;
-
 use crate::domain::{
     FriendRequest, FriendRequestId, FriendRequestStatus, NotificationKind, User, UserId,
 };
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventBus, FriendEvent, FriendEventKind, Topic};
+use crate::events::{FriendEvent, FriendEventKind};
 use crate::storage::friends::{OpenRequestError, RequestDirection};
 use crate::storage::{Database, Page, PageRequest};
 
+use super::account_log::AccountLog;
 use super::blocks::BlockRules;
 use super::notifications::{NotificationDraft, NotificationService};
 
@@ -23,23 +22,24 @@ pub enum RequestAnswer {
 #[derive(Clone)]
 pub struct FriendService {
     db: Database,
-    bus: Arc<dyn EventBus>,
     blocks: BlockRules,
     notifications: NotificationService,
+    /// Where friend events are recorded and told.
+    log: AccountLog,
 }
 
 impl FriendService {
     pub fn new(
         db: Database,
-        bus: Arc<dyn EventBus>,
         blocks: BlockRules,
         notifications: NotificationService,
+        log: AccountLog,
     ) -> Self {
         Self {
             db,
-            bus,
             blocks,
             notifications,
+            log,
         }
     }
 
@@ -68,7 +68,8 @@ impl FriendService {
                     FriendEventKind::RequestReceived,
                     &me_user,
                     &target_user,
-                );
+                )
+                .await?;
                 self.notifications
                     .notify(
                         &[target],
@@ -127,7 +128,8 @@ impl FriendService {
                     FriendEventKind::RequestDeclined,
                     &sender,
                     &recipient,
-                );
+                )
+                .await?;
                 Ok(declined)
             }
         }
@@ -150,7 +152,8 @@ impl FriendService {
             FriendEventKind::RequestCancelled,
             &sender,
             &recipient,
-        );
+        )
+        .await?;
         Ok(cancelled)
     }
 
@@ -164,7 +167,7 @@ impl FriendService {
         if !self.db.friends().delete_friendship(me, friend).await? {
             return Err(AppError::NotFound("you are not friends".into()));
         }
-        self.tell_removed(&me_user, &friend_user);
+        self.tell_removed(&me_user, &friend_user).await?;
         Ok(friend_user)
     }
 
@@ -179,7 +182,7 @@ impl FriendService {
         self.blocks.block(me, target).await?;
         self.db.friends().cancel_pending_between(me, target).await?;
         if self.db.friends().delete_friendship(me, target).await? {
-            self.tell_removed(&me_user, &target_user);
+            self.tell_removed(&me_user, &target_user).await?;
         }
         Ok(target_user)
     }
@@ -226,7 +229,8 @@ impl FriendService {
             };
             request.status = status;
             if let Some(other) = other(if sent { request.to } else { request.from }) {
-                self.publish(other.id, kind, Some(request), gone.clone());
+                self.publish(other.id, kind, Some(request), gone.clone())
+                    .await?;
             }
         }
         for friend in friend_ids.iter().filter_map(|id| other(*id)) {
@@ -235,7 +239,8 @@ impl FriendService {
                 FriendEventKind::FriendRemoved,
                 None,
                 gone.clone(),
-            );
+            )
+            .await?;
         }
         Ok(())
     }
@@ -291,7 +296,8 @@ impl FriendService {
             FriendEventKind::RequestAccepted,
             sender,
             recipient,
-        );
+        )
+        .await?;
         self.notifications
             .notify(
                 &[request.from],
@@ -358,47 +364,55 @@ impl FriendService {
     }
 
     /// Tells the sender's and the recipient's devices about `request`.
-    fn tell(
+    async fn tell(
         &self,
         request: &FriendRequest,
         to_sender: FriendEventKind,
         to_recipient: FriendEventKind,
         sender: &User,
         recipient: &User,
-    ) {
+    ) -> AppResult<()> {
         self.publish(
             sender.id,
             to_sender,
             Some(request.clone()),
             recipient.clone(),
-        );
+        )
+        .await?;
         self.publish(
             recipient.id,
             to_recipient,
             Some(request.clone()),
             sender.clone(),
-        );
+        )
+        .await
     }
 
-    fn tell_removed(&self, a: &User, b: &User) {
-        self.publish(a.id, FriendEventKind::FriendRemoved, None, b.clone());
-        self.publish(b.id, FriendEventKind::FriendRemoved, None, a.clone());
+    async fn tell_removed(&self, a: &User, b: &User) -> AppResult<()> {
+        self.publish(a.id, FriendEventKind::FriendRemoved, None, b.clone())
+            .await?;
+        self.publish(b.id, FriendEventKind::FriendRemoved, None, a.clone())
+            .await
     }
 
-    fn publish(
+    /// Records the event in `to`'s account log and tells their streams.
+    async fn publish(
         &self,
         to: UserId,
         kind: FriendEventKind,
         request: Option<FriendRequest>,
         counterpart: User,
-    ) {
-        self.bus.publish(
-            Topic::User(to),
-            Event::Friend(FriendEvent {
-                kind,
-                request,
-                counterpart,
-            }),
-        );
+    ) -> AppResult<()> {
+        self.log
+            .friend(
+                to,
+                FriendEvent {
+                    kind,
+                    request,
+                    counterpart,
+                    seq: None,
+                },
+            )
+            .await
     }
 }

@@ -73,7 +73,9 @@ pub struct Following {
 /// What a follower of a chat receives.
 #[derive(Clone, Debug)]
 pub enum TimelineItem {
-    Event(Box<MessageEvent>),
+    /// As published (one copy shared by the chat's followers in this
+    /// process), or read back from the database for this follower alone.
+    Event(Arc<MessageEvent>),
     /// Events may be missing: refetch the history, then carry on.
     Resync,
     /// The follower fell too far behind; the stream ends.
@@ -94,7 +96,7 @@ pub struct Follower {
     awaited: i64,
     /// Later numbers waiting for an earlier one. Emptied maps are replaced,
     /// not kept: an idle follower holds no buffer.
-    pending: BTreeMap<i64, MessageEvent>,
+    pending: BTreeMap<i64, Arc<MessageEvent>>,
     fill_at: Option<Instant>,
     ready: VecDeque<TimelineItem>,
     ended: bool,
@@ -223,12 +225,12 @@ impl Follower {
         }
     }
 
-    fn deliver(&mut self, event: MessageEvent) {
+    fn deliver(&mut self, event: Arc<MessageEvent>) {
         let hidden_for_me = event.message.as_ref().is_some_and(|m| {
             event.kind == MessageEventKind::Created && m.deleted_for.contains(&self.me)
         });
         if event.kind != MessageEventKind::Void && !hidden_for_me {
-            self.ready.push_back(TimelineItem::Event(Box::new(event)));
+            self.ready.push_back(TimelineItem::Event(event));
         }
     }
 
@@ -314,7 +316,7 @@ impl Follower {
                             for seq in missing {
                                 self.pending
                                     .entry(seq)
-                                    .or_insert_with(|| void(self.chat, seq));
+                                    .or_insert_with(|| Arc::new(void(self.chat, seq)));
                             }
                         }
                         Holes::MaybeExpired => {
@@ -331,7 +333,7 @@ impl Follower {
             }
         }
         for item in replayed {
-            let event = to_event(self.chat, item);
+            let event = Arc::new(to_event(self.chat, item));
             // A live copy already waiting is the same event: keep it (it
             // carries the sender, and its renderings are shared).
             self.pending.entry(event.seq).or_insert(event);
@@ -373,7 +375,6 @@ fn void(chat: ChatId, seq: i64) -> MessageEvent {
         message: None,
         sender: None,
         up_to: None,
-        renders: Default::default(),
     }
 }
 
@@ -387,7 +388,6 @@ fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {
             message: Some(message),
             sender: None,
             up_to: None,
-            renders: Default::default(),
         },
         Replayed::Logged(e) => MessageEvent {
             chat,
@@ -397,7 +397,6 @@ fn to_event(chat: ChatId, item: Replayed) -> MessageEvent {
             message: e.message,
             sender: None,
             up_to: e.up_to,
-            renders: Default::default(),
         },
     }
 }

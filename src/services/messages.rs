@@ -367,6 +367,23 @@ impl MessageService {
         self.db.messages().unread_counts(me, &positions).await
     }
 
+    /// `me`'s unread count of `chat` as of its sequence number `until`
+    /// (all of it with `None`).
+    pub async fn unread_count_until(
+        &self,
+        me: UserId,
+        chat: ChatId,
+        until: Option<i64>,
+    ) -> AppResult<u64> {
+        let positions = self.db.receipts().read_positions(me, &[chat]).await?;
+        let counts = self
+            .db
+            .messages()
+            .unread_counts_until(me, &positions, until)
+            .await?;
+        Ok(counts.get(&chat).copied().unwrap_or(0))
+    }
+
     /// Every member's receipt pointers in a chat.
     pub async fn receipts(&self, chat: ChatId) -> AppResult<Vec<Receipt>> {
         self.db.receipts().for_chat(chat).await

@@ -4,12 +4,17 @@
 //!
 //! [`AppError`]: crate::error::AppError
 
+pub mod account_cursor;
 pub mod account_deletion;
+pub mod account_log;
+pub mod account_sync;
 pub mod audience;
 pub mod blocks;
 pub mod chats;
 pub mod data_export;
 pub mod friends;
+pub mod identities;
+pub mod identity_cache;
 pub mod known_accounts;
 pub mod message_stream;
 pub mod messages;
@@ -26,7 +31,8 @@ pub mod users;
 
 use std::sync::Arc;
 
-use crate::auth::{PasswordHasher, TokenService};
+use crate::auth::PasswordHasher;
+use crate::auth::api_keys::ApiKeys;
 use crate::cluster::typing::TypingDecider;
 use crate::cluster::{Cluster, UserSockets};
 use crate::config::Settings;
@@ -62,6 +68,10 @@ pub struct Services {
     pub rate_limits: Arc<RateLimits>,
     pub accounts: AccountService,
     pub sessions: SessionService,
+    /// Each user's account timeline (see [`account_log`]).
+    pub account_log: account_log::AccountLog,
+    /// `sync` pages.
+    pub sync: account_sync::AccountSync,
     /// `exportMyData` downloads.
     pub data_export: data_export::DataExport,
     pub blocks: BlockRules,
@@ -77,6 +87,8 @@ pub struct Services {
     pub presence: PresenceService,
     /// Open WebSockets per user (shared by the cluster with `REDIS_URL`).
     pub user_sockets: Arc<dyn UserSockets>,
+    /// The app's backend's keys (`SERVER_API_KEYS`).
+    pub api_keys: ApiKeys,
 }
 
 /// Where typing is decided: in Redis when the cluster has a link (so a
@@ -89,11 +101,11 @@ fn typing_timers(
     bus: &Arc<dyn EventBus>,
 ) -> Arc<dyn TypingDecider> {
     let announcer = typing::ThrottledAnnouncer::new(
-        std::time::Duration::from_millis(settings.typing_throttle_ms),
+        std::time::Duration::from_millis(settings.messaging.typing_throttle_ms),
         TypingService::announcer(bus.clone()),
     );
     cluster.typing(
-        std::time::Duration::from_millis(settings.typing_timeout_ms),
+        std::time::Duration::from_millis(settings.messaging.typing_timeout_ms),
         announcer.report(),
         typing::user_loader(db.clone()),
     )
@@ -107,19 +119,15 @@ impl Services {
         bus: Arc<dyn EventBus>,
     ) -> AppResult<Self> {
         let hasher = PasswordHasher::new(
-            settings.password_hash_memory_kib,
-            settings.password_hash_iterations,
+            settings.auth.password_hash_memory_kib,
+            settings.auth.password_hash_iterations,
         )?;
-        let sessions = SessionService::new(
-            db.clone(),
-            bus.clone(),
-            TokenService::new(settings),
-            settings.refresh_token_ttl(),
-        );
+        let sessions = SessionService::new(db.clone(), bus.clone(), settings)?;
         let rate_limits = Arc::new(RateLimits::new(settings));
         let blocks = BlockRules::new(db.clone(), bus.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
-        let notifications = NotificationService::new(db.clone(), bus.clone());
+        let log = account_log::AccountLog::new(db.clone(), bus.clone());
+        let notifications = NotificationService::new(db.clone(), log.clone());
         let timeline = Timeline::new(db.clone(), bus.clone());
         let chats = ChatService::new(
             db.clone(),
@@ -128,24 +136,27 @@ impl Services {
             notifications.clone(),
             timeline.clone(),
             chats::ChatLimits {
-                max_members: settings.max_group_members,
+                max_members: settings.messaging.max_group_members,
                 rates: rate_limits.clone(),
-                new_account: std::time::Duration::from_secs(settings.new_account_seconds),
+                new_account: std::time::Duration::from_secs(
+                    settings.moderation.new_account_seconds,
+                ),
             },
+            log.clone(),
         );
         let messages = MessageService::new(
             db.clone(),
             blocks.clone(),
             chats.clone(),
             timeline.clone(),
-            std::time::Duration::from_secs(settings.message_edit_window_seconds),
-            std::time::Duration::from_secs(settings.message_delete_window_seconds),
+            std::time::Duration::from_secs(settings.messaging.message_edit_window_seconds),
+            std::time::Duration::from_secs(settings.messaging.message_delete_window_seconds),
             message_stream::Following {
                 bus: bus.clone(),
                 limits: message_stream::ReplayLimits {
-                    max_events: settings.message_replay_max,
+                    max_events: settings.messaging.message_replay_max,
                     hole_timeout: std::time::Duration::from_millis(
-                        settings.sequence_hole_timeout_ms,
+                        settings.messaging.sequence_hole_timeout_ms,
                     ),
                 },
             },
@@ -172,13 +183,13 @@ impl Services {
             audience.clone(),
             typing.clone(),
             cluster.presence(),
-            std::time::Duration::from_millis(settings.presence_grace_ms),
+            std::time::Duration::from_millis(settings.messaging.presence_grace_ms),
         );
         let friends = FriendService::new(
             db.clone(),
-            bus.clone(),
             blocks.clone(),
             notifications.clone(),
+            log.clone(),
         );
         let accounts = AccountService::new(AccountParts {
             db: db.clone(),
@@ -189,7 +200,7 @@ impl Services {
             guard: sign_in_guard::SignInGuard::new(
                 db.clone(),
                 rate_limits.clone(),
-                settings.jwt_secret_bytes(),
+                settings.auth.jwt_secret_bytes(),
             ),
             leftovers: Leftovers {
                 friends: friends.clone(),
@@ -197,7 +208,16 @@ impl Services {
                 chats: chats.clone(),
             },
         });
+        let api_keys = ApiKeys::new(
+            settings
+                .identity
+                .server_api_keys()
+                .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!(e)))?,
+        );
         Ok(Self {
+            sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
+            account_log: log,
+            api_keys,
             data_export: data_export::DataExport::new(db.clone()),
             accounts,
             friends,

@@ -1,16 +1,19 @@
-//! Notifications: stored (they expire by TTL) and pushed live to their
-//! user's `notificationEvents`.
-
-use std::sync::Arc;
+//! Notifications: stored (they expire by TTL), numbered in their user's
+//! account log and pushed live to their `notificationEvents`.
 
 use chrono::Utc;
+use futures_util::{StreamExt, TryStreamExt};
 
 use crate::domain::{
     ChatId, FriendRequestId, Notification, NotificationId, NotificationKind, UserId,
 };
 use crate::error::AppResult;
-use crate::events::{Event, EventBus, Topic};
 use crate::storage::{Database, Page, PageRequest};
+
+use super::account_log::AccountLog;
+
+/// Account log appends in flight at once when many are notified.
+const APPENDS_AT_ONCE: usize = 16;
 
 /// What a new notification says; the recipient is given separately.
 #[derive(Clone, Copy, Debug)]
@@ -24,12 +27,12 @@ pub struct NotificationDraft {
 #[derive(Clone)]
 pub struct NotificationService {
     db: Database,
-    bus: Arc<dyn EventBus>,
+    log: AccountLog,
 }
 
 impl NotificationService {
-    pub fn new(db: Database, bus: Arc<dyn EventBus>) -> Self {
-        Self { db, bus }
+    pub fn new(db: Database, log: AccountLog) -> Self {
+        Self { db, log }
     }
 
     /// Notifies each recipient (one insert for all), then pushes it live.
@@ -46,16 +49,19 @@ impl NotificationService {
                 friend_request: draft.friend_request,
                 read: false,
                 created_at: now,
+                seq: None,
             })
             .collect();
         self.db.notifications().insert_many(&notifications).await?;
-        for notification in notifications {
-            self.bus.publish(
-                Topic::User(notification.user),
-                Event::NotificationCreated(notification),
-            );
-        }
-        Ok(())
+        // Numbered in each recipient's account log, then told.
+        futures_util::stream::iter(notifications)
+            .map(|notification| {
+                let log = self.log.clone();
+                async move { log.notification(notification).await }
+            })
+            .buffer_unordered(APPENDS_AT_ONCE)
+            .try_collect::<()>()
+            .await
     }
 
     pub async fn page(

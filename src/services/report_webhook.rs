@@ -33,7 +33,12 @@ impl ReportWebhook {
     /// The webhook the settings configure, if any. A URL without a secret
     /// is refused: unsigned reports could be forged by anyone.
     pub fn from_settings(settings: &Settings) -> AppResult<Option<Self>> {
-        let url = match settings.report_webhook_url.as_deref().map(str::trim) {
+        let url = match settings
+            .moderation
+            .report_webhook_url
+            .as_deref()
+            .map(str::trim)
+        {
             None | Some("") => return Ok(None),
             Some(url) => url.to_owned(),
         };
@@ -43,6 +48,7 @@ impl ReportWebhook {
             )));
         }
         let secret = settings
+            .moderation
             .report_webhook_secret
             .clone()
             .filter(|s| !s.expose_secret().is_empty())
@@ -51,7 +57,7 @@ impl ReportWebhook {
                     "REPORT_WEBHOOK_URL needs REPORT_WEBHOOK_SECRET"
                 ))
             })?;
-        let timeout = Duration::from_millis(settings.report_webhook_timeout_ms);
+        let timeout = Duration::from_millis(settings.moderation.report_webhook_timeout_ms);
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)

@@ -15,6 +15,12 @@
 //! - **Revocation** deletes the sessions and publishes
 //!   [`Event::SessionsRevoked`] on the revocations topic; each instance closes
 //!   the sockets opened with them ([`SessionWatch`]).
+//! - **The identity provider's tokens** (`AUTH_MODE=external` or `both`)
+//!   have no session here; they are told apart by their algorithm (ours
+//!   are HS256, theirs never are) and handed to [`IdentityService`].
+//!   `revokeUserTokens` ([`SessionService::revoke_user_tokens`]) ends both
+//!   kinds of a user: the sessions started before the instant, and the
+//!   provider's tokens issued before it.
 
 use std::sync::Arc;
 
@@ -22,10 +28,13 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::identities::IdentityService;
 use super::known_accounts::KnownAccounts;
 use super::session_watch::{SessionWatch, Watch};
+use crate::auth::external::ExternalTokens;
 use crate::auth::jwt::{IssuedToken, VerifiedToken};
 use crate::auth::{CurrentUser, TokenService};
+use crate::config::{AuthMode, Settings};
 use crate::domain::{SessionId, UserId, text};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, EventBus, SessionsRevoked, Topic};
@@ -78,23 +87,61 @@ pub struct SessionService {
     refresh_ttl: chrono::Duration,
     known: Arc<KnownAccounts>,
     watch: SessionWatch,
+    /// The identity provider's tokens and users.
+    pub identities: IdentityService,
+    mode: AuthMode,
 }
 
 impl SessionService {
-    pub fn new(
-        db: Database,
-        bus: Arc<dyn EventBus>,
-        tokens: TokenService,
-        refresh_ttl: std::time::Duration,
-    ) -> Self {
-        Self {
-            watch: SessionWatch::new(db.clone(), bus.clone()),
+    pub fn new(db: Database, bus: Arc<dyn EventBus>, settings: &Settings) -> AppResult<Self> {
+        let watch = SessionWatch::new(db.clone(), bus.clone());
+        let identities = IdentityService::new(
+            db.clone(),
+            bus.clone(),
+            ExternalTokens::new(settings)?,
+            watch.clone(),
+            settings.identity.auth_profile_sync,
+        );
+        Ok(Self {
+            watch,
+            identities,
+            mode: settings.identity.auth_mode,
             db,
             bus,
-            tokens,
-            refresh_ttl: chrono::Duration::from_std(refresh_ttl)
+            tokens: TokenService::new(settings),
+            refresh_ttl: chrono::Duration::from_std(settings.auth.refresh_token_ttl())
                 .unwrap_or(chrono::Duration::days(30)),
             known: Arc::default(),
+        })
+    }
+
+    /// `FORBIDDEN` unless this server's own accounts are on (`AUTH_MODE`):
+    /// for `signUp`, `signIn`, `refreshSession` and `changePassword`.
+    pub fn require_builtin(&self) -> AppResult<()> {
+        if self.mode.builtin() {
+            return Ok(());
+        }
+        Err(AppError::Forbidden(
+            "this server signs people in through the app's identity provider only (AUTH_MODE=external)"
+                .into(),
+        ))
+    }
+
+    /// Which kind a bearer token is: the provider's (its header, returned)
+    /// or ours (`None`). Refused when its kind is switched off.
+    fn kind_of(&self, token: &str) -> AppResult<Option<jsonwebtoken::Header>> {
+        let invalid = || AppError::Unauthenticated("invalid token".into());
+        // Refuses `alg: none` and anything unparsable at once.
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+        if header.alg == jsonwebtoken::Algorithm::HS256 {
+            return match self.mode.builtin() {
+                true => Ok(None),
+                false => Err(invalid()),
+            };
+        }
+        match self.identities.enabled() {
+            true => Ok(Some(header)),
+            false => Err(invalid()),
         }
     }
 
@@ -126,6 +173,7 @@ impl SessionService {
     /// session. A rotated-out token revokes its session (see module docs).
     #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> AppResult<Credentials> {
+        self.require_builtin()?;
         let refused = || AppError::Unauthenticated("invalid refresh token".into());
         let old = hash(refresh_token.trim());
         let new_token = new_refresh_token();
@@ -154,6 +202,9 @@ impl SessionService {
     /// claims, a live session, an existing account (the last cached for
     /// [`KNOWN_FOR`](super::known_accounts::KNOWN_FOR); the session never).
     pub async fn authenticate(&self, token: &str) -> AppResult<CurrentUser> {
+        if let Some(header) = self.kind_of(token)? {
+            return self.identities.authenticate(token, &header).await;
+        }
         let verified = self.tokens.verify(token)?;
         Ok(self.authenticated(verified, |_, _| ()).await?.0.0)
     }
@@ -165,7 +216,10 @@ impl SessionService {
         me: &CurrentUser,
         ttl: chrono::Duration,
     ) -> AppResult<IssuedToken> {
-        self.tokens.issue_download(me.id, me.session, ttl)
+        let session = me.session.ok_or_else(|| {
+            AppError::Forbidden("a download link needs a session: sign in with signIn".into())
+        })?;
+        self.tokens.issue_download(me.id, session, ttl)
     }
 
     /// Turns a download token into the user it proves, like
@@ -177,16 +231,23 @@ impl SessionService {
 
     /// Authenticates a socket's token and registers the socket, so that it
     /// is ended when its session is revoked. Also returns when the session
-    /// ends if it is not refreshed.
+    /// ends if it is not refreshed (for a provider's token: when it expires).
     pub async fn authenticate_socket(
         &self,
         token: &str,
     ) -> AppResult<(CurrentUser, Watch, DateTime<Utc>)> {
+        if let Some(header) = self.kind_of(token)? {
+            let (user, watch) = self.identities.authenticate_socket(token, &header).await?;
+            return Ok((user, watch, user.expires_at));
+        }
         // Watching starts before the session is read, so a revocation
         // between the two is not missed.
         let verified = self.tokens.verify(token)?;
+        let issued_at = verified.issued_at;
         let ((user, ends), watch) = self
-            .authenticated(verified, |user, session| self.watch.watch(user, session))
+            .authenticated(verified, |user, session| {
+                self.watch.watch(user, Some(session), issued_at)
+            })
             .await?;
         Ok((user, watch, ends))
     }
@@ -196,10 +257,13 @@ impl SessionService {
     /// `UNAUTHENTICATED` when it ended meanwhile (checked after watching
     /// starts, so no revocation falls in between).
     pub async fn watch_caller(&self, user: &CurrentUser) -> AppResult<Watch> {
-        let watch = self.watch.watch(user.id, user.session);
-        self.live_until(user.id, user.session)
-            .await?
-            .ok_or_else(|| AppError::Unauthenticated("session ended; sign in again".into()))?;
+        let watch = self.watch.watch(user.id, user.session, user.issued_at);
+        // A provider's token was checked by `authenticate` just now.
+        if let Some(session) = user.session {
+            self.live_until(user.id, session)
+                .await?
+                .ok_or_else(|| AppError::Unauthenticated("session ended; sign in again".into()))?;
+        }
         Ok(watch)
     }
 
@@ -232,8 +296,9 @@ impl SessionService {
         }
         let current = CurrentUser {
             id: user,
-            session,
+            session: Some(session),
             expires_at: verified.expires_at,
+            issued_at: verified.issued_at,
         };
         Ok(((current, ends), extra))
     }
@@ -246,6 +311,7 @@ impl SessionService {
     /// Revokes one of `me`'s sessions (`NOT_FOUND` if not theirs or gone).
     #[tracing::instrument(skip(self), fields(user_id = %me.id))]
     pub async fn revoke(&self, me: CurrentUser, session: SessionId) -> AppResult<Vec<SessionId>> {
+        // Sessions are this server's accounts' own (see the module docs).
         let revoked = self.revoke_where(me.id, Some(&[session]), None).await?;
         if revoked.is_empty() {
             return Err(AppError::NotFound("session not found".into()));
@@ -260,8 +326,26 @@ impl SessionService {
         me: CurrentUser,
         including_this_one: bool,
     ) -> AppResult<Vec<SessionId>> {
-        let keep = (!including_this_one).then_some(me.session);
+        let keep = me.session.filter(|_| !including_this_one);
         self.revoke_where(me.id, None, keep).await
+    }
+
+    /// Ends every token of `user` issued before `before` (to the second):
+    /// the sessions started before it and the provider's tokens issued
+    /// before it; their sockets close on every instance. Returns the
+    /// sessions revoked.
+    #[tracing::instrument(skip(self), fields(user_id = %user))]
+    pub async fn revoke_user_tokens(
+        &self,
+        user: UserId,
+        before: DateTime<Utc>,
+    ) -> AppResult<Vec<SessionId>> {
+        self.identities.revoke_tokens(user, before).await?;
+        let started = self.db.sessions().started_before(user, before).await?;
+        if started.is_empty() {
+            return Ok(started);
+        }
+        self.revoke_where(user, Some(&started), None).await
     }
 
     /// Revokes every session of `user` (their account is being deleted).

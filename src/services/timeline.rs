@@ -97,7 +97,6 @@ impl Timeline {
                     message: Some(message.clone()),
                     sender: Some(sender.clone()),
                     up_to: None,
-                    renders: Default::default(),
                 });
                 Ok(Posted::New(message))
             }
@@ -176,7 +175,6 @@ impl Timeline {
             message: entry.message,
             sender: None,
             up_to,
-            renders: Default::default(),
         });
         Ok(seq)
     }
@@ -201,7 +199,6 @@ impl Timeline {
                 message: None,
                 sender: None,
                 up_to: None,
-                renders: Default::default(),
             }),
             Err(error) => tracing::error!(?error, %chat, seq, "could not fill a sequence number"),
         }
@@ -209,7 +206,7 @@ impl Timeline {
 
     fn publish(&self, event: MessageEvent) {
         self.bus
-            .publish(Topic::Chat(event.chat), Event::Message(event));
+            .publish(Topic::Chat(event.chat), Event::Message(Arc::new(event)));
     }
 }
 

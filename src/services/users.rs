@@ -113,6 +113,7 @@ impl AccountService {
         client: ClientInfo,
         ip: ClientIp,
     ) -> AppResult<SignedIn> {
+        self.sessions.require_builtin()?;
         let email = Email::parse(&input.email)?;
         let handle = Handle::parse(&input.handle)?;
         let name = DisplayName::parse(&input.name)?;
@@ -147,6 +148,7 @@ impl AccountService {
         client: ClientInfo,
         ip: ClientIp,
     ) -> AppResult<SignedIn> {
+        self.sessions.require_builtin()?;
         let unauthenticated = || AppError::Unauthenticated(BAD_CREDENTIALS.into());
         let well_formed = !login.trim().is_empty() && login.len() <= LOGIN_MAX;
         let found = if well_formed {
@@ -204,6 +206,7 @@ impl AccountService {
         change: PasswordChange,
         ip: ClientIp,
     ) -> AppResult<Vec<crate::domain::SessionId>> {
+        self.sessions.require_builtin()?;
         let new = NewPassword::parse_as("newPassword", &change.new)?;
         self.check_password(me.id, change.current, "currentPassword", ip)
             .await?;
@@ -240,6 +243,16 @@ impl AccountService {
             return Err(AppError::bad_input(field, "is not the account's password"));
         }
         Ok(())
+    }
+
+    /// True when `user` names an account that was not deleted.
+    pub async fn exists(&self, user: UserId) -> AppResult<bool> {
+        self.db.users().exists(user).await
+    }
+
+    /// True when `user` exists and is not deactivated.
+    pub async fn is_active(&self, user: UserId) -> AppResult<bool> {
+        self.db.identities().is_active(user).await
     }
 
     /// The signed-in user's own account.

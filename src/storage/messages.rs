@@ -669,12 +669,29 @@ impl MessageStore {
         viewer: UserId,
         positions: &[(ChatId, i64)],
     ) -> AppResult<HashMap<ChatId, u64>> {
+        self.unread_counts_until(viewer, positions, None).await
+    }
+
+    /// [`Self::unread_counts`] as of sequence number `until` (messages
+    /// after it left out), for a count that events after it then move.
+    pub async fn unread_counts_until(
+        &self,
+        viewer: UserId,
+        positions: &[(ChatId, i64)],
+        until: Option<i64>,
+    ) -> AppResult<HashMap<ChatId, u64>> {
         if positions.is_empty() {
             return Ok(HashMap::new());
         }
         let branches: Vec<Document> = positions
             .iter()
-            .map(|(chat, read)| doc! { "chatId": chat.oid(), "seq": { "$gt": *read } })
+            .map(|(chat, read)| {
+                let mut seq = doc! { "$gt": *read };
+                if let Some(until) = until {
+                    seq.insert("$lte", until);
+                }
+                doc! { "chatId": chat.oid(), "seq": seq }
+            })
             .collect();
         let pipeline = vec![
             doc! { "$match": {

@@ -6,10 +6,12 @@
 //! constant number of round trips. The same command monitoring feeds the
 //! `chat_db_*` metrics (count, outcome and latency per command name).
 
+pub mod account_logs;
 pub mod blocks;
 pub mod chat_heads;
 pub mod chats;
 pub mod friends;
+pub mod identities;
 pub mod invite_links;
 pub mod messages;
 mod migrations;
@@ -68,13 +70,13 @@ impl Database {
     /// Builds the client. The driver connects lazily, so this fails only on a
     /// malformed URI; [`Database::ensure_indexes`] is the first real round trip.
     pub async fn connect(settings: &Settings) -> AppResult<Self> {
-        let mut options = ClientOptions::parse(settings.mongodb_uri.expose_secret())
+        let mut options = ClientOptions::parse(settings.database.mongodb_uri.expose_secret())
             .await
             .map_err(|e| AppError::internal(anyhow::anyhow!("MONGODB_URI: {e}")))?;
-        options.max_pool_size = Some(settings.mongodb_pool_size);
+        options.max_pool_size = Some(settings.database.mongodb_pool_size);
         // Without these a database that is down holds every request for
         // the driver's 30 s default, and then some (one retry).
-        let reach = Duration::from_millis(settings.db_timeout_ms);
+        let reach = Duration::from_millis(settings.database.db_timeout_ms);
         options.server_selection_timeout = options.server_selection_timeout.or(Some(reach));
         options.connect_timeout = options.connect_timeout.or(Some(reach));
         options.app_name = Some("chat-server".into());
@@ -94,16 +96,17 @@ impl Database {
         }));
         let client = mongodb::Client::with_options(options)?;
         Ok(Self {
-            db: client.database(&settings.mongodb_database),
+            db: client.database(&settings.database.mongodb_database),
             commands_started,
-            notification_retention: settings.notification_retention(),
-            chat_event_retention: settings.chat_event_retention(),
+            notification_retention: settings.database.notification_retention(),
+            chat_event_retention: settings.database.chat_event_retention(),
         })
     }
 
     /// Creates every index the server relies on; safe to run on every start.
     pub async fn ensure_indexes(&self) -> AppResult<()> {
         self.users().ensure_indexes().await?;
+        self.identities().ensure_indexes().await?;
         self.sessions().ensure_indexes().await?;
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
@@ -147,6 +150,14 @@ impl Database {
     /// Commands sent to MongoDB since start (each is one round trip).
     pub fn commands_started(&self) -> u64 {
         self.commands_started.load(Ordering::Relaxed)
+    }
+
+    pub fn account_logs(&self) -> account_logs::AccountLogStore {
+        account_logs::AccountLogStore::new(&self.db)
+    }
+
+    pub fn identities(&self) -> identities::IdentityStore {
+        identities::IdentityStore::new(&self.db)
     }
 
     pub fn users(&self) -> UserStore {

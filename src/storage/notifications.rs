@@ -42,6 +42,7 @@ impl From<NotificationDoc> for Notification {
             friend_request: doc.friend_request_id.map(FriendRequestId),
             read: doc.read,
             created_at: to_chrono(doc.created_at),
+            seq: None,
         }
     }
 }
@@ -107,6 +108,18 @@ impl NotificationStore {
             ] })
             .await?;
         Ok(())
+    }
+
+    /// Notifications by id, in one query; missing (expired) ones are absent.
+    pub async fn find_many(&self, ids: &[NotificationId]) -> AppResult<Vec<Notification>> {
+        let oids: Vec<ObjectId> = ids.iter().map(NotificationId::oid).collect();
+        let docs: Vec<NotificationDoc> = self
+            .notifications
+            .find(doc! { "_id": { "$in": oids } })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(Notification::from).collect())
     }
 
     /// Stores many notifications in one round trip.

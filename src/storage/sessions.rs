@@ -230,6 +230,32 @@ impl SessionStore {
         Ok(page.finish(docs.into_iter().map(Session::from).collect()))
     }
 
+    /// `user`'s sessions started before `before` (to the second, the
+    /// precision of an id's time: one started in that second counts).
+    pub async fn started_before(
+        &self,
+        user: UserId,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> AppResult<Vec<SessionId>> {
+        // The smallest id of the second after `before`'s.
+        let seconds = u32::try_from(before.timestamp() + 1).unwrap_or(u32::MAX);
+        let mut bytes = [0u8; 12];
+        bytes[..4].copy_from_slice(&seconds.to_be_bytes());
+        let found: Vec<Document> = self
+            .sessions
+            .clone_with_type::<Document>()
+            .find(doc! { "userId": user.oid(), "_id": { "$lt": ObjectId::from_bytes(bytes) } })
+            .projection(doc! { "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(SessionId)
+            .collect())
+    }
+
     /// Deletes `user`'s sessions among `ids` (all of them when `ids` is
     /// `None`) except `keep`; returns the ids deleted.
     pub async fn delete(

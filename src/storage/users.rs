@@ -40,22 +40,22 @@ const KNOWN_ADDRESS_FOR: std::time::Duration =
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UserDoc {
+pub(super) struct UserDoc {
     #[serde(rename = "_id")]
-    id: ObjectId,
-    email: String,
-    handle: String,
-    handle_key: String,
-    name: String,
+    pub(super) id: ObjectId,
+    pub(super) email: String,
+    pub(super) handle: String,
+    pub(super) handle_key: String,
+    pub(super) name: String,
     /// Lower-cased name, for case-insensitive prefix search.
-    name_key: String,
-    password_hash: String,
-    image: Option<String>,
-    bio: Option<String>,
-    last_seen: Option<bson::DateTime>,
-    created_at: bson::DateTime,
+    pub(super) name_key: String,
+    pub(super) password_hash: String,
+    pub(super) image: Option<String>,
+    pub(super) bio: Option<String>,
+    pub(super) last_seen: Option<bson::DateTime>,
+    pub(super) created_at: bson::DateTime,
     /// Set when the account was deleted (see [`UserStore::erase`]).
-    deleted_at: Option<bson::DateTime>,
+    pub(super) deleted_at: Option<bson::DateTime>,
 }
 
 impl From<UserDoc> for User {
@@ -75,7 +75,12 @@ impl From<UserDoc> for User {
         }
         User {
             id: UserId(doc.id),
-            email: doc.email,
+            // A provisioned account without an email holds a placeholder
+            // (see [`super::identities`]), never shown.
+            email: match doc.email.starts_with(super::identities::NO_EMAIL_PREFIX) {
+                true => String::new(),
+                false => doc.email,
+            },
             handle: doc.handle,
             name: doc.name,
             image: doc.image,
@@ -104,7 +109,7 @@ fn live(mut filter: Document) -> Document {
 
 #[derive(Clone)]
 pub struct UserStore {
-    users: Collection<UserDoc>,
+    pub(super) users: Collection<UserDoc>,
     sign_in_addresses: Collection<Document>,
     /// Accounts being deleted (`_id`: the account), until all they left
     /// behind is gone.
@@ -353,7 +358,10 @@ impl UserStore {
         } else {
             doc! { "handleKey": login.trim().to_ascii_lowercase() }
         };
-        Ok(self.users.find_one(live(filter)).await?.map(|doc| {
+        // A deactivated account cannot sign in (`deactivateUser`).
+        let mut filter = live(filter);
+        filter.insert("deactivatedAt", bson::Bson::Null);
+        Ok(self.users.find_one(filter).await?.map(|doc| {
             let hash = doc.password_hash.clone();
             (User::from(doc), hash)
         }))
@@ -473,7 +481,7 @@ impl UserStore {
 }
 
 /// Maps a unique-index violation on users to a `CONFLICT` naming the field.
-fn conflict_or_internal(error: mongodb::error::Error) -> AppError {
+pub(super) fn conflict_or_internal(error: mongodb::error::Error) -> AppError {
     match duplicate_key_message(&error) {
         Some(message) if message.contains(EMAIL_INDEX) => {
             AppError::Conflict("email is already registered".into())

@@ -29,11 +29,11 @@ async fn delete_account(app: &TestApp, user: &TestUser, password: &str) -> Value
 /// Every document of every collection of the app's database, as JSON text.
 async fn every_document(app: &TestApp) -> Vec<String> {
     let client = mongodb::Client::with_uri_str(secrecy::ExposeSecret::expose_secret(
-        &app.settings.mongodb_uri,
+        &app.settings.database.mongodb_uri,
     ))
     .await
     .unwrap();
-    let db = client.database(&app.settings.mongodb_database);
+    let db = client.database(&app.settings.database.mongodb_database);
     let mut documents = Vec::new();
     for name in db.list_collection_names().await.unwrap() {
         let found: Vec<bson::Document> = db
@@ -234,7 +234,7 @@ async fn delete_account__erases_the_profile_and_leaves_tombstones() {
 async fn delete_account__closes_every_socket_on_every_instance() {
     let redis = RedisServer::start().await;
     let url = redis.url();
-    let a = TestApp::spawn_with(|s| s.redis_url = Some(url.clone().into())).await;
+    let a = TestApp::spawn_with(|s| s.cluster.redis_url = Some(url.clone().into())).await;
     let b = a.spawn_peer(|_| {}).await;
     let gone = a.sign_up("gone").await;
     let mut sockets = [a.ws(&gone.token).await, b.ws(&gone.token).await];

@@ -72,7 +72,7 @@ async fn cors__a_page_on_localhost__may_call_the_api_in_development() {
 
 #[tokio::test]
 async fn cors__with_an_allow_list__only_those_origins_may_call_or_open_sockets() {
-    let app = TestApp::spawn_with(|s| s.cors_allowed_origins = Some(APP_PAGE.into())).await;
+    let app = TestApp::spawn_with(|s| s.server.cors_allowed_origins = Some(APP_PAGE.into())).await;
     let listed = preflight(&app, APP_PAGE).await;
     assert_eq!(
         header(&listed, "access-control-allow-origin").as_deref(),

@@ -217,7 +217,7 @@ async fn create_group__makes_the_creator_owner_and_admin_and_tells_everyone() {
 
 #[tokio::test]
 async fn create_group__refusals_create_nothing() {
-    let app = TestApp::spawn_with(|s| s.max_group_members = 3).await;
+    let app = TestApp::spawn_with(|s| s.messaging.max_group_members = 3).await;
     let (ada, bob, cat, dan, eve) = (
         app.sign_up("ada").await,
         app.sign_up("bob").await,
@@ -321,7 +321,7 @@ async fn update_chat__admins_only__with_system_messages_in_order() {
 
 #[tokio::test]
 async fn add_chat_members__admins_only_with_every_refusal() {
-    let app = TestApp::spawn_with(|s| s.max_group_members = 4).await;
+    let app = TestApp::spawn_with(|s| s.messaging.max_group_members = 4).await;
     let (ada, bob, cat, dan, eve, fay) = (
         app.sign_up("ada").await,
         app.sign_up("bob").await,
@@ -754,11 +754,11 @@ async fn last_activity__moves_with_every_message_except_in_large_groups() {
     use secrecy::ExposeSecret;
 
     let app = TestApp::spawn().await;
-    let client = mongodb::Client::with_uri_str(app.settings.mongodb_uri.expose_secret())
+    let client = mongodb::Client::with_uri_str(app.settings.database.mongodb_uri.expose_secret())
         .await
         .unwrap();
     let raw = client
-        .database(&app.settings.mongodb_database)
+        .database(&app.settings.database.mongodb_database)
         .collection::<Document>("chats");
     let chats = app.db.chats();
     let group = async |size: usize| {
@@ -808,10 +808,10 @@ async fn counters_kept_on_chats_by_earlier_versions__move_to_heads_at_start() {
     let first = app.say(&ada, &chat, "before the upgrade").await;
     // As an earlier version stored it: the counter and the last message on
     // the chat, no head.
-    let client = mongodb::Client::with_uri_str(app.settings.mongodb_uri.expose_secret())
+    let client = mongodb::Client::with_uri_str(app.settings.database.mongodb_uri.expose_secret())
         .await
         .unwrap();
-    let db = client.database(&app.settings.mongodb_database);
+    let db = client.database(&app.settings.database.mongodb_database);
     let oid = bson::oid::ObjectId::parse_str(&chat).unwrap();
     let last = bson::oid::ObjectId::parse_str(first["id"].as_str().unwrap()).unwrap();
     db.collection::<Document>("chats")

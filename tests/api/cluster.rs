@@ -21,16 +21,16 @@ const STATUS: &str = "query($id: ID!) { user(id: $id) { status } }";
 
 /// Short timers so transitions and sweeps happen within a test.
 fn quick(s: &mut Settings) {
-    s.presence_grace_ms = 300;
-    s.presence_heartbeat_ms = 100;
-    s.presence_instance_timeout_ms = 1_000;
+    s.messaging.presence_grace_ms = 300;
+    s.cluster.presence_heartbeat_ms = 100;
+    s.cluster.presence_instance_timeout_ms = 1_000;
 }
 
 /// Two instances sharing `redis_url` and one database, `configure`d alike.
 async fn two_instances(redis_url: &str, configure: fn(&mut Settings)) -> (TestApp, TestApp) {
     let url = redis_url.to_owned();
     let a = TestApp::spawn_with(|s| {
-        s.redis_url = Some(url.into());
+        s.cluster.redis_url = Some(url.into());
         configure(s);
     })
     .await;
@@ -139,7 +139,7 @@ async fn presence__a_reconnect_on_the_other_instance_within_the_grace_period__do
     let redis = TestRedis::shared().await;
     let (a, b) = two_instances(&redis.url, |s| {
         quick(s);
-        s.presence_grace_ms = 5_000;
+        s.messaging.presence_grace_ms = 5_000;
     })
     .await;
     let (ada, bob) = (a.sign_up("ada").await, a.sign_up("bob").await);
@@ -181,13 +181,13 @@ async fn presence__of_a_crashed_instance__is_swept_and_announced_offline_once() 
     let cut = TcpProxy::start(redis.url.trim_start_matches("redis://").to_owned()).await;
     let through_proxy = format!("redis://127.0.0.1:{}", cut.port);
     let a = TestApp::spawn_with(|s| {
-        s.redis_url = Some(through_proxy.into());
+        s.cluster.redis_url = Some(through_proxy.into());
         quick(s);
     })
     .await;
     let b = a
         .spawn_peer(|s| {
-            s.redis_url = Some(redis.url.clone().into());
+            s.cluster.redis_url = Some(redis.url.clone().into());
             quick(s);
         })
         .await;
@@ -216,15 +216,15 @@ async fn presence__an_instance_that_crashes_during_the_grace_period__is_confirme
     let cut = TcpProxy::start(redis.url.trim_start_matches("redis://").to_owned()).await;
     let through_proxy = format!("redis://127.0.0.1:{}", cut.port);
     let a = TestApp::spawn_with(|s| {
-        s.redis_url = Some(through_proxy.into());
+        s.cluster.redis_url = Some(through_proxy.into());
         quick(s);
         // Long enough that A is cut off before it would confirm.
-        s.presence_grace_ms = 2_000;
+        s.messaging.presence_grace_ms = 2_000;
     })
     .await;
     let b = a
         .spawn_peer(|s| {
-            s.redis_url = Some(redis.url.clone().into());
+            s.cluster.redis_url = Some(redis.url.clone().into());
             quick(s);
         })
         .await;
@@ -258,13 +258,13 @@ async fn presence__an_instance_cut_off_then_back__is_swept_offline_then_announce
     let stall = TcpProxy::start(redis.url.trim_start_matches("redis://").to_owned()).await;
     let through_proxy = format!("redis://127.0.0.1:{}", stall.port);
     let a = TestApp::spawn_with(|s| {
-        s.redis_url = Some(through_proxy.into());
+        s.cluster.redis_url = Some(through_proxy.into());
         quick(s);
     })
     .await;
     let b = a
         .spawn_peer(|s| {
-            s.redis_url = Some(redis.url.clone().into());
+            s.cluster.redis_url = Some(redis.url.clone().into());
             quick(s);
         })
         .await;
@@ -299,7 +299,7 @@ async fn the_per_user_socket_limit__counts_sockets_on_every_instance() {
     let redis = TestRedis::shared().await;
     let (a, b) = two_instances(&redis.url, |s| {
         quick(s);
-        s.ws_max_sockets_per_user = 2;
+        s.connections.ws_max_sockets_per_user = 2;
     })
     .await;
     let (ada, bob) = (a.sign_up("ada").await, a.sign_up("bob").await);

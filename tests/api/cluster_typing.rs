@@ -20,18 +20,18 @@ fn chat_input(chat: &str) -> Value {
 }
 
 fn quick(s: &mut Settings) {
-    s.typing_timeout_ms = 3_000;
-    s.typing_throttle_ms = 100;
-    s.presence_grace_ms = 300;
-    s.presence_heartbeat_ms = 100;
-    s.presence_instance_timeout_ms = 1_000;
+    s.messaging.typing_timeout_ms = 3_000;
+    s.messaging.typing_throttle_ms = 100;
+    s.messaging.presence_grace_ms = 300;
+    s.cluster.presence_heartbeat_ms = 100;
+    s.cluster.presence_instance_timeout_ms = 1_000;
 }
 
 /// Two instances sharing `redis_url` and one database, `configure`d alike.
 async fn two_instances(redis_url: &str, configure: fn(&mut Settings)) -> (TestApp, TestApp) {
     let url = redis_url.to_owned();
     let a = TestApp::spawn_with(|s| {
-        s.redis_url = Some(url.into());
+        s.cluster.redis_url = Some(url.into());
         configure(s);
     })
     .await;
@@ -104,7 +104,7 @@ async fn typing__stops_at_once_when_the_typers_last_socket_closes_on_another_ins
     let redis = TestRedis::shared().await;
     let (a, b) = two_instances(&redis.url, |s| {
         quick(s);
-        s.typing_timeout_ms = 600_000;
+        s.messaging.typing_timeout_ms = 600_000;
     })
     .await;
     let (ada, cat, chat, mut bob_watch) = trio_watched_on(&redis.url, &a, &a).await;

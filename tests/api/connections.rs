@@ -68,8 +68,8 @@ async fn request(stream: &mut TcpStream, request: &str) -> u16 {
 #[tokio::test]
 async fn idle_connections_over_the_per_address_cap__are_closed_at_once_while_health_answers() {
     let app = TestApp::spawn_with(|s| {
-        s.max_connections_per_ip = 4;
-        s.http_header_read_timeout_ms = 60_000;
+        s.connections.max_connections_per_ip = 4;
+        s.connections.http_header_read_timeout_ms = 60_000;
     })
     .await;
     let mut idle = Vec::new();
@@ -110,7 +110,7 @@ async fn idle_connections_over_the_per_address_cap__are_closed_at_once_while_hea
 
 #[tokio::test]
 async fn websockets__count_against_the_per_address_cap() {
-    let app = TestApp::spawn_with(|s| s.max_connections_per_ip = 3).await;
+    let app = TestApp::spawn_with(|s| s.connections.max_connections_per_ip = 3).await;
     // Signing up leaves one keep-alive connection in the client's pool.
     let ada = app.sign_up("ada").await;
     let _first = app.ws(&ada.token).await;
@@ -123,8 +123,8 @@ async fn websockets__count_against_the_per_address_cap() {
 #[tokio::test]
 async fn connections_over_the_budget__get_health_and_ready_only() {
     let app = TestApp::spawn_with(|s| {
-        s.max_connections = Some(2);
-        s.http_header_read_timeout_ms = 60_000;
+        s.connections.max_connections = Some(2);
+        s.connections.http_header_read_timeout_ms = 60_000;
     })
     .await;
     let idle = [connect(&app).await, connect(&app).await];
@@ -169,7 +169,7 @@ async fn connections_over_the_budget__get_health_and_ready_only() {
 
 #[tokio::test]
 async fn a_connection_that_sends_no_complete_request_head__is_closed_after_the_header_timeout() {
-    let app = TestApp::spawn_with(|s| s.http_header_read_timeout_ms = 300).await;
+    let app = TestApp::spawn_with(|s| s.connections.http_header_read_timeout_ms = 300).await;
     let mut silent = connect(&app).await;
     let mut partial = connect(&app).await;
     partial
@@ -189,8 +189,8 @@ async fn a_connection_that_sends_no_complete_request_head__is_closed_after_the_h
 async fn a_keep_alive_connection__may_idle_past_the_header_timeout_and_is_closed_after_the_idle_timeout()
  {
     let app = TestApp::spawn_with(|s| {
-        s.http_header_read_timeout_ms = 200;
-        s.http_keepalive_idle_ms = 2_000;
+        s.connections.http_header_read_timeout_ms = 200;
+        s.connections.http_keepalive_idle_ms = 2_000;
     })
     .await;
     let mut stream = connect(&app).await;
@@ -206,8 +206,8 @@ async fn a_keep_alive_connection__may_idle_past_the_header_timeout_and_is_closed
 #[tokio::test]
 async fn an_upgraded_websocket__is_not_closed_by_the_http_timeouts() {
     let app = TestApp::spawn_with(|s| {
-        s.http_header_read_timeout_ms = 200;
-        s.http_keepalive_idle_ms = 200;
+        s.connections.http_header_read_timeout_ms = 200;
+        s.connections.http_keepalive_idle_ms = 200;
     })
     .await;
     let ada = app.sign_up("ada").await;

@@ -53,8 +53,8 @@ async fn connection_init__expired_token__closes_4403() {
     let expired = jsonwebtoken::encode(
         &Header::new(jsonwebtoken::Algorithm::HS256),
         &json!({ "sub": ada.id, "sid": ada.session, "iat": now - 600, "nbf": now - 600, "exp": now - 60,
-                 "iss": app.settings.jwt_issuer, "aud": app.settings.jwt_audience }),
-        &EncodingKey::from_secret(app.settings.jwt_secret_bytes()),
+                 "iss": app.settings.auth.jwt_issuer, "aud": app.settings.auth.jwt_audience }),
+        &EncodingKey::from_secret(app.settings.auth.jwt_secret_bytes()),
     )
     .unwrap();
     let mut socket = WsClient::connect(&app.ws_url).await;
@@ -66,7 +66,7 @@ async fn connection_init__expired_token__closes_4403() {
 
 #[tokio::test]
 async fn a_session_that_expires_while_the_socket_is_open__closes_it_with_4403() {
-    let app = TestApp::spawn_with(|s| s.refresh_token_ttl_seconds = 2).await;
+    let app = TestApp::spawn_with(|s| s.auth.refresh_token_ttl_seconds = 2).await;
     let ada = app.sign_up("ada").await;
     let mut socket = app.ws(&ada.token).await;
     socket.subscribe("1", USER_EVENTS, json!({})).await;
@@ -76,7 +76,7 @@ async fn a_session_that_expires_while_the_socket_is_open__closes_it_with_4403() 
 
 #[tokio::test]
 async fn no_connection_init_within_the_timeout__closes_4408() {
-    let app = TestApp::spawn_with(|s| s.ws_init_timeout_ms = 300).await;
+    let app = TestApp::spawn_with(|s| s.connections.ws_init_timeout_ms = 300).await;
     let mut socket = WsClient::connect(&app.ws_url).await;
     assert_eq!(socket.closed().await.0, 4408);
 }
@@ -224,7 +224,7 @@ async fn an_internal_failure_during_init__closes_4500_without_details() {
     let proxy = TcpProxy::start(mongodb_address()).await;
     let port = proxy.port;
     let app = TestApp::spawn_with(|s| {
-        s.mongodb_uri = format!(
+        s.database.mongodb_uri = format!(
             "mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=300"
         )
         .into();

@@ -158,11 +158,8 @@ async fn add_chat_members__invites_strangers_and_nobody_joins_without_consent() 
 async fn a_mass_add_by_a_new_account__is_limited_and_puts_no_stranger_in_the_group() {
     // The defaults for a new account: 3 groups and 20 people per hour.
     let app = TestApp::spawn_with(|s| {
-        let defaults: chat_server::config::Settings =
-            envy::from_iter(Vec::<(String, String)>::new()).unwrap();
-        s.rate_limit_new_account_groups = defaults.rate_limit_new_account_groups;
-        s.rate_limit_new_account_member_adds = defaults.rate_limit_new_account_member_adds;
-        s.rate_limit_member_adds = defaults.rate_limit_member_adds;
+        let defaults = chat_server::config::Settings::from_vars([]).unwrap();
+        s.moderation = defaults.moderation;
     })
     .await;
     let spammer = app.sign_up("spammer").await;

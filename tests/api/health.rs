@@ -19,7 +19,7 @@ async fn ready__follows_the_database() {
     let proxy = TcpProxy::start(mongodb_address()).await;
     let port = proxy.port;
     let app = TestApp::spawn_with(|s| {
-        s.mongodb_uri = format!(
+        s.database.mongodb_uri = format!(
             "mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=500"
         )
         .into();

@@ -258,8 +258,8 @@ async fn playground__serves_graphiql_from_the_server_itself() {
 #[tokio::test]
 async fn production__hides_the_playground_and_introspection() {
     let app = TestApp::spawn_with(|s| {
-        s.app_env = chat_server::config::AppEnv::Production;
-        s.jwt_secret = Some("a production secret that is long enough!".to_owned().into());
+        s.server.app_env = chat_server::config::AppEnv::Production;
+        s.auth.jwt_secret = Some("a production secret that is long enough!".to_owned().into());
     })
     .await;
     let page = app

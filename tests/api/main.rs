@@ -5,12 +5,14 @@
 mod helpers;
 
 mod account_lifecycle;
+mod account_sync;
 mod accounts;
 mod browser;
 mod chats;
 mod cluster;
 mod cluster_typing;
 mod connections;
+mod external_auth;
 mod graphql_ws;
 mod group_privacy;
 mod health;
@@ -28,6 +30,7 @@ mod reports;
 mod resume;
 mod scale;
 mod schema_file;
+mod server_api;
 mod sessions;
 mod shared_events;
 mod shutdown;

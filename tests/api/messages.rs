@@ -405,8 +405,8 @@ async fn edit_message__author_text_only_within_the_window() {
 #[tokio::test]
 async fn edit_and_delete__after_their_windows__are_forbidden_except_for_admins() {
     let app = TestApp::spawn_with(|s| {
-        s.message_edit_window_seconds = 0;
-        s.message_delete_window_seconds = 0;
+        s.messaging.message_edit_window_seconds = 0;
+        s.messaging.message_delete_window_seconds = 0;
     })
     .await;
     let (ada, bob, _, chat) = setup(&app).await;
@@ -787,7 +787,7 @@ async fn resume__replays_exactly_what_was_missed_in_order_then_goes_live() {
 
 #[tokio::test]
 async fn resume__from_a_cursor_older_than_the_replay_limit__gets_resync() {
-    let app = TestApp::spawn_with(|s| s.message_replay_max = 5).await;
+    let app = TestApp::spawn_with(|s| s.messaging.message_replay_max = 5).await;
     let (ada, bob, _, chat) = setup(&app).await;
     for i in 0..8 {
         app.say(&ada, &chat, &format!("m{i}")).await;
@@ -834,13 +834,13 @@ async fn resume__with_expired_log_entries__gets_resync_not_a_silent_gap() {
     // Time passes: everything is older than the log's retention, and the
     // log entry of the edit expires (as the TTL index would remove it).
     let client = mongodb::Client::with_uri_str(secrecy::ExposeSecret::expose_secret(
-        &app.settings.mongodb_uri,
+        &app.settings.database.mongodb_uri,
     ))
     .await
     .unwrap();
-    let database = client.database(&app.settings.mongodb_database);
+    let database = client.database(&app.settings.database.mongodb_database);
     let long_ago = chrono::Utc::now()
-        - chrono::Duration::days(app.settings.chat_event_retention_days as i64 + 1);
+        - chrono::Duration::days(app.settings.database.chat_event_retention_days as i64 + 1);
     database
         .collection::<bson::Document>("messages")
         .update_many(

@@ -38,7 +38,7 @@ fn sample(metrics: &str, series: &str) -> Option<f64> {
 async fn metrics__expose_the_named_series_after_some_traffic() {
     let redis = TestRedis::shared().await;
     let url = redis.url.clone();
-    let app = TestApp::spawn_with(|s| s.redis_url = Some(url.into())).await;
+    let app = TestApp::spawn_with(|s| s.cluster.redis_url = Some(url.into())).await;
     let (ada, bob) = (app.sign_up("ada").await, app.sign_up("bob").await);
     app.befriend(&ada, &bob).await;
     let mut socket = app.ws(&bob.token).await;
@@ -77,7 +77,8 @@ async fn metrics__expose_the_named_series_after_some_traffic() {
 
 #[tokio::test]
 async fn rate_limited_calls__are_counted_by_bucket() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_sign_in = "1/1m".parse().unwrap()).await;
+    let app =
+        TestApp::spawn_with(|s| s.rate_limits.rate_limit_sign_in = "1/1m".parse().unwrap()).await;
     let sign_in = "mutation($input: SignInInput!) { signIn(input: $input) { token } }";
     let wrong = json!({ "input": { "login": "nobody", "password": "wrong password" } });
     app.gql(None, sign_in, wrong.clone()).await;

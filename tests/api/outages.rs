@@ -14,9 +14,10 @@ const UPDATE_BIO: &str =
 async fn app_behind(proxy: &TcpProxy, request_timeout_ms: u64) -> TestApp {
     let port = proxy.port;
     TestApp::spawn_with(|s| {
-        s.mongodb_uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true").into();
-        s.db_timeout_ms = 300;
-        s.request_timeout_ms = request_timeout_ms;
+        s.database.mongodb_uri =
+            format!("mongodb://127.0.0.1:{port}/?directConnection=true").into();
+        s.database.db_timeout_ms = 300;
+        s.queries.request_timeout_ms = request_timeout_ms;
     })
     .await
 }

@@ -31,9 +31,9 @@ async fn next_typing(socket: &mut WsClient) -> (String, bool) {
 }
 
 fn short_timers(s: &mut chat_server::config::Settings) {
-    s.typing_timeout_ms = 400;
-    s.typing_throttle_ms = 100;
-    s.presence_grace_ms = 300;
+    s.messaging.typing_timeout_ms = 400;
+    s.messaging.typing_throttle_ms = 100;
+    s.messaging.presence_grace_ms = 300;
 }
 
 /// Ada, Bob and Cat in one group.
@@ -66,7 +66,7 @@ async fn typing__start_reaches_others_not_the_typer__and_expires_by_itself() {
 async fn typing__renewals_broadcast_nothing_and_stop_ends_it() {
     let app = TestApp::spawn_with(|s| {
         short_timers(s);
-        s.typing_timeout_ms = 60_000;
+        s.messaging.typing_timeout_ms = 60_000;
     })
     .await;
     let (ada, bob, cat, chat) = trio(&app).await;
@@ -90,8 +90,8 @@ async fn typing__renewals_broadcast_nothing_and_stop_ends_it() {
 async fn typing__a_flood_is_coalesced_without_errors() {
     let app = TestApp::spawn_with(|s| {
         short_timers(s);
-        s.typing_timeout_ms = 60_000;
-        s.typing_throttle_ms = 1_000;
+        s.messaging.typing_timeout_ms = 60_000;
+        s.messaging.typing_throttle_ms = 1_000;
     })
     .await;
     let (ada, bob, cat, chat) = trio(&app).await;
@@ -119,8 +119,8 @@ async fn typing__a_flood_is_coalesced_without_errors() {
 async fn typing__stops_at_once_when_the_typers_last_socket_closes() {
     let app = TestApp::spawn_with(|s| {
         short_timers(s);
-        s.typing_timeout_ms = 600_000;
-        s.presence_grace_ms = 600_000;
+        s.messaging.typing_timeout_ms = 600_000;
+        s.messaging.presence_grace_ms = 600_000;
     })
     .await;
     let (ada, bob, _, chat) = trio(&app).await;
@@ -327,7 +327,7 @@ async fn presence__online_while_any_device_is_connected_then_offline_with_last_s
 async fn presence__a_reconnect_within_the_grace_period_does_not_flap() {
     let app = TestApp::spawn_with(|s| {
         short_timers(s);
-        s.presence_grace_ms = 5_000;
+        s.messaging.presence_grace_ms = 5_000;
     })
     .await;
     let (ada, _, mut watcher) = friends_watching(&app).await;

@@ -12,13 +12,13 @@ use crate::helpers::TestApp;
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 fn tight(settings: &mut Settings) {
-    settings.max_query_depth = 3;
-    settings.max_query_complexity = 10;
-    settings.max_query_aliases = 2;
-    settings.max_query_root_fields = 3;
-    settings.max_query_directives = 2;
-    settings.max_query_tokens = 40;
-    settings.max_query_bytes = 300;
+    settings.queries.max_query_depth = 3;
+    settings.queries.max_query_complexity = 10;
+    settings.queries.max_query_aliases = 2;
+    settings.queries.max_query_root_fields = 3;
+    settings.queries.max_query_directives = 2;
+    settings.queries.max_query_tokens = 40;
+    settings.queries.max_query_bytes = 300;
 }
 
 /// One query over each limit, with the limit's name and the message.
@@ -113,7 +113,7 @@ async fn each_limit_over_websocket__is_one_error_message_and_the_socket_stays_op
 
 #[tokio::test]
 async fn a_mutation_over_a_limit__runs_no_part_of_it() {
-    let app = TestApp::spawn_with(|s| s.max_query_aliases = 1).await;
+    let app = TestApp::spawn_with(|s| s.queries.max_query_aliases = 1).await;
     let sign_up = |alias: &str| {
         format!(
             r#"{alias}: signUp(input: {{email: "{alias}@example.com", handle: "{alias}", name: "N", password: "long enough pw"}}) {{ token }}"#
@@ -319,7 +319,7 @@ async fn user_lists__are_paged_with_first_and_after__and_counted() {
 
 #[tokio::test]
 async fn response_size__over_the_limit__is_refused_with_a_clear_error() {
-    let app = TestApp::spawn_with(|s| s.max_response_bytes = 2_000).await;
+    let app = TestApp::spawn_with(|s| s.queries.max_response_bytes = 2_000).await;
     let ada = app.sign_up("ada").await;
     let bob = app.sign_up("bob").await;
     let chat = app.group(&ada, &[&bob], "Club").await;

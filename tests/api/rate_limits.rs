@@ -35,7 +35,7 @@ fn retry_after_ms(body: &Value, at_most: u64) -> u64 {
 
 #[tokio::test]
 async fn rate_limit__sign_in_flood__is_rate_limited_with_retry_after() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_sign_in = quota("3/1m")).await;
+    let app = TestApp::spawn_with(|s| s.rate_limits.rate_limit_sign_in = quota("3/1m")).await;
     let ada = app.sign_up("ada").await;
     for login in ["ada", "bob", "carol"] {
         let body = app
@@ -79,7 +79,8 @@ fn signed_in_as(body: &Value, user: &TestUser) {
 
 #[tokio::test]
 async fn rate_limit__sign_in_attempts_per_account_and_address__stop_the_guesser_not_the_owner() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_sign_in_per_login = quota("2/1h")).await;
+    let app =
+        TestApp::spawn_with(|s| s.rate_limits.rate_limit_sign_in_per_login = quota("2/1h")).await;
     let ada = app.sign_up("ada").await;
     let bob = app.sign_up("bob").await;
     let guesser = [127, 0, 0, 10];
@@ -120,8 +121,8 @@ async fn rate_limit__sign_in_attempts_per_account_and_address__stop_the_guesser_
 #[tokio::test]
 async fn rate_limit__guesses_from_many_addresses__leave_the_owners_known_addresses_open() {
     let app = TestApp::spawn_with(|s| {
-        s.rate_limit_sign_in_per_login = quota("10/15m");
-        s.rate_limit_sign_in_failures_per_account = quota("10/1h");
+        s.rate_limits.rate_limit_sign_in_per_login = quota("10/15m");
+        s.rate_limits.rate_limit_sign_in_failures_per_account = quota("10/1h");
     })
     .await;
     // Ada signed up from 127.0.0.1 and signs in from home, 127.0.0.2: a
@@ -159,7 +160,7 @@ async fn rate_limit__guesses_from_many_addresses__leave_the_owners_known_address
 
 #[tokio::test]
 async fn rate_limit__sign_up_flood__is_rate_limited_and_stores_nothing() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_sign_up = quota("2/1h")).await;
+    let app = TestApp::spawn_with(|s| s.rate_limits.rate_limit_sign_up = quota("2/1h")).await;
     app.sign_up("first").await;
     app.sign_up("second").await;
     let input = json!({ "input": { "email": "third@example.com", "handle": "third", "name": "Third", "password": "long enough pw" } });
@@ -176,7 +177,7 @@ async fn rate_limit__sign_up_flood__is_rate_limited_and_stores_nothing() {
 
 #[tokio::test]
 async fn rate_limit__signed_in_callers__have_their_own_allowance() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_sign_in = quota("1/1h")).await;
+    let app = TestApp::spawn_with(|s| s.rate_limits.rate_limit_sign_in = quota("1/1h")).await;
     let ada = app.sign_up("ada").await;
     let bob = app.sign_up("bob").await;
     let attempt = || credentials("ada", "wrong password");
@@ -196,7 +197,7 @@ async fn rate_limit__signed_in_callers__have_their_own_allowance() {
 
 #[tokio::test]
 async fn rate_limit__over_websocket__is_an_error_message_and_shares_the_users_allowance() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_sign_in = quota("2/1m")).await;
+    let app = TestApp::spawn_with(|s| s.rate_limits.rate_limit_sign_in = quota("2/1m")).await;
     let ada = app.sign_up("ada").await;
     let mut socket = app.ws(&ada.token).await;
     for id in ["1", "2"] {
@@ -232,7 +233,8 @@ const UPDATE_PROFILE: &str =
 
 #[tokio::test]
 async fn rate_limit__friend_requests__are_limited_per_user_and_a_refused_one_is_not_sent() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_friend_requests = quota("1/1h")).await;
+    let app =
+        TestApp::spawn_with(|s| s.rate_limits.rate_limit_friend_requests = quota("1/1h")).await;
     let (ada, bob, carol) = (
         app.sign_up("ada").await,
         app.sign_up("bob").await,
@@ -254,7 +256,7 @@ async fn rate_limit__friend_requests__are_limited_per_user_and_a_refused_one_is_
 
 #[tokio::test]
 async fn rate_limit__create_chat__is_limited_per_user_and_a_refused_one_stores_nothing() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_create_chat = quota("2/1h")).await;
+    let app = TestApp::spawn_with(|s| s.rate_limits.rate_limit_create_chat = quota("2/1h")).await;
     let (ada, bob) = (app.sign_up("ada").await, app.sign_up("bob").await);
     app.group(&ada, &[&bob], "One").await;
     app.group(&ada, &[&bob], "Two").await;
@@ -281,7 +283,7 @@ async fn rate_limit__create_chat__is_limited_per_user_and_a_refused_one_stores_n
 
 #[tokio::test]
 async fn rate_limit__a_mutation_without_its_own_bucket__uses_the_default_one_and_changes_nothing() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_mutations = quota("1/1h")).await;
+    let app = TestApp::spawn_with(|s| s.rate_limits.rate_limit_mutations = quota("1/1h")).await;
     let ada = app.sign_up("ada").await;
     let bio = |text: &str| json!({ "input": { "bio": text } });
     let data = app

@@ -64,8 +64,8 @@ async fn group(app: &TestApp) -> (String, [TestUser; 4]) {
 async fn report_message__reaches_admins_only_and_the_signed_webhook() {
     let (url, mut hook) = receiver().await;
     let app = TestApp::spawn_with(|s| {
-        s.report_webhook_url = Some(url);
-        s.report_webhook_secret = Some(SECRET.to_owned().into());
+        s.moderation.report_webhook_url = Some(url);
+        s.moderation.report_webhook_secret = Some(SECRET.to_owned().into());
     })
     .await;
     let (chat, [_ada, bob, cat, dan]) = group(&app).await;

@@ -1,6 +1,8 @@
 //! Resuming `messageEvents` at the seam where a number is taken but its
 //! event not yet stored.
 
+use std::sync::Arc;
+
 use chat_server::domain::{ChatId, UserId};
 use chat_server::events::{Event, MessageEvent, MessageEventKind, Topic};
 use chat_server::services::message_stream::TimelineItem;
@@ -35,7 +37,7 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
     app.db.messages().append(&entry).await.unwrap();
     app.bus.publish(
         Topic::Chat(chat),
-        Event::Message(MessageEvent {
+        Event::Message(Arc::new(MessageEvent {
             chat,
             seq,
             kind: MessageEventKind::Read,
@@ -43,8 +45,7 @@ async fn a_resume_during_a_send_in_flight__awaits_that_number_instead_of_resynci
             message: None,
             sender: None,
             up_to: Some(seq - 1),
-            renders: Default::default(),
-        }),
+        })),
     );
     let item = tokio::time::timeout(EVENT_TIMEOUT, follower.next())
         .await
@@ -76,7 +77,7 @@ async fn next_kind_and_text(socket: &mut crate::helpers::WsClient) -> (String, S
 }
 
 fn short_holes(s: &mut chat_server::config::Settings) {
-    s.sequence_hole_timeout_ms = 300;
+    s.messaging.sequence_hole_timeout_ms = 300;
 }
 
 #[tokio::test]

@@ -34,9 +34,9 @@ fn user_channel(user: &TestUser) -> String {
 async fn two_instances(redis_url: &str) -> (TestApp, TestApp) {
     let url = redis_url.to_owned();
     let a = TestApp::spawn_with(|s| {
-        s.redis_url = Some(url.into());
+        s.cluster.redis_url = Some(url.into());
         // Quick reconnection keeps the outage tests short.
-        s.redis_reconnect_max_ms = 200;
+        s.cluster.redis_reconnect_max_ms = 200;
     })
     .await;
     let b = a.spawn_peer(|_| {}).await;
@@ -247,7 +247,7 @@ async fn a_redis_restart__keeps_local_delivery__then_resyncs_and_delivers_across
 #[tokio::test]
 async fn ready__with_redis_down__is_503_naming_redis() {
     let mut redis = RedisServer::start().await;
-    let app = TestApp::spawn_with(|s| s.redis_url = Some(redis.url().into())).await;
+    let app = TestApp::spawn_with(|s| s.cluster.redis_url = Some(redis.url().into())).await;
     let (status, body) = app.ready().await;
     assert_eq!(
         (status, &body["checks"]["redis"]),
@@ -267,8 +267,8 @@ async fn an_instance_started_while_redis_is_down__serves_locally_then_links_with
     redis.stop();
     let url = redis.url();
     let a = TestApp::spawn_with(|s| {
-        s.redis_url = Some(url.into());
-        s.redis_reconnect_max_ms = 200;
+        s.cluster.redis_url = Some(url.into());
+        s.cluster.redis_reconnect_max_ms = 200;
     })
     .await;
     assert_eq!(a.ready().await.0, 503);
@@ -293,12 +293,12 @@ async fn events_that_overflow_the_publish_queue__reach_the_other_instance_as_a_r
     let stalled = TcpProxy::start(redis_address).await;
     let through_proxy = format!("redis://127.0.0.1:{}", stalled.port);
     let a = TestApp::spawn_with(|s| {
-        s.redis_url = Some(through_proxy.into());
-        s.redis_publish_queue = 1;
+        s.cluster.redis_url = Some(through_proxy.into());
+        s.cluster.redis_publish_queue = 1;
     })
     .await;
     let b = a
-        .spawn_peer(|s| s.redis_url = Some(redis.url.clone().into()))
+        .spawn_peer(|s| s.cluster.redis_url = Some(redis.url.clone().into()))
         .await;
     // Set up through B: A's tiny queue would overflow with the friendship's
     // own events, and their gap notice could reach bob's socket later.

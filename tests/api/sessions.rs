@@ -104,7 +104,7 @@ async fn refresh_session__rotates__and_a_rotated_out_token_presented_again_revok
 
 #[tokio::test]
 async fn an_expired_access_token__is_refused__and_a_refreshed_one_accepted() {
-    let app = TestApp::spawn_with(|s| s.access_token_ttl_seconds = 1).await;
+    let app = TestApp::spawn_with(|s| s.auth.access_token_ttl_seconds = 1).await;
     let ada = app.sign_up("ada").await;
     eventually("the access token expired", || refused(&app, &ada.token)).await;
     let fresh = refreshed(&refresh(&app, &ada.refresh_token).await);
@@ -114,7 +114,7 @@ async fn an_expired_access_token__is_refused__and_a_refreshed_one_accepted() {
 
 #[tokio::test]
 async fn a_socket__outlives_its_access_token_while_its_session_lives() {
-    let app = TestApp::spawn_with(|s| s.access_token_ttl_seconds = 1).await;
+    let app = TestApp::spawn_with(|s| s.auth.access_token_ttl_seconds = 1).await;
     let ada = app.sign_up("ada").await;
     let mut socket = app.ws(&ada.token).await;
     socket.subscribe("u", USER_EVENTS, json!({})).await;
@@ -177,7 +177,7 @@ async fn revocation_reaches_both_instances(how: Revocation) {
     // channel are then exactly its two subscribers.
     let redis = RedisServer::start().await;
     let url = redis.url();
-    let a = TestApp::spawn_with(|s| s.redis_url = Some(url.clone().into())).await;
+    let a = TestApp::spawn_with(|s| s.cluster.redis_url = Some(url.clone().into())).await;
     let b = a.spawn_peer(|_| {}).await;
     let ada = a.sign_up("ada").await;
     let victim = sign_in(&a, &ada, "phone").await;

@@ -22,15 +22,18 @@ const INCOMING: &str =
 async fn app_behind(proxy: &TcpProxy, drain_ms: u64) -> TestApp {
     let port = proxy.port;
     TestApp::spawn_with(|s| {
-        s.mongodb_uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true").into();
-        s.shutdown_drain_ms = drain_ms;
+        s.database.mongodb_uri =
+            format!("mongodb://127.0.0.1:{port}/?directConnection=true").into();
+        s.server.shutdown_drain_ms = drain_ms;
     })
     .await
 }
 
 async fn bio_in_database(app: &TestApp, user: &TestUser) -> Value {
-    let peer =
-        TestApp::spawn_with(|s| s.mongodb_database = app.settings.mongodb_database.clone()).await;
+    let peer = TestApp::spawn_with(|s| {
+        s.database.mongodb_database = app.settings.database.mongodb_database.clone()
+    })
+    .await;
     let me = peer
         .gql_ok(Some(&user.token), "{ me { bio } }", json!({}))
         .await;
@@ -129,7 +132,8 @@ async fn shutdown__refuses_new_connections_and_finishes_in_flight_mutations_on_b
 #[tokio::test]
 async fn shutdown__gives_up_on_stuck_requests_after_the_drain_timeout() {
     let drain = Duration::from_millis(500);
-    let mut app = TestApp::spawn_with(|s| s.shutdown_drain_ms = drain.as_millis() as u64).await;
+    let mut app =
+        TestApp::spawn_with(|s| s.server.shutdown_drain_ms = drain.as_millis() as u64).await;
     let ada = app.sign_up("ada").await;
     // Started, and never finished: its body never comes.
     let _stuck = StartedRequest::post(
@@ -192,8 +196,10 @@ async fn shutdown__loses_no_acknowledged_friend_request() {
     app.shutdown().await;
     assert!(!acknowledged.is_empty());
 
-    let peer =
-        TestApp::spawn_with(|s| s.mongodb_database = app.settings.mongodb_database.clone()).await;
+    let peer = TestApp::spawn_with(|s| {
+        s.database.mongodb_database = app.settings.database.mongodb_database.clone()
+    })
+    .await;
     let incoming = peer.gql_ok(Some(&target.token), INCOMING, json!({})).await;
     let stored: Vec<&str> = incoming["friendRequests"]["edges"]
         .as_array()
@@ -247,8 +253,10 @@ async fn shutdown__loses_no_acknowledged_message() {
     app.shutdown().await;
     assert!(!acknowledged.is_empty());
 
-    let peer =
-        TestApp::spawn_with(|s| s.mongodb_database = app.settings.mongodb_database.clone()).await;
+    let peer = TestApp::spawn_with(|s| {
+        s.database.mongodb_database = app.settings.database.mongodb_database.clone()
+    })
+    .await;
     let history = peer
         .gql_ok(
             Some(&owner.token),

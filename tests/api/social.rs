@@ -616,14 +616,14 @@ async fn notifications__list_count_and_mark_read() {
 
 #[tokio::test]
 async fn notifications__expire_through_a_ttl_index_of_the_configured_age() {
-    let app = TestApp::spawn_with(|s| s.notification_retention_days = 7).await;
+    let app = TestApp::spawn_with(|s| s.database.notification_retention_days = 7).await;
     let client = mongodb::Client::with_uri_str(secrecy::ExposeSecret::expose_secret(
-        &app.settings.mongodb_uri,
+        &app.settings.database.mongodb_uri,
     ))
     .await
     .unwrap();
     let indexes = client
-        .database(&app.settings.mongodb_database)
+        .database(&app.settings.database.mongodb_database)
         .collection::<bson::Document>("notifications")
         .list_index_names()
         .await
@@ -634,7 +634,7 @@ async fn notifications__expire_through_a_ttl_index_of_the_configured_age() {
     );
     let specs: Vec<mongodb::IndexModel> = futures_util::TryStreamExt::try_collect(
         client
-            .database(&app.settings.mongodb_database)
+            .database(&app.settings.database.mongodb_database)
             .collection::<bson::Document>("notifications")
             .list_indexes()
             .await

@@ -144,7 +144,7 @@ async fn sse_subscription__without_a_valid_token__is_refused_before_streaming() 
 
 #[tokio::test]
 async fn sse_subscription__over_the_socket_limit__is_refused() {
-    let app = TestApp::spawn_with(|s| s.ws_max_sockets_per_user = 1).await;
+    let app = TestApp::spawn_with(|s| s.connections.ws_max_sockets_per_user = 1).await;
     let ada = app.sign_up("ada").await;
     let chat = app.group(&ada, &[], "Solo").await;
     let _socket = app.ws(&ada.token).await;
@@ -161,7 +161,7 @@ async fn sse_subscription__over_the_socket_limit__is_refused() {
 
 #[tokio::test]
 async fn sse_stream__holds_a_socket_slot_while_open() {
-    let app = TestApp::spawn_with(|s| s.ws_max_sockets_per_user = 1).await;
+    let app = TestApp::spawn_with(|s| s.connections.ws_max_sockets_per_user = 1).await;
     let ada = app.sign_up("ada").await;
     let chat = app.group(&ada, &[], "Solo").await;
     let stream = open(&app, &ada.token, &chat, None).await;
@@ -206,7 +206,7 @@ async fn sse_request__that_does_not_validate__gets_an_http_error() {
 #[tokio::test]
 async fn sse_stream__ends_on_shutdown_without_waiting_for_the_drain() {
     // A drain longer than the helper waits: the stream must not hold it.
-    let mut app = TestApp::spawn_with(|s| s.shutdown_drain_ms = 60_000).await;
+    let mut app = TestApp::spawn_with(|s| s.server.shutdown_drain_ms = 60_000).await;
     let ada = app.sign_up("ada").await;
     let chat = app.group(&ada, &[], "Solo").await;
     let mut stream = open(&app, &ada.token, &chat, None).await;

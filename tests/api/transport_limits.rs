@@ -11,7 +11,7 @@ const USER_EVENTS: &str = "subscription { userEvents { kind user { name } } }";
 
 #[tokio::test]
 async fn post__a_body_over_the_configured_limit__is_413_and_one_under_it_runs() {
-    let app = TestApp::spawn_with(|s| s.max_request_body_bytes = 1024).await;
+    let app = TestApp::spawn_with(|s| s.connections.max_request_body_bytes = 1024).await;
     let url = format!("{}/graphql", app.address);
     let body =
         |padding: usize| json!({ "query": format!("{{ __typename }} #{}", "x".repeat(padding)) });
@@ -23,7 +23,7 @@ async fn post__a_body_over_the_configured_limit__is_413_and_one_under_it_runs() 
 
 #[tokio::test]
 async fn a_websocket_message_over_the_configured_size__closes_1009_unanswered() {
-    let app = TestApp::spawn_with(|s| s.ws_max_message_bytes = 1024).await;
+    let app = TestApp::spawn_with(|s| s.connections.ws_max_message_bytes = 1024).await;
     let ada = app.sign_up("ada").await;
     let mut socket = app.ws(&ada.token).await;
     let padded = format!("{{ me {{ handle }} }} #{}", "x".repeat(2000));
@@ -43,7 +43,7 @@ async fn a_websocket_message_over_the_configured_size__closes_1009_unanswered() 
 #[tokio::test]
 async fn one_operation_over_the_socket_limit__gets_a_rate_limited_error_and_the_socket_stays_open()
 {
-    let app = TestApp::spawn_with(|s| s.ws_max_operations = 2).await;
+    let app = TestApp::spawn_with(|s| s.connections.ws_max_operations = 2).await;
     let ada = app.sign_up("ada").await;
     let id = UserId::parse("id", &ada.id).unwrap();
     let topic = Topic::User(id);
@@ -79,7 +79,7 @@ async fn one_operation_over_the_socket_limit__gets_a_rate_limited_error_and_the_
 
 #[tokio::test]
 async fn one_socket_over_the_per_user_limit__closes_4008_and_closing_one_frees_a_slot() {
-    let app = TestApp::spawn_with(|s| s.ws_max_sockets_per_user = 2).await;
+    let app = TestApp::spawn_with(|s| s.connections.ws_max_sockets_per_user = 2).await;
     let ada = app.sign_up("ada").await;
     let bob = app.sign_up("bob").await;
     let mut first = app.ws(&ada.token).await;
@@ -103,7 +103,7 @@ async fn one_socket_over_the_per_user_limit__closes_4008_and_closing_one_frees_a
 
 #[tokio::test]
 async fn one_socket_over_the_per_address_limit_before_init__closes_4008_at_once() {
-    let app = TestApp::spawn_with(|s| s.ws_max_pending_sockets_per_ip = 2).await;
+    let app = TestApp::spawn_with(|s| s.connections.ws_max_pending_sockets_per_ip = 2).await;
     let ada = app.sign_up("ada").await;
     let mut first = WsClient::connect(&app.ws_url).await;
     let mut second = WsClient::connect(&app.ws_url).await;
@@ -139,7 +139,7 @@ async fn a_subscriber_that_stops_reading__is_cut_off_while_a_reader_gets_every_e
     // buffers. Through Redis a burst this size can also overflow the
     // publish queue on a busy machine, which (rightly) tells every
     // subscriber to resync.
-    let app = TestApp::spawn_with(|s| s.redis_url = None).await;
+    let app = TestApp::spawn_with(|s| s.cluster.redis_url = None).await;
     let ada = app.sign_up("ada").await;
     let id = UserId::parse("id", &ada.id).unwrap();
     let topic = Topic::User(id);

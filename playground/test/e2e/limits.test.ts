@@ -64,6 +64,10 @@ function sample(type: GraphQLInputType): unknown {
  * do not sign out the token the other examples use. */
 const ENDS_SESSIONS = new Set(['signOut', 'revokeSession', 'signOutEverywhere', 'changePassword', 'deleteAccount']);
 const SESSIONS_PASSWORD = 'long enough password';
+/** The app's backend's key: the examples under operations/server/ are its
+ * operations (sent with `X-Api-Key` instead of a user's token). */
+const SERVER_API_KEY = 'limits-test-key-0123456789abcdef0123456789';
+const isServerExample = (path: string) => path.split(/[\\/]/).includes('server');
 
 describe('the example operations and the server\'s query limits', () => {
   let server: RunningServer;
@@ -71,7 +75,7 @@ describe('the example operations and the server\'s query limits', () => {
   let ws: Client;
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ SERVER_API_KEYS: `limits:${SERVER_API_KEY}` });
     const res = await fetch(server.httpUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -120,11 +124,13 @@ describe('the example operations and the server\'s query limits', () => {
   async function overHttp(
     query: string,
     variables: Record<string, unknown>,
-    as = token,
+    as: string | { apiKey: string } = token,
   ): Promise<readonly GraphQLFormattedError[]> {
+    const caller: Record<string, string> =
+      typeof as === 'string' ? { authorization: `Bearer ${as}` } : { 'x-api-key': as.apiKey };
     const res = await fetch(server.httpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${as}` },
+      headers: { 'content-type': 'application/json', ...caller },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as { errors?: GraphQLFormattedError[] };
@@ -171,7 +177,9 @@ describe('the example operations and the server\'s query limits', () => {
       const errors =
         example.operation.operation === 'subscription'
           ? await overSocket(query, variables)
-          : await overHttp(query, variables, endsSessions ? await signUp(null, 'sessions') : token);
+          : isServerExample(example.path)
+            ? await overHttp(query, variables, { apiKey: SERVER_API_KEY })
+            : await overHttp(query, variables, endsSessions ? await signUp(null, 'sessions') : token);
       // Errors from resolvers carry a path; request-level ones do not.
       const refused = errors.filter((e) => !e.path || e.extensions?.limit);
       assert.deepEqual(refused, [], `variables: ${JSON.stringify(variables)}`);

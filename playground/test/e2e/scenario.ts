@@ -78,6 +78,7 @@ import {
   ReportMessageDocument,
   ReportsDocument,
   ResolveReportDocument,
+  UpsertUsersDocument,
   type ChatEventsSubscription,
   type ChatFieldsFragment,
   type FriendEventsSubscription,
@@ -89,8 +90,12 @@ import {
 } from '../../generated/graphql.ts';
 import { createDriver, GraphQLFailure, type ChatDriver, type Library, type Subscription } from '../support/drivers.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
+import { AUDIENCE, startProvider, type Provider } from '../support/provider.ts';
+import { print } from 'graphql';
 
 const PASSWORD = 'correct horse battery staple';
+/** The app's backend's key (SERVER_API_KEYS). */
+const SERVER_API_KEY = 'e2e-backend-key-0123456789abcdef0123456789';
 
 type AuthUser = SignUpMutation['signUp']['user'];
 
@@ -111,6 +116,7 @@ const isProfileUpdate = (e: UserEventsSubscription) => e.userEvents.kind === 'PR
 export function chatScenario(library: Library): void {
   describe(`chat server driven by ${library}`, () => {
     let server: RunningServer;
+    let provider: Provider;
     const drivers: ChatDriver[] = [];
     const newDriver = () => {
       const d = createDriver(library, server);
@@ -141,7 +147,16 @@ export function chatScenario(library: Library): void {
     before(async () => {
       // Offline after 0.5 s without a socket instead of 5 s, so the presence
       // step need not wait long.
-      server = await startServer({ PRESENCE_GRACE_MS: '500' });
+      // Built-in accounts and the test's own identity provider, side by side.
+      provider = await startProvider();
+      server = await startServer({
+        PRESENCE_GRACE_MS: '500',
+        AUTH_MODE: 'both',
+        AUTH_ISSUER: provider.issuer,
+        AUTH_AUDIENCE: AUDIENCE,
+        AUTH_JWKS_URL: provider.jwksUrl,
+        SERVER_API_KEYS: `e2e:${SERVER_API_KEY}`,
+      });
       alice = newDriver();
       bob = newDriver();
     });
@@ -149,6 +164,7 @@ export function chatScenario(library: Library): void {
     after(async () => {
       await Promise.allSettled(drivers.map((d) => d.dispose()));
       await server?.stop();
+      await provider?.stop();
     });
 
     it('two users sign up and get tokens', async () => {
@@ -213,6 +229,29 @@ export function chatScenario(library: Library): void {
       const me = await bob.overSocket(MeDocument, {});
       assert.equal(me.me.id, bobUser.id);
       await bob.connected();
+    });
+
+    it("a token of the app's identity provider signs a new user in over HTTP and WebSocket; the backend upserts them", async () => {
+      const dana = newDriver();
+      dana.token = provider.token('idp|dana', { name: 'Dana Scully', preferred_username: 'dana', email: 'dana@example.com' });
+      const me = await dana.query(MeDocument, {});
+      assert.equal(me.me.handle, 'dana', 'provisioned from the claims');
+      assert.equal(me.me.name, 'Dana Scully');
+      assert.equal(me.me.email, 'dana@example.com');
+      const overSocket = await dana.overSocket(MeDocument, {});
+      assert.equal(overSocket.me.id, me.me.id);
+      // The app's backend names the same user by their `sub`.
+      const res = await fetch(server.httpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': SERVER_API_KEY },
+        body: JSON.stringify({
+          query: print(UpsertUsersDocument),
+          variables: { input: { users: [{ externalId: 'idp|dana', name: 'Dana K. Scully' }] } },
+        }),
+      });
+      const body = (await res.json()) as { data: { upsertUsers: { id: string; name: string }[] } };
+      assert.equal(body.data.upsertUsers[0]!.id, me.me.id);
+      assert.equal(body.data.upsertUsers[0]!.name, 'Dana K. Scully');
     });
 
     it('the userEvents subscription connects and is acknowledged', async () => {

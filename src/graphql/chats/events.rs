@@ -1,5 +1,6 @@
 //! `chatEvents`: changes to every chat the signed-in user is in, as the
-//! chat service's feed reports them (it follows membership as it changes).
+//! chat service's feed reports them (it follows membership as it changes,
+//! and resumes from an account cursor: see `services::chats::feed`).
 
 use async_graphql::{Context, Enum, ID, Object, Subscription};
 use futures_util::Stream;
@@ -12,7 +13,9 @@ use crate::graphql::live::SlowConsumer;
 use crate::graphql::messages::MessageObject;
 use crate::graphql::users::users_in_order;
 use crate::graphql::users::{UserObject, load_user};
+use crate::services::account_log::AccountCursor;
 use crate::services::chats::ChatFeedItem;
+use crate::services::chats::UnreadCounts;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ChatEventKind {
@@ -27,7 +30,16 @@ pub enum ChatEventKind {
     /// A new message: `message` is the chat's new last message (for chat
     /// lists; the chat's own stream is `messageEvents`).
     NewMessage,
-    /// Events may have been missed (a server-side outage): refetch `chats`.
+    /// Your unread count of the chat changed otherwise than by a new
+    /// message (you read on another device, or a message was deleted):
+    /// `unreadCount` is the new value.
+    UnreadChanged,
+    /// Replayed after `after`: the chat changed while you were away; `chat`
+    /// is its current state (last message, `unreadCount`). The chat's own
+    /// steps replay on `messageEvents(chatId, after)`.
+    Changed,
+    /// Events may have been missed (a server-side outage, or an `after`
+    /// older than what is kept): refetch `chats`, or `sync` from scratch.
     Resync,
 }
 
@@ -53,6 +65,12 @@ pub struct ChatEventObject {
     actor: Option<UserId>,
     users: Vec<UserId>,
     message: Option<MessageObject>,
+    cursor: AccountCursor,
+    /// The subscriber and their feed's known counts.
+    unread: Option<(UserId, UnreadCounts)>,
+    /// The chat's sequence number this event is as of, when it has one: a
+    /// count made for it is exact there, and kept.
+    seq: Option<i64>,
 }
 
 #[Object(name = "ChatEvent")]
@@ -66,7 +84,8 @@ impl ChatEventObject {
         self.chat_id.map(|id| ID(id.to_string()))
     }
 
-    /// The chat after the change; null for NEW_MESSAGE and RESYNC.
+    /// The chat after the change; null for NEW_MESSAGE, UNREAD_CHANGED,
+    /// RESYNC, and a replayed DELETED (the chat is gone).
     async fn chat(&self) -> Option<ChatObject> {
         self.chat.clone().map(ChatObject)
     }
@@ -101,6 +120,38 @@ impl ChatEventObject {
     async fn message(&self) -> Option<&MessageObject> {
         self.message.as_ref()
     }
+
+    /// Your unread count of the chat after this event (null for RESYNC and
+    /// for a chat you are no longer in): set a badge from it, never count
+    /// yourself. Costs nothing on NEW_MESSAGE once known.
+    async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {
+        let (Some(chat), Some((me, counts))) = (self.chat_id, &self.unread) else {
+            return Ok(None);
+        };
+        if matches!(
+            self.kind,
+            ChatEventKind::MemberRemoved | ChatEventKind::Deleted
+        ) && self.users.contains(me)
+        {
+            return Ok(None);
+        }
+        if let Some(count) = counts.get(chat) {
+            return Ok(Some(count));
+        }
+        let messages = &ctx.services()?.messages;
+        let count = messages.unread_count_until(*me, chat, self.seq).await?;
+        // Only a count as of a known position can be moved by later events.
+        if self.seq.is_some() {
+            counts.set(chat, count);
+        }
+        Ok(Some(count))
+    }
+
+    /// Your account cursor after this event: pass it as `after` when you
+    /// subscribe again (or to `sync`) to get exactly what came after.
+    async fn cursor(&self) -> String {
+        self.cursor.encode()
+    }
 }
 
 #[derive(Default)]
@@ -109,28 +160,64 @@ pub struct ChatSubscription;
 #[Subscription]
 impl ChatSubscription {
     /// Changes to every chat the signed-in user is in — created, updated,
-    /// members added and removed, admins promoted and demoted, deleted, and
-    /// each new last message — including the chat they were just added to
-    /// or removed from.
+    /// members added and removed, admins promoted and demoted, deleted, each
+    /// new last message, and unread counts changed by your reads elsewhere
+    /// or by deletions — including the chat they were just added to or
+    /// removed from. Each event has a `cursor` to resume from (`after`).
     #[graphql(guard = "Authenticated")]
     async fn chat_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "An account `cursor` (from a `ChatEvent`, or `sync`): \
+            first replays your membership changes since, then every chat that \
+            changed since as CHANGED, then goes live with no gap and no \
+            duplicate. Too old: RESYNC first.")]
+        after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = ChatEventObject> + use<>> {
         let me = ctx.current_user()?.id;
-        let feed = ctx.services()?.chats.feed(me).await?;
+        let after = after
+            .as_deref()
+            .map(|raw| AccountCursor::parse("after", raw))
+            .transpose()?;
+        let feed = ctx.services()?.chats.feed(me, after).await?;
         let slow = ctx.data_opt::<SlowConsumer>().cloned();
         Ok(futures_util::stream::unfold(
             (feed, slow),
-            |(mut feed, slow)| async move {
-                let object = match feed.next().await? {
+            move |(mut feed, slow)| async move {
+                let item = feed.next().await?;
+                let base = ChatEventObject {
+                    kind: ChatEventKind::Resync,
+                    chat_id: None,
+                    chat: None,
+                    actor: None,
+                    users: Vec::new(),
+                    message: None,
+                    cursor: feed.cursor(),
+                    unread: Some((me, feed.unread())),
+                    seq: None,
+                };
+                let object = match item {
                     ChatFeedItem::Changed(e) => ChatEventObject {
                         kind: e.kind.into(),
                         chat_id: Some(e.chat.id),
                         chat: Some(e.chat),
                         actor: Some(e.actor),
                         users: e.users,
-                        message: None,
+                        ..base
+                    },
+                    ChatFeedItem::Gone { chat, actor } => ChatEventObject {
+                        kind: ChatEventKind::Deleted,
+                        chat_id: Some(chat),
+                        actor: Some(actor),
+                        users: vec![me],
+                        ..base
+                    },
+                    ChatFeedItem::Snapshot { chat, seq } => ChatEventObject {
+                        kind: ChatEventKind::Changed,
+                        chat_id: Some(chat.id),
+                        chat: Some(chat),
+                        seq: Some(seq),
+                        ..base
                     },
                     ChatFeedItem::NewMessage {
                         chat,
@@ -140,12 +227,22 @@ impl ChatSubscription {
                     } => ChatEventObject {
                         kind: ChatEventKind::NewMessage,
                         chat_id: Some(chat),
-                        chat: None,
                         actor: Some(actor),
-                        users: Vec::new(),
+                        seq: message.as_ref().map(|m| m.seq),
                         message: message.map(|m| MessageObject::with_sender(m, sender)),
+                        ..base
                     },
-                    ChatFeedItem::Resync => resync(),
+                    ChatFeedItem::UnreadChanged { chat, actor, seq } => ChatEventObject {
+                        kind: ChatEventKind::UnreadChanged,
+                        chat_id: Some(chat),
+                        actor: Some(actor),
+                        seq: Some(seq),
+                        ..base
+                    },
+                    ChatFeedItem::Resync => ChatEventObject {
+                        unread: None,
+                        ..base
+                    },
                     ChatFeedItem::Lagged => {
                         if let Some(slow) = &slow {
                             slow.0.cancel();
@@ -156,16 +253,5 @@ impl ChatSubscription {
                 Some((object, (feed, slow)))
             },
         ))
-    }
-}
-
-fn resync() -> ChatEventObject {
-    ChatEventObject {
-        kind: ChatEventKind::Resync,
-        chat_id: None,
-        chat: None,
-        actor: None,
-        users: Vec::new(),
-        message: None,
     }
 }

@@ -1,5 +1,7 @@
 //! `messageEvents`: one chat's timeline, resumable from a cursor.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object, Subscription};
 use futures_util::Stream;
 use futures_util::future::Either;
@@ -38,7 +40,7 @@ pub enum MessageEventKind {
 pub struct MessageEventObject {
     kind: MessageEventKind,
     chat: ChatId,
-    event: Option<MessageEvent>,
+    event: Option<Arc<MessageEvent>>,
 }
 
 impl MessageEventObject {
@@ -49,7 +51,7 @@ impl MessageEventObject {
             TimelineItem::Event(event) => MessageEventObject {
                 kind: event_kind(event.kind),
                 chat,
-                event: Some(*event),
+                event: Some(event),
             },
             TimelineItem::Resync => MessageEventObject {
                 kind: MessageEventKind::Resync,

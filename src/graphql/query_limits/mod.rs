@@ -88,13 +88,13 @@ pub struct QueryLimits {
 impl QueryLimits {
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
-            depth: settings.max_query_depth,
-            complexity: settings.max_query_complexity,
-            aliases: settings.max_query_aliases,
-            root_fields: settings.max_query_root_fields,
-            directives: settings.max_query_directives,
-            tokens: settings.max_query_tokens,
-            bytes: settings.max_query_bytes,
+            depth: settings.queries.max_query_depth,
+            complexity: settings.queries.max_query_complexity,
+            aliases: settings.queries.max_query_aliases,
+            root_fields: settings.queries.max_query_root_fields,
+            directives: settings.queries.max_query_directives,
+            tokens: settings.queries.max_query_tokens,
+            bytes: settings.queries.max_query_bytes,
         }
     }
 

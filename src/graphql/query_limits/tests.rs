@@ -159,7 +159,7 @@ async fn introspection__is_not_held_to_the_depth_limit() {
 
 #[tokio::test]
 async fn nesting_as_deep_as_the_default_token_limit_allows__is_refused_without_crashing() {
-    let settings: Settings = envy::from_iter(Vec::<(String, String)>::new()).unwrap();
+    let settings = Settings::from_vars(Vec::new()).unwrap();
     let limits = QueryLimits::from_settings(&settings);
     // `{`, `a` and `}` per level.
     let levels = limits.tokens / 3;

@@ -17,7 +17,9 @@
 //! The socket's identity is its session, not its access token: it stays
 //! open past the token's expiry while the session lives, and closes with
 //! 4403 when the session is revoked (on any instance, see
-//! [`crate::services::session_watch`]) or ends without a refresh.
+//! [`crate::services::session_watch`]) or ends without a refresh. A socket
+//! opened with the identity provider's token has no session: it closes with
+//! 4403 when that token expires or its user's tokens are revoked.
 //!
 //! On shutdown the socket stops reading, ends its subscriptions, lets the
 //! queries and mutations already running finish and sends their results,
@@ -329,11 +331,15 @@ impl Connection {
         let State::Ready { user, expires, .. } = &mut self.state else {
             return Some(CloseReason::InitTimeout);
         };
+        // A provider's token has no session: the socket ends with it.
+        let Some(session) = user.session else {
+            return Some(CloseReason::Forbidden("Token expired"));
+        };
         match self
             .shared
             .services
             .sessions
-            .live_until(user.id, user.session)
+            .live_until(user.id, session)
             .await
         {
             Ok(Some(ends)) if ends > chrono::Utc::now() => {

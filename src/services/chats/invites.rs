@@ -22,7 +22,7 @@ use crate::domain::{
     Chat, ChatId, GroupAddPolicy, GroupInvite, NotificationKind, SystemAction, UserId,
 };
 use crate::error::{AppError, AppResult};
-use crate::events::{ChatEvent, ChatEventKind, Event, Topic};
+use crate::events::ChatEventKind;
 use crate::limits::{Bucket, RateKey};
 use crate::storage::moderation::InvitesOf;
 
@@ -192,15 +192,8 @@ impl ChatService {
         .await?;
         let updated = self.reload(id).await?;
         self.publish_chat(ChatEventKind::MembersAdded, &updated, me, vec![me]);
-        self.bus.publish(
-            Topic::User(me),
-            Event::Chat(ChatEvent {
-                kind: ChatEventKind::MembersAdded,
-                chat: updated.clone(),
-                actor: me,
-                users: vec![me],
-            }),
-        );
+        let event = super::chat_event(ChatEventKind::MembersAdded, &updated, me, vec![me]);
+        self.tell_own(&[me], &event).await?;
         Ok(updated)
     }
 }

@@ -3,10 +3,10 @@
 //! decided by [`super::permissions`].
 
 use super::permissions::{self, Action};
-use super::{ChatService, chat_not_found};
+use super::{ChatService, chat_event, chat_not_found};
 use crate::domain::{Chat, ChatId, ChatPrivacy, SystemAction, User, UserId};
 use crate::error::{AppError, AppResult};
-use crate::events::{ChatEvent, ChatEventKind, Event, Topic};
+use crate::events::ChatEventKind;
 
 impl ChatService {
     /// Adds members (whom the group's permissions let: admins by default).
@@ -56,18 +56,9 @@ impl ChatService {
             .await?;
         let updated = self.reload(id).await?;
         self.publish_chat(ChatEventKind::MembersAdded, &updated, me, new.clone());
-        for user in &new {
-            // The new members do not listen to the chat yet.
-            self.bus.publish(
-                Topic::User(*user),
-                Event::Chat(ChatEvent {
-                    kind: ChatEventKind::MembersAdded,
-                    chat: updated.clone(),
-                    actor: me,
-                    users: new.clone(),
-                }),
-            );
-        }
+        // The new members do not listen to the chat yet.
+        let event = chat_event(ChatEventKind::MembersAdded, &updated, me, new.clone());
+        self.tell_own(&new, &event).await?;
         self.notify_added(&updated, me, &new).await?;
         Ok(updated)
     }
@@ -102,6 +93,8 @@ impl ChatService {
         .await?;
         let updated = self.reload(id).await?;
         self.publish_chat(ChatEventKind::MemberRemoved, &updated, me, vec![target]);
+        let event = chat_event(ChatEventKind::MemberRemoved, &updated, me, vec![target]);
+        self.tell_own(&[target], &event).await?;
         Ok(updated)
     }
 
@@ -135,6 +128,8 @@ impl ChatService {
             self.db.chat_heads().delete(id).await?;
             self.db.messages().delete_chat(id).await?;
             self.publish_chat(ChatEventKind::Deleted, &updated, me, vec![me]);
+            let event = chat_event(ChatEventKind::Deleted, &updated, me, vec![me]);
+            self.tell_own(&[me], &event).await?;
             return Ok(updated);
         }
         self.system(&updated, actor, SystemAction::MemberLeft, &[actor], None)
@@ -164,6 +159,8 @@ impl ChatService {
         }
         let updated = self.reload(id).await?;
         self.publish_chat(ChatEventKind::MemberRemoved, &updated, me, vec![me]);
+        let event = chat_event(ChatEventKind::MemberRemoved, &updated, me, vec![me]);
+        self.tell_own(&[me], &event).await?;
         Ok(updated)
     }
 

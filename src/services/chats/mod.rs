@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{StreamExt, TryStreamExt};
+
 use crate::domain::{
     CHAT_DESCRIPTION_MAX, Chat, ChatHead, ChatId, ChatPermissions, ChatPrivacy, IMAGE_URL_MAX,
     Membership, NotificationKind, SystemAction, SystemInfo, User, UserId, parse_chat_name, text,
@@ -33,12 +35,26 @@ mod membership;
 pub mod moderation;
 pub mod permissions;
 
-pub use feed::{ChatFeed, ChatFeedItem};
+pub use feed::{ChangedChat, ChatFeed, ChatFeedItem, UnreadCounts};
 pub use moderation::NewBan;
 
+use super::account_log::AccountLog;
 use super::blocks::BlockRules;
 use super::notifications::{NotificationDraft, NotificationService};
 use super::timeline::Timeline;
+
+/// Account log appends in flight at once when many members are told.
+const LOG_APPENDS_AT_ONCE: usize = 16;
+
+fn chat_event(kind: ChatEventKind, chat: &Chat, actor: UserId, users: Vec<UserId>) -> ChatEvent {
+    ChatEvent {
+        kind,
+        chat: chat.clone(),
+        actor,
+        users,
+        seq: None,
+    }
+}
 
 /// A new chat as a client asks for it (unchecked).
 pub struct NewChat {
@@ -79,6 +95,8 @@ pub struct ChatService {
     notifications: NotificationService,
     timeline: Timeline,
     limits: ChatLimits,
+    /// Where each user's own membership changes are recorded and told.
+    log: AccountLog,
 }
 
 impl ChatService {
@@ -89,6 +107,7 @@ impl ChatService {
         notifications: NotificationService,
         timeline: Timeline,
         limits: ChatLimits,
+        log: AccountLog,
     ) -> Self {
         Self {
             db,
@@ -97,6 +116,7 @@ impl ChatService {
             notifications,
             timeline,
             limits,
+            log,
         }
     }
 
@@ -181,17 +201,13 @@ impl ChatService {
     /// Tells every member of a new chat, and notifies the others.
     async fn announce_new(&self, chat: &Chat, creator: UserId, others: &[UserId]) -> AppResult<()> {
         let chat = self.reload(chat.id).await?;
-        for member in &chat.participants {
-            self.bus.publish(
-                Topic::User(*member),
-                Event::Chat(ChatEvent {
-                    kind: ChatEventKind::Created,
-                    chat: chat.clone(),
-                    actor: creator,
-                    users: chat.participants.clone(),
-                }),
-            );
-        }
+        let event = chat_event(
+            ChatEventKind::Created,
+            &chat,
+            creator,
+            chat.participants.clone(),
+        );
+        self.tell_own(&chat.participants, &event).await?;
         self.notify_added(&chat, creator, others).await
     }
 
@@ -374,13 +390,24 @@ impl ChatService {
     fn publish_chat(&self, kind: ChatEventKind, chat: &Chat, actor: UserId, users: Vec<UserId>) {
         self.bus.publish(
             Topic::Chat(chat.id),
-            Event::Chat(ChatEvent {
-                kind,
-                chat: chat.clone(),
-                actor,
-                users,
-            }),
+            Event::Chat(chat_event(kind, chat, actor, users)),
         );
+    }
+
+    /// Records `event`, a change of their own membership, in each of
+    /// `users`' account logs and tells them on their own topics (their chat
+    /// feeds follow membership from these numbered copies).
+    async fn tell_own(&self, users: &[UserId], event: &ChatEvent) -> AppResult<()> {
+        // Owned futures: borrowed ones trip the compiler's `Send` proofs
+        // for the resolvers awaiting this.
+        futures_util::stream::iter(users.to_vec())
+            .map(|user| {
+                let (log, event) = (self.log.clone(), event.clone());
+                async move { log.membership(user, event).await }
+            })
+            .buffer_unordered(LOG_APPENDS_AT_ONCE)
+            .try_collect::<()>()
+            .await
     }
 
     async fn reload(&self, id: ChatId) -> AppResult<Chat> {

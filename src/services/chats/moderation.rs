@@ -52,7 +52,8 @@ impl ChatService {
         self.db.moderation().put_ban(&ban).await?;
         // A pending invite would otherwise let them back in once unbanned.
         self.db.moderation().take_invite(chat.id, target.id).await?;
-        let chat = match chat.is_member(target.id) {
+        let was_member = chat.is_member(target.id);
+        let chat = match was_member {
             true => self
                 .db
                 .chats()
@@ -72,6 +73,11 @@ impl ChatService {
         .await?;
         let updated = self.reload(chat.id).await?;
         self.publish_chat(ChatEventKind::MemberRemoved, &updated, me, vec![target.id]);
+        if was_member {
+            let event =
+                super::chat_event(ChatEventKind::MemberRemoved, &updated, me, vec![target.id]);
+            self.tell_own(&[target.id], &event).await?;
+        }
         Ok(updated)
     }
 

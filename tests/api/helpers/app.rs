@@ -27,28 +27,28 @@ fn init_telemetry() {
 /// Settings for a test: a random database, a free port, cheap hashing.
 pub fn test_settings() -> Settings {
     let mut settings = Settings::from_env().expect("settings from the environment");
-    settings.app_host = "127.0.0.1".into();
-    settings.app_port = 0;
-    settings.mongodb_database = format!("test_{}", uuid::Uuid::new_v4().simple());
+    settings.server.app_host = "127.0.0.1".into();
+    settings.server.app_port = 0;
+    settings.database.mongodb_database = format!("test_{}", uuid::Uuid::new_v4().simple());
     // The minimum argon2 cost: tests exercise hashing, not its strength.
-    settings.password_hash_memory_kib = 64;
-    settings.password_hash_iterations = 1;
-    settings.shutdown_drain_ms = 2_000;
+    settings.auth.password_hash_memory_kib = 64;
+    settings.auth.password_hash_iterations = 1;
+    settings.server.shutdown_drain_ms = 2_000;
     // Rate limits out of the way: a test that signs many people up is not
     // a flood. Tests of the limits set tight ones with `spawn_with`.
     let generous: chat_server::config::RateQuota = "100000/1m".parse().unwrap();
-    settings.rate_limit_mutations = generous;
-    settings.rate_limit_sign_in = generous;
-    settings.rate_limit_sign_in_per_login = generous;
-    settings.rate_limit_sign_in_failures_per_account = generous;
-    settings.rate_limit_sign_up = generous;
-    settings.rate_limit_friend_requests = generous;
-    settings.rate_limit_messages = generous;
-    settings.rate_limit_typing = generous;
-    settings.rate_limit_create_chat = generous;
-    settings.rate_limit_member_adds = generous;
-    settings.rate_limit_new_account_groups = generous;
-    settings.rate_limit_new_account_member_adds = generous;
+    settings.rate_limits.rate_limit_mutations = generous;
+    settings.rate_limits.rate_limit_sign_in = generous;
+    settings.rate_limits.rate_limit_sign_in_per_login = generous;
+    settings.rate_limits.rate_limit_sign_in_failures_per_account = generous;
+    settings.rate_limits.rate_limit_sign_up = generous;
+    settings.rate_limits.rate_limit_friend_requests = generous;
+    settings.rate_limits.rate_limit_messages = generous;
+    settings.rate_limits.rate_limit_typing = generous;
+    settings.rate_limits.rate_limit_create_chat = generous;
+    settings.moderation.rate_limit_member_adds = generous;
+    settings.moderation.rate_limit_new_account_groups = generous;
+    settings.moderation.rate_limit_new_account_member_adds = generous;
     settings
 }
 
@@ -123,11 +123,11 @@ impl TestApp {
     /// same Redis (a second server behind the balancer), with `configure`
     /// applied on top.
     pub async fn spawn_peer(&self, configure: impl FnOnce(&mut Settings)) -> Self {
-        let database = self.settings.mongodb_database.clone();
-        let redis_url = self.settings.redis_url.clone();
+        let database = self.settings.database.mongodb_database.clone();
+        let redis_url = self.settings.cluster.redis_url.clone();
         Self::spawn_with(|settings| {
-            settings.mongodb_database = database;
-            settings.redis_url = redis_url;
+            settings.database.mongodb_database = database;
+            settings.cluster.redis_url = redis_url;
             configure(settings);
         })
         .await

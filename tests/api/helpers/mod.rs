@@ -5,6 +5,7 @@
 //! transports must refuse.
 
 mod app;
+pub mod provider;
 mod proxy;
 mod redis;
 mod tokens;

@@ -17,7 +17,7 @@ fn token_with(app: &TestApp, claims: Value) -> String {
     jsonwebtoken::encode(
         &Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
-        &EncodingKey::from_secret(app.settings.jwt_secret_bytes()),
+        &EncodingKey::from_secret(app.settings.auth.jwt_secret_bytes()),
     )
     .unwrap()
 }
@@ -26,8 +26,8 @@ fn token_with(app: &TestApp, claims: Value) -> String {
 /// expired, not yet valid, for another issuer or audience, unsigned,
 /// malformed, without a session, or for an account that does not exist.
 pub fn refused_tokens(app: &TestApp, user: &TestUser) -> Vec<(&'static str, String)> {
-    let iss = app.settings.jwt_issuer.clone();
-    let aud = app.settings.jwt_audience.clone();
+    let iss = app.settings.auth.jwt_issuer.clone();
+    let aud = app.settings.auth.jwt_audience.clone();
     let base = |exp: Value, nbf: i64, iss: &str, aud: &str| json!({ "sub": user.id, "sid": user.session, "iat": now(), "nbf": nbf, "exp": exp, "iss": iss, "aud": aud });
     let mut tampered = user.token.clone();
     let last = tampered.pop().unwrap();
