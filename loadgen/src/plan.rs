@@ -27,6 +27,8 @@ pub enum Scenario {
     History,
     /// Every socket dropped at once and resubscribed with `after`.
     Storm,
+    /// `sync(after:)` after many messages missed across many chats.
+    Sync,
 }
 
 /// Measure chat-server: latency, fan-out, idle cost, mutations, history
@@ -125,6 +127,12 @@ pub struct Plan {
     /// Messages sent while the storm's sockets are away.
     pub storm_messages: usize,
     pub storm_rate: f64,
+    /// Sync: chats the away client is in.
+    pub sync_chats: usize,
+    /// Sync: messages sent while it is away, spread over the chats.
+    pub sync_messages: usize,
+    /// Sync: calls timed.
+    pub sync_requests: usize,
     pub time_limit: Duration,
 }
 
@@ -202,6 +210,9 @@ impl Plan {
             storm_sockets: args.storm_sockets.unwrap_or(if q { 100 } else { 1_000 }),
             storm_messages: if q { 20 } else { 100 },
             storm_rate: 100.0,
+            sync_chats: if q { 20 } else { 100 },
+            sync_messages: if q { 200 } else { 1_000 },
+            sync_requests: if q { 10 } else { 50 },
             time_limit: Duration::from_secs(args.time_limit_secs),
         };
         plan.check()?;

@@ -32,7 +32,7 @@ type Documents = {
     "subscription UserEvents {\n  userEvents {\n    kind\n    user {\n      ...UserFields\n    }\n  }\n}": typeof types.UserEventsDocument,
     "mutation AddChatMembers($input: AddChatMembersInput!) {\n  addChatMembers(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.AddChatMembersDocument,
     "query Chat($id: ID!) {\n  chat(id: $id) {\n    ...ChatFields\n  }\n}": typeof types.ChatDocument,
-    "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": typeof types.ChatEventsDocument,
+    "subscription ChatEvents($after: String) {\n  chatEvents(after: $after) {\n    kind\n    chatId\n    cursor\n    unreadCount\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": typeof types.ChatEventsDocument,
     "query ChatMembers($chatId: ID!, $first: Int, $after: ID) {\n  chat(id: $chatId) {\n    id\n    memberCount\n    members(first: $first, after: $after) {\n      ...UserFields\n    }\n  }\n}": typeof types.ChatMembersDocument,
     "query Chats($first: Int, $after: String) {\n  chats(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ChatFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.ChatsDocument,
     "mutation CreateChat($input: CreateChatInput!) {\n  createChat(input: $input) {\n    ...ChatFields\n  }\n}": typeof types.CreateChatDocument,
@@ -54,7 +54,7 @@ type Documents = {
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": typeof types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.BlockedUsersDocument,
     "mutation CancelFriendRequest($input: CancelFriendRequestInput!) {\n  cancelFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": typeof types.CancelFriendRequestDocument,
-    "subscription FriendEvents {\n  friendEvents {\n    kind\n    request {\n      ...FriendRequestFields\n    }\n    user {\n      ...UserFields\n    }\n  }\n}": typeof types.FriendEventsDocument,
+    "subscription FriendEvents($after: String) {\n  friendEvents(after: $after) {\n    kind\n    cursor\n    request {\n      ...FriendRequestFields\n    }\n    user {\n      ...UserFields\n    }\n  }\n}": typeof types.FriendEventsDocument,
     "query FriendRequests($direction: FriendRequestDirection!, $first: Int, $after: String) {\n  friendRequests(direction: $direction, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...FriendRequestFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.FriendRequestsDocument,
     "query Friends($first: Int, $after: String) {\n  friends(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.FriendsDocument,
     "mutation RemoveFriend($input: UserIdInput!) {\n  removeFriend(input: $input) {\n    ...UserFields\n  }\n}": typeof types.RemoveFriendDocument,
@@ -90,13 +90,14 @@ type Documents = {
     "mutation UnbanMember($input: ChatMemberInput!) {\n  unbanMember(input: $input) {\n    id\n  }\n}": typeof types.UnbanMemberDocument,
     "mutation UnmuteMember($input: ChatMemberInput!) {\n  unmuteMember(input: $input) {\n    id\n  }\n}": typeof types.UnmuteMemberDocument,
     "mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n  markNotificationsRead(input: $input) {\n    markedCount\n    unreadCount\n  }\n}": typeof types.MarkNotificationsReadDocument,
-    "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": typeof types.NotificationEventsDocument,
+    "subscription NotificationEvents($after: String) {\n  notificationEvents(after: $after) {\n    kind\n    cursor\n    notification {\n      ...NotificationFields\n    }\n  }\n}": typeof types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.NotificationsDocument,
     "query UnreadNotificationCount {\n  unreadNotificationCount\n}": typeof types.UnreadNotificationCountDocument,
     "mutation DeactivateUser($input: DeactivateUserInput!) {\n  deactivateUser(input: $input) {\n    userId\n    deactivated\n  }\n}": typeof types.DeactivateUserDocument,
     "mutation DeleteUser($input: DeleteUserInput!) {\n  deleteUser(input: $input) {\n    userId\n  }\n}": typeof types.DeleteUserDocument,
     "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}": typeof types.RevokeUserTokensDocument,
     "mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}": typeof types.UpsertUsersDocument,
+    "query Sync($after: String, $first: Int) {\n  sync(after: $after, first: $first) {\n    cursor\n    hasMore\n    reset\n    removedChatIds\n    chats {\n      ...ChatFields\n    }\n    notifications {\n      ...NotificationFields\n    }\n    friendEvents {\n      kind\n      user {\n        ...UserFields\n      }\n      request {\n        ...FriendRequestFields\n      }\n    }\n  }\n}": typeof types.SyncDocument,
     "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StartTypingDocument,
     "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StopTypingDocument,
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": typeof types.TypingEventsDocument,
@@ -120,7 +121,7 @@ const documents: Documents = {
     "subscription UserEvents {\n  userEvents {\n    kind\n    user {\n      ...UserFields\n    }\n  }\n}": types.UserEventsDocument,
     "mutation AddChatMembers($input: AddChatMembersInput!) {\n  addChatMembers(input: $input) {\n    ...ChatFields\n  }\n}": types.AddChatMembersDocument,
     "query Chat($id: ID!) {\n  chat(id: $id) {\n    ...ChatFields\n  }\n}": types.ChatDocument,
-    "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": types.ChatEventsDocument,
+    "subscription ChatEvents($after: String) {\n  chatEvents(after: $after) {\n    kind\n    chatId\n    cursor\n    unreadCount\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": types.ChatEventsDocument,
     "query ChatMembers($chatId: ID!, $first: Int, $after: ID) {\n  chat(id: $chatId) {\n    id\n    memberCount\n    members(first: $first, after: $after) {\n      ...UserFields\n    }\n  }\n}": types.ChatMembersDocument,
     "query Chats($first: Int, $after: String) {\n  chats(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ChatFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.ChatsDocument,
     "mutation CreateChat($input: CreateChatInput!) {\n  createChat(input: $input) {\n    ...ChatFields\n  }\n}": types.CreateChatDocument,
@@ -142,7 +143,7 @@ const documents: Documents = {
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.BlockedUsersDocument,
     "mutation CancelFriendRequest($input: CancelFriendRequestInput!) {\n  cancelFriendRequest(input: $input) {\n    ...FriendRequestFields\n  }\n}": types.CancelFriendRequestDocument,
-    "subscription FriendEvents {\n  friendEvents {\n    kind\n    request {\n      ...FriendRequestFields\n    }\n    user {\n      ...UserFields\n    }\n  }\n}": types.FriendEventsDocument,
+    "subscription FriendEvents($after: String) {\n  friendEvents(after: $after) {\n    kind\n    cursor\n    request {\n      ...FriendRequestFields\n    }\n    user {\n      ...UserFields\n    }\n  }\n}": types.FriendEventsDocument,
     "query FriendRequests($direction: FriendRequestDirection!, $first: Int, $after: String) {\n  friendRequests(direction: $direction, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...FriendRequestFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.FriendRequestsDocument,
     "query Friends($first: Int, $after: String) {\n  friends(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.FriendsDocument,
     "mutation RemoveFriend($input: UserIdInput!) {\n  removeFriend(input: $input) {\n    ...UserFields\n  }\n}": types.RemoveFriendDocument,
@@ -178,13 +179,14 @@ const documents: Documents = {
     "mutation UnbanMember($input: ChatMemberInput!) {\n  unbanMember(input: $input) {\n    id\n  }\n}": types.UnbanMemberDocument,
     "mutation UnmuteMember($input: ChatMemberInput!) {\n  unmuteMember(input: $input) {\n    id\n  }\n}": types.UnmuteMemberDocument,
     "mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n  markNotificationsRead(input: $input) {\n    markedCount\n    unreadCount\n  }\n}": types.MarkNotificationsReadDocument,
-    "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}": types.NotificationEventsDocument,
+    "subscription NotificationEvents($after: String) {\n  notificationEvents(after: $after) {\n    kind\n    cursor\n    notification {\n      ...NotificationFields\n    }\n  }\n}": types.NotificationEventsDocument,
     "query Notifications($first: Int, $after: String, $unreadOnly: Boolean! = false) {\n  notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {\n    edges {\n      cursor\n      node {\n        ...NotificationFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.NotificationsDocument,
     "query UnreadNotificationCount {\n  unreadNotificationCount\n}": types.UnreadNotificationCountDocument,
     "mutation DeactivateUser($input: DeactivateUserInput!) {\n  deactivateUser(input: $input) {\n    userId\n    deactivated\n  }\n}": types.DeactivateUserDocument,
     "mutation DeleteUser($input: DeleteUserInput!) {\n  deleteUser(input: $input) {\n    userId\n  }\n}": types.DeleteUserDocument,
     "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}": types.RevokeUserTokensDocument,
     "mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}": types.UpsertUsersDocument,
+    "query Sync($after: String, $first: Int) {\n  sync(after: $after, first: $first) {\n    cursor\n    hasMore\n    reset\n    removedChatIds\n    chats {\n      ...ChatFields\n    }\n    notifications {\n      ...NotificationFields\n    }\n    friendEvents {\n      kind\n      user {\n        ...UserFields\n      }\n      request {\n        ...FriendRequestFields\n      }\n    }\n  }\n}": types.SyncDocument,
     "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StartTypingDocument,
     "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StopTypingDocument,
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": types.TypingEventsDocument,
@@ -279,7 +281,7 @@ export function graphql(source: "query Chat($id: ID!) {\n  chat(id: $id) {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"): (typeof documents)["subscription ChatEvents {\n  chatEvents {\n    kind\n    chatId\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"];
+export function graphql(source: "subscription ChatEvents($after: String) {\n  chatEvents(after: $after) {\n    kind\n    chatId\n    cursor\n    unreadCount\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"): (typeof documents)["subscription ChatEvents($after: String) {\n  chatEvents(after: $after) {\n    kind\n    chatId\n    cursor\n    unreadCount\n    actor {\n      id\n      handle\n    }\n    users {\n      id\n      handle\n    }\n    chat {\n      ...ChatFields\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -367,7 +369,7 @@ export function graphql(source: "mutation CancelFriendRequest($input: CancelFrie
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "subscription FriendEvents {\n  friendEvents {\n    kind\n    request {\n      ...FriendRequestFields\n    }\n    user {\n      ...UserFields\n    }\n  }\n}"): (typeof documents)["subscription FriendEvents {\n  friendEvents {\n    kind\n    request {\n      ...FriendRequestFields\n    }\n    user {\n      ...UserFields\n    }\n  }\n}"];
+export function graphql(source: "subscription FriendEvents($after: String) {\n  friendEvents(after: $after) {\n    kind\n    cursor\n    request {\n      ...FriendRequestFields\n    }\n    user {\n      ...UserFields\n    }\n  }\n}"): (typeof documents)["subscription FriendEvents($after: String) {\n  friendEvents(after: $after) {\n    kind\n    cursor\n    request {\n      ...FriendRequestFields\n    }\n    user {\n      ...UserFields\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -511,7 +513,7 @@ export function graphql(source: "mutation MarkNotificationsRead($input: MarkNoti
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}"): (typeof documents)["subscription NotificationEvents {\n  notificationEvents {\n    kind\n    notification {\n      ...NotificationFields\n    }\n  }\n}"];
+export function graphql(source: "subscription NotificationEvents($after: String) {\n  notificationEvents(after: $after) {\n    kind\n    cursor\n    notification {\n      ...NotificationFields\n    }\n  }\n}"): (typeof documents)["subscription NotificationEvents($after: String) {\n  notificationEvents(after: $after) {\n    kind\n    cursor\n    notification {\n      ...NotificationFields\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -536,6 +538,10 @@ export function graphql(source: "mutation RevokeUserTokens($input: RevokeUserTok
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}"): (typeof documents)["mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Sync($after: String, $first: Int) {\n  sync(after: $after, first: $first) {\n    cursor\n    hasMore\n    reset\n    removedChatIds\n    chats {\n      ...ChatFields\n    }\n    notifications {\n      ...NotificationFields\n    }\n    friendEvents {\n      kind\n      user {\n        ...UserFields\n      }\n      request {\n        ...FriendRequestFields\n      }\n    }\n  }\n}"): (typeof documents)["query Sync($after: String, $first: Int) {\n  sync(after: $after, first: $first) {\n    cursor\n    hasMore\n    reset\n    removedChatIds\n    chats {\n      ...ChatFields\n    }\n    notifications {\n      ...NotificationFields\n    }\n    friendEvents {\n      kind\n      user {\n        ...UserFields\n      }\n      request {\n        ...FriendRequestFields\n      }\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -9,6 +9,7 @@ mod idle;
 mod latency;
 mod mutations;
 mod storm;
+mod sync;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -102,6 +103,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Vec<Row> {
         Scenario::Fanout,
         Scenario::Mutations,
         Scenario::History,
+        Scenario::Sync,
     ];
     for scenario in order.into_iter().filter(|s| ctx.plan.runs(*s)) {
         eprintln!("loadgen: running {scenario:?}");
@@ -112,6 +114,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Vec<Row> {
             Scenario::Fanout => fanout::run(ctx).await,
             Scenario::Mutations => mutations::run(ctx).await,
             Scenario::History => history::run(ctx).await,
+            Scenario::Sync => sync::run(ctx).await,
         };
         let scenario_rows = result.unwrap_or_else(|error| {
             vec![Row::info(name(scenario), "", format!("FAILED: {error:#}"))]
@@ -203,6 +206,7 @@ pub fn name(scenario: Scenario) -> &'static str {
         Scenario::Mutations => "4. mutation throughput",
         Scenario::History => "5. history page",
         Scenario::Storm => "6. reconnect storm",
+        Scenario::Sync => "7. catching up (sync)",
     }
 }
 

@@ -28,6 +28,7 @@ import {
   SignInDocument,
   SignOutDocument,
   SignUpDocument,
+  SyncDocument,
   UnblockUserDocument,
   UnreadNotificationCountDocument,
   UpdateProfileDocument,
@@ -864,6 +865,35 @@ export function chatScenario(library: Library): void {
       assert.equal(event.friendEvents.user?.id, aliceUser.id);
       assert.equal(event.friendEvents.request, null);
       assert.deepEqual((await bob.query(FriendsDocument, {})).friends.edges, []);
+    });
+
+    it('sync: bob\'s tablet catches up after being away; chatEvents resumes from the cursor', async () => {
+      const tablet = newDriver();
+      tablet.token = (await tablet.mutate(SignInDocument, {
+        input: { login: 'bob', password: PASSWORD, deviceName: 'tablet' },
+      })).signIn.token;
+      const first = (await tablet.query(SyncDocument, {})).sync;
+      assert.equal(first.reset, true);
+      assert.ok(first.chats.some((c) => c.id === chat.id), 'a reset lists every chat');
+
+      // Away: alice writes twice.
+      for (const text of ['while you were away', 'and again']) {
+        await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text } });
+      }
+      const caughtUp = (await tablet.query(SyncDocument, { after: first.cursor })).sync;
+      assert.equal(caughtUp.reset, false);
+      const changed = caughtUp.chats.find((c) => c.id === chat.id);
+      assert.equal(changed?.lastMessage?.text, 'and again');
+      assert.ok((changed?.unreadCount ?? 0) >= 2);
+
+      // Resuming from sync's cursor: nothing again, then the next message.
+      const events = tablet.subscribe(ChatEventsDocument, { after: caughtUp.cursor });
+      await events.ready();
+      await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: 'live' } });
+      const next = (await events.events.next('the next chat event on the tablet')).chatEvents;
+      assert.deepEqual([next.kind, next.chatId, next.message?.text], ['NEW_MESSAGE', chat.id, 'live']);
+      assert.equal(next.unreadCount, (changed?.unreadCount ?? 0) + 1);
+      events.unsubscribe();
     });
 
     it('export: alice downloads her data as one JSON document', async () => {
