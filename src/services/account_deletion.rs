@@ -11,8 +11,8 @@
 //!   friends and the other side of a pending request hear of it on their
 //!   `friendEvents`;
 //! - the user's notifications and account log are removed, and the
-//!   notifications about their friend requests; others naming them as the
-//!   actor show a deleted account;
+//!   notifications about their friend requests, and group invites to or
+//!   from them; others naming them as the actor show a deleted account;
 //! - they leave every group (ownership passes as for `leaveChat`); direct
 //!   chats stay readable for the other person, who can send nothing more;
 //! - every message they wrote becomes a tombstone (no text, media or
@@ -144,6 +144,7 @@ impl AccountService {
         leftovers.friends.forget(gone).await?;
         leftovers.blocks.forget(gone.id).await?;
         self.db.notifications().delete_all_of(gone.id).await?;
+        self.db.moderation().delete_invites_of(gone.id).await?;
         leftovers.chats.forget(gone).await?;
         self.db.messages().tombstone_all_by(gone.id).await?;
         self.db.account_logs().delete(gone.id).await?;

@@ -206,6 +206,15 @@ impl ModerationStore {
         Ok(done.upserted_id.is_some())
     }
 
+    /// Removes every group invite to or from `user` (their account is
+    /// being deleted).
+    pub async fn delete_invites_of(&self, user: UserId) -> AppResult<()> {
+        self.invites
+            .delete_many(doc! { "$or": [ { "user": user.oid() }, { "by": user.oid() } ] })
+            .await?;
+        Ok(())
+    }
+
     /// Takes `user`'s invite to `chat` away (accepted, declined,
     /// withdrawn); `None` when there was none.
     pub async fn take_invite(&self, chat: ChatId, user: UserId) -> AppResult<Option<GroupInvite>> {

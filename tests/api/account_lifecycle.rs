@@ -85,6 +85,20 @@ async fn delete_account__erases_the_profile_and_leaves_tombstones() {
     .await;
     app.block(&gone, &dave).await;
     let group = app.group(&gone, &[&bob, &carol], "Team").await;
+    // Erin lets only friends add her: she is invited instead.
+    let erin = app.sign_up_with_policy("erin", None).await;
+    app.gql_ok(
+        Some(&gone.token),
+        "mutation($input: AddChatMembersInput!) { addChatMembers(input: $input) { id } }",
+        json!({ "input": { "chatId": group, "userIds": [erin.id] } }),
+    )
+    .await;
+    let invites = "{ groupInvites { edges { node { chatId } } } }";
+    let pending = app.gql_ok(Some(&erin.token), invites, json!({})).await;
+    assert_eq!(
+        pending["groupInvites"]["edges"].as_array().unwrap().len(),
+        1
+    );
     let direct = app.direct(&gone, &bob).await;
     app.say(&gone, &group, "a message from Quixote_Xq").await;
     app.say(&gone, &direct, "private words").await;
@@ -138,6 +152,10 @@ async fn delete_account__erases_the_profile_and_leaves_tombstones() {
         event["data"]["friendEvents"]["request"]["status"],
         "DECLINED"
     );
+
+    // The invite went with the account.
+    let pending = app.gql_ok(Some(&erin.token), invites, json!({})).await;
+    assert_eq!(pending["groupInvites"]["edges"], json!([]));
 
     // No document anywhere holds the email, the name or the handle.
     let needles = [gone.email.as_str(), "Quixote_Xq", "quixote_xq"];
