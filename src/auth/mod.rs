@@ -9,6 +9,7 @@ pub mod external;
 pub mod jwks;
 pub mod jwt;
 pub mod password;
+pub mod secrets;
 
 use chrono::{DateTime, Utc};
 

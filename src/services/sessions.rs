@@ -24,9 +24,8 @@
 
 use std::sync::Arc;
 
+use crate::auth::secrets::{random_hex, stored_hash};
 use chrono::{DateTime, Utc};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use super::identities::IdentityService;
 use super::known_accounts::KnownAccounts;
@@ -378,17 +377,11 @@ impl SessionService {
 
 /// 256 random bits, hex-encoded.
 fn new_refresh_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex(&bytes)
+    random_hex(32)
 }
 
 fn hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    stored_hash(token)
 }
 
 #[cfg(test)]

@@ -9,9 +9,8 @@
 //! Making and revoking a link are not system messages: they change nobody's
 //! membership; who joins by one is (`MEMBER_JOINED`).
 
+use crate::auth::secrets::{random_hex, stored_hash};
 use chrono::{DateTime, Utc};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use super::permissions::{self, Action};
 use super::{ChatService, chat_not_found};
@@ -134,17 +133,11 @@ impl ChatService {
 
 /// 192 random bits, hex-encoded (48 characters, safe in any URL).
 fn new_code() -> String {
-    let mut bytes = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex(&bytes)
+    random_hex(24)
 }
 
 fn hash(code: &str) -> String {
-    hex(&Sha256::digest(code.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    stored_hash(code)
 }
 
 #[cfg(test)]
