@@ -370,10 +370,7 @@ impl FriendSubscription {
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = FriendEvent> + use<>> {
         let me = ctx.current_user()?.id;
-        let after = after
-            .as_deref()
-            .map(|raw| AccountCursor::parse("after", raw))
-            .transpose()?;
+        let after = AccountCursor::parse_after(after.as_deref())?;
         let services = ctx.services()?;
         let events = services.own_events(me);
         let replayed = match after {

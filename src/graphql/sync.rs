@@ -92,10 +92,7 @@ impl SyncQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<SyncObject> {
         let me = ctx.current_user()?.id;
-        let after = after
-            .as_deref()
-            .map(|raw| AccountCursor::parse("after", raw))
-            .transpose()?;
+        let after = AccountCursor::parse_after(after.as_deref())?;
         let first = match first {
             None => DEFAULT_CHATS,
             Some(n) if (1..=MAX_CHATS as i32).contains(&n) => n as usize,

@@ -72,6 +72,12 @@ impl AccountCursor {
         )
     }
 
+    /// The cursor an optional `after` argument names, if any (see
+    /// [`Self::parse`]).
+    pub fn parse_after(raw: Option<&str>) -> AppResult<Option<Self>> {
+        raw.map(|raw| Self::parse("after", raw)).transpose()
+    }
+
     /// `BAD_USER_INPUT` on `field` unless `raw` came from [`Self::encode`].
     pub fn parse(field: &'static str, raw: &str) -> AppResult<Self> {
         let invalid = || AppError::bad_input(field, "is not a cursor from this API");

@@ -316,40 +316,20 @@ impl ChatStore {
     /// the chats closed.
     pub async fn close_directs_of(&self, user: UserId) -> AppResult<Vec<ChatId>> {
         let filter = doc! { "participants": user.oid(), "isGroup": false };
-        let found: Vec<Document> = self
-            .documents()
-            .find(filter.clone())
-            .projection(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let found = self.ids_where(filter.clone()).await?;
         self.chats
             .update_many(
                 filter,
                 doc! { "$set": { "closedAt": bson::DateTime::now() } },
             )
             .await?;
-        Ok(found
-            .iter()
-            .filter_map(|d| d.get_object_id("_id").ok())
-            .map(ChatId)
-            .collect())
+        Ok(found)
     }
 
     /// The groups `user` is a member of.
     pub async fn group_ids_of(&self, user: UserId) -> AppResult<Vec<ChatId>> {
-        let found: Vec<Document> = self
-            .documents()
-            .find(doc! { "participants": user.oid(), "isGroup": true })
-            .projection(doc! { "_id": 1 })
-            .await?
-            .try_collect()
-            .await?;
-        Ok(found
-            .iter()
-            .filter_map(|d| d.get_object_id("_id").ok())
-            .map(ChatId)
-            .collect())
+        self.ids_where(doc! { "participants": user.oid(), "isGroup": true })
+            .await
     }
 
     pub async fn find(&self, id: ChatId) -> AppResult<Option<Chat>> {
@@ -374,10 +354,14 @@ impl ChatStore {
 
     /// Ids of every chat `user` is in.
     pub async fn ids_for_member(&self, user: UserId) -> AppResult<Vec<ChatId>> {
+        self.ids_where(doc! { "participants": user.oid() }).await
+    }
+
+    /// The ids of the chats `filter` matches (only the ids are read).
+    async fn ids_where(&self, filter: Document) -> AppResult<Vec<ChatId>> {
         let docs: Vec<Document> = self
-            .chats
-            .clone_with_type::<Document>()
-            .find(doc! { "participants": user.oid() })
+            .documents()
+            .find(filter)
             .projection(doc! { "_id": 1 })
             .await?
             .try_collect()

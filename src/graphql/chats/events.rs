@@ -175,10 +175,7 @@ impl ChatSubscription {
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = ChatEventObject> + use<>> {
         let me = ctx.current_user()?.id;
-        let after = after
-            .as_deref()
-            .map(|raw| AccountCursor::parse("after", raw))
-            .transpose()?;
+        let after = AccountCursor::parse_after(after.as_deref())?;
         let feed = ctx.services()?.chats.feed(me, after).await?;
         let slow = ctx.data_opt::<SlowConsumer>().cloned();
         Ok(futures_util::stream::unfold(

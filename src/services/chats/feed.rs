@@ -303,8 +303,9 @@ impl ChatFeed {
     /// Notes that the client has chat `chat` as of `seq`.
     fn seen(&mut self, chat: ChatId, seq: i64) {
         let window = RESUME_OVERLAP.to_std().unwrap_or_default();
-        let entry = self.recent.entry(chat).or_insert((seq, Instant::now()));
-        *entry = (entry.0.max(seq), Instant::now());
+        let now = Instant::now();
+        let entry = self.recent.entry(chat).or_insert((seq, now));
+        *entry = (entry.0.max(seq), now);
         // Forget what left the window before the map doubles.
         if self.recent.len() > 2 * MAX_SEEN {
             self.recent.retain(|_, (_, at)| at.elapsed() < window);
