@@ -114,6 +114,12 @@ impl TypingService {
         Ok(())
     }
 
+    /// `user` may no longer type in `chat` (muted, banned): an indicator
+    /// showing stops at once for everyone watching, not at its timeout.
+    pub fn silence(&self, user: UserId, chat: ChatId) {
+        self.decider.stop(chat, user);
+    }
+
     /// The user's last socket closed.
     pub fn disconnected(&self, user: UserId) {
         self.decider.stop_everywhere(user);

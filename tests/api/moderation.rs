@@ -315,3 +315,37 @@ async fn slow_mode__a_member_sends_once_per_period_across_instances() {
         "BAD_USER_INPUT"
     );
 }
+
+/// A mute or a ban stops a typing indicator already showing at once, on
+/// the streams open before it, not when the indicator would time out.
+#[tokio::test]
+async fn mute_and_ban__stop_a_typing_indicator_at_once() {
+    // Indicators that would otherwise last a minute: only the rule stops them.
+    let app = TestApp::spawn_with(|s| s.messaging.typing_timeout_ms = 60_000).await;
+    let (chat, [ada, bob, cat, dan]) = club(&app).await;
+    let mut watcher = app.ws(&ada.token).await;
+    watcher
+        .subscribe(
+            "t",
+            "subscription($chat: ID!) { typingEvents(chatId: $chat) { user { id } isTyping } }",
+            json!({ "chat": chat }),
+        )
+        .await;
+    watcher.expect_quiet().await;
+    let typing = json!({ "input": { "chatId": chat } });
+    for (target, action) in [(&bob, MUTE), (&dan, BAN)] {
+        app.gql_ok(Some(&target.token), TYPE, typing.clone()).await;
+        let started = watcher.next_data("t").await["data"]["typingEvents"].clone();
+        assert_eq!(
+            started,
+            json!({ "user": { "id": target.id }, "isTyping": true })
+        );
+        app.gql_ok(Some(&cat.token), action, member(&chat, target))
+            .await;
+        let stopped = watcher.next_data("t").await["data"]["typingEvents"].clone();
+        assert_eq!(
+            stopped,
+            json!({ "user": { "id": target.id }, "isTyping": false })
+        );
+    }
+}

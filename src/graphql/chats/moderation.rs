@@ -309,7 +309,11 @@ impl ModerationMutation {
             until: input.until,
             reason: input.reason,
         };
-        Ok(ChatObject(ctx.services()?.chats.ban(me.id, ban).await?))
+        let (chat, user) = (ban.chat, ban.user);
+        let services = ctx.services()?;
+        let banned = services.chats.ban(me.id, ban).await?;
+        services.typing.silence(user, chat);
+        Ok(ChatObject(banned))
     }
 
     /// Lifts a ban (admins). `NOT_FOUND` when there is none.
@@ -338,12 +342,10 @@ impl ModerationMutation {
         let me = ctx.current_user()?;
         let chat = ChatId::parse("chatId", &input.chat_id)?;
         let user = UserId::parse("userId", &input.user_id)?;
-        Ok(ChatObject(
-            ctx.services()?
-                .chats
-                .mute(me.id, chat, user, input.until)
-                .await?,
-        ))
+        let services = ctx.services()?;
+        let muted = services.chats.mute(me.id, chat, user, input.until).await?;
+        services.typing.silence(user, chat);
+        Ok(ChatObject(muted))
     }
 
     /// Lifts a mute (admins). `NOT_FOUND` when the member is not muted.
