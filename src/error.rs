@@ -119,6 +119,32 @@ impl AppError {
         AppError::Internal(error.into())
     }
 
+    /// The same error for another caller (one read answering several):
+    /// everything a client sees is kept; an internal error keeps its text.
+    pub fn replicate(&self) -> Self {
+        match self {
+            AppError::Unauthenticated(m) => AppError::Unauthenticated(m.clone()),
+            AppError::Forbidden(m) => AppError::Forbidden(m.clone()),
+            AppError::ForbiddenBecause { reason, message } => AppError::ForbiddenBecause {
+                reason,
+                message: message.clone(),
+            },
+            AppError::NotFound(m) => AppError::NotFound(m.clone()),
+            AppError::BadInput { field, message } => AppError::BadInput {
+                field,
+                message: message.clone(),
+            },
+            AppError::Conflict(m) => AppError::Conflict(m.clone()),
+            AppError::RateLimited { retry_after_ms } => AppError::RateLimited {
+                retry_after_ms: *retry_after_ms,
+            },
+            AppError::Unavailable { retry_after_ms } => AppError::Unavailable {
+                retry_after_ms: *retry_after_ms,
+            },
+            AppError::Internal(error) => AppError::Internal(anyhow::anyhow!("{error:#}")),
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,

@@ -442,15 +442,7 @@ impl MessageService {
         chat: ChatId,
         after: Option<i64>,
     ) -> AppResult<Follower> {
-        Follower::start(
-            self.db.clone(),
-            &self.chats,
-            &self.following,
-            me,
-            chat,
-            after,
-        )
-        .await
+        Follower::start(self.db.clone(), &self.following, me, chat, after).await
     }
 
     /// Messages by id (for DataLoaders, which populate messages of chats

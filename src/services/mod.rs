@@ -151,15 +151,17 @@ impl Services {
             timeline.clone(),
             std::time::Duration::from_secs(settings.messaging.message_edit_window_seconds),
             std::time::Duration::from_secs(settings.messaging.message_delete_window_seconds),
-            message_stream::Following {
-                bus: bus.clone(),
-                limits: message_stream::ReplayLimits {
+            message_stream::Following::new(
+                bus.clone(),
+                message_stream::ReplayLimits {
                     max_events: settings.messaging.message_replay_max,
                     hole_timeout: std::time::Duration::from_millis(
                         settings.messaging.sequence_hole_timeout_ms,
                     ),
                 },
-            },
+                &db,
+                &chats,
+            ),
         );
         let reports = ReportService::new(
             db.clone(),

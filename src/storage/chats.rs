@@ -236,6 +236,26 @@ impl ChatStore {
         Ok(doc.into())
     }
 
+    /// Which of `users` are members of chat `id` (none if there is no such
+    /// chat): one read of the member list, for many users at once.
+    pub async fn members_among(&self, id: ChatId, users: &[UserId]) -> AppResult<Vec<UserId>> {
+        let chat = self
+            .documents()
+            .find_one(doc! { "_id": id.oid() })
+            .projection(doc! { "participants": 1 })
+            .await?;
+        let participants = chat
+            .as_ref()
+            .and_then(|chat| chat.get_array("participants").ok())
+            .map(|list| list.iter().filter_map(bson::Bson::as_object_id).collect())
+            .unwrap_or_else(std::collections::HashSet::new);
+        Ok(users
+            .iter()
+            .copied()
+            .filter(|user| participants.contains(&user.oid()))
+            .collect())
+    }
+
     /// `user`'s membership of chat `id` (`None`: not a member, or no such
     /// chat), without reading the member list: only what a member's action
     /// is checked against (role, permissions, their own mute and slow-mode

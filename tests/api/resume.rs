@@ -138,3 +138,62 @@ async fn a_live_stream_past_an_abandoned_number__delivers_what_follows_without_a
         ("CREATED".into(), "after the hole".into())
     );
 }
+
+/// Followers of one chat that start while a read for it is running share
+/// the next one: a dozen sockets resuming at once (as after a network
+/// drop) cost the database no more than two followers starting alone.
+#[tokio::test]
+async fn followers_resuming_at_once__share_their_database_reads() {
+    let proxy = crate::helpers::TcpProxy::start(crate::helpers::mongodb_address()).await;
+    let port = proxy.port;
+    let app = TestApp::spawn_with(|s| {
+        s.database.mongodb_uri =
+            format!("mongodb://127.0.0.1:{port}/?directConnection=true").into();
+    })
+    .await;
+    let ada = app.sign_up("ada").await;
+    let mut members = Vec::new();
+    for i in 0..12 {
+        members.push(app.sign_up(&format!("member{i}")).await);
+    }
+    let chat_id = app
+        .group(&ada, &members.iter().collect::<Vec<_>>(), "Club")
+        .await;
+    let chat = ChatId::parse("chatId", &chat_id).unwrap();
+    for text in ["one", "two", "three"] {
+        app.say(&ada, &chat_id, text).await;
+    }
+    let variables = serde_json::json!({ "chat": chat_id, "after": "0" });
+    let replayed_to_three = async |socket: &mut crate::helpers::WsClient| {
+        while next_kind_and_text(socket).await.1 != "three" {}
+    };
+
+    // What one follower starting alone costs.
+    let mut alone = app.ws(&ada.token).await;
+    let before = app.db_commands();
+    alone.subscribe("m", EVENTS, variables.clone()).await;
+    replayed_to_three(&mut alone).await;
+    let one = app.db_commands() - before;
+
+    let mut sockets = Vec::new();
+    for member in &members {
+        sockets.push(app.ws(&member.token).await);
+    }
+    // The database stalls, so the first start's read hangs and every other
+    // start queues behind it (each subscribes to the bus just before).
+    proxy.pause();
+    let before = app.db_commands();
+    for socket in &mut sockets {
+        socket.subscribe("m", EVENTS, variables.clone()).await;
+    }
+    app.subscribers(Topic::Chat(chat), 1 + sockets.len()).await;
+    proxy.resume();
+    for socket in &mut sockets {
+        replayed_to_three(socket).await;
+    }
+    let twelve = app.db_commands() - before;
+    assert!(
+        twelve <= 2 * one,
+        "12 followers resuming at once took {twelve} round trips; one alone takes {one}"
+    );
+}

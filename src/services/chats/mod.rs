@@ -331,6 +331,18 @@ impl ChatService {
         membership.ok_or_else(chat_not_found)
     }
 
+    /// Which of `users` are members of `id`, in one read (many followers
+    /// of one chat starting at once).
+    pub async fn members_among(&self, id: ChatId, users: &[UserId]) -> AppResult<Vec<UserId>> {
+        self.db.chats().members_among(id, users).await
+    }
+
+    /// What `membership` answers a non-member: the chat's existence is not
+    /// revealed.
+    pub fn not_a_member() -> AppError {
+        chat_not_found()
+    }
+
     pub async fn page(
         &self,
         me: UserId,

@@ -38,6 +38,10 @@ use crate::storage::messages::Replayed;
 
 use super::chats::ChatService;
 use super::timeline::{Holes, settle_holes};
+use shared_reads::{ReadQuery, SharedReads};
+
+mod batch;
+mod shared_reads;
 
 /// How long a later number waits for an earlier one before the database is
 /// asked for it.
@@ -60,14 +64,32 @@ pub struct ReplayLimits {
 }
 
 /// What starting a follower takes besides the database and the chat rules:
-/// the bus it listens on and how far it replays. The message service holds
-/// it and starts every follower ([`MessageService::follow`]).
+/// the bus it listens on, how far it replays, and the reads it shares with
+/// the chat's other followers. The message service holds it and starts
+/// every follower ([`MessageService::follow`]).
 ///
 /// [`MessageService::follow`]: super::MessageService::follow
 #[derive(Clone)]
 pub struct Following {
-    pub bus: Arc<dyn EventBus>,
-    pub limits: ReplayLimits,
+    bus: Arc<dyn EventBus>,
+    limits: ReplayLimits,
+    reads: Arc<SharedReads>,
+}
+
+impl Following {
+    pub fn new(
+        bus: Arc<dyn EventBus>,
+        limits: ReplayLimits,
+        db: &Database,
+        chats: &ChatService,
+    ) -> Self {
+        let reads = SharedReads::new(db.clone(), chats.clone(), limits.max_events);
+        Self {
+            bus,
+            limits,
+            reads: Arc::new(reads),
+        }
+    }
 }
 
 /// What a follower of a chat receives.
@@ -85,6 +107,7 @@ pub enum TimelineItem {
 /// One member following one chat.
 pub struct Follower {
     db: Database,
+    reads: Arc<SharedReads>,
     chat: ChatId,
     me: UserId,
     events: EventStream,
@@ -106,27 +129,34 @@ impl Follower {
     /// Starts following `chat` for `me` after `after` (or from now).
     pub(super) async fn start(
         db: Database,
-        chats: &ChatService,
         following: &Following,
         me: UserId,
         chat: ChatId,
         after: Option<i64>,
     ) -> AppResult<Self> {
-        // A bounded number of starts at a time: each holds up to three
-        // database operations in flight (queued for a pooled connection),
-        // and the driver's are tens of KiB each. Thousands of sockets
+        // A bounded number of starts at a time: each holds a bus
+        // subscription and a shared read in flight. Thousands of sockets
         // subscribing at once would otherwise hold hundreds of MiB at the
-        // peak, memory that stays with the process. Fewer at once costs a
-        // reconnect storm catch-up time (see loadgen/PERFORMANCE.md).
+        // peak, memory that stays with the process (see
+        // loadgen/PERFORMANCE.md).
         let _permit = STARTS.acquire().await.map_err(AppError::internal)?;
         let events = following.bus.subscribe(Topic::Chat(chat));
         // After subscribing: an event published from here on is either
-        // live or at most `current`.
-        let heads = db.chat_heads();
-        let (_, head) = tokio::try_join!(chats.membership(me, chat), heads.find(chat))?;
-        let current = head.seq;
+        // live or at most `current`. The read is shared with the chat's
+        // other followers starting now, and starts after this request.
+        let query = ReadQuery {
+            member: Some(me),
+            after,
+            upto: None,
+        };
+        let answer = following.reads.ask(chat, query).await?;
+        if !answer.member {
+            return Err(ChatService::not_a_member());
+        }
+        let current = answer.head.unwrap_or_default();
         let mut follower = Self {
             db,
+            reads: following.reads.clone(),
             chat,
             me,
             events,
@@ -143,7 +173,9 @@ impl Follower {
                 return Err(AppError::bad_input("after", "is not a cursor of this chat"));
             }
             follower.last = after;
-            follower.catch_up(current, Replay::AwaitMissing).await?;
+            follower
+                .take_replay(answer.events, current, Replay::AwaitMissing)
+                .await?;
         }
         Ok(follower)
     }
@@ -253,22 +285,32 @@ impl Follower {
         self.release();
     }
 
-    /// The bus may have lost events: catch up to the chat's current number.
+    /// The bus may have lost events (every follower of the instance hears
+    /// of it at once): catch up to the chat's current number, unless the
+    /// member was removed or the chat deleted meanwhile.
     async fn recover(&mut self) {
-        let (chats, heads) = (self.db.chats(), self.db.chat_heads());
-        let current = match tokio::try_join!(chats.find(self.chat), heads.find(self.chat)) {
-            Ok((Some(_), head)) => head.seq,
-            Ok((None, _)) => {
-                self.ended = true;
-                return;
-            }
+        let query = ReadQuery {
+            member: Some(self.me),
+            after: Some(self.last),
+            upto: None,
+        };
+        let answer = match self.reads.ask(self.chat, query).await {
+            Ok(answer) => answer,
             Err(error) => {
                 tracing::warn!(?error, chat = %self.chat, "could not recover after a bus gap");
                 self.ready.push_back(TimelineItem::Resync);
                 return;
             }
         };
-        if let Err(error) = self.catch_up(current, Replay::AwaitMissing).await {
+        if !answer.member {
+            self.ended = true;
+            return;
+        }
+        let current = answer.head.unwrap_or_default();
+        let caught_up = self
+            .take_replay(answer.events, current, Replay::AwaitMissing)
+            .await;
+        if let Err(error) = caught_up {
             tracing::warn!(?error, chat = %self.chat, "could not replay after a bus gap");
             self.resync_to(current);
         }
@@ -284,15 +326,30 @@ impl Follower {
         if upto <= self.last {
             return Ok(());
         }
+        let query = ReadQuery {
+            member: None,
+            after: Some(self.last),
+            upto: Some(upto),
+        };
+        let answer = self.reads.ask(self.chat, query).await?;
+        self.take_replay(answer.events, upto, replay).await
+    }
+
+    /// Delivers the stored events `replayed` of `(last, upto]`, as
+    /// [`Self::catch_up`] says.
+    async fn take_replay(
+        &mut self,
+        replayed: Vec<Arc<MessageEvent>>,
+        upto: i64,
+        replay: Replay,
+    ) -> AppResult<()> {
+        if upto <= self.last {
+            return Ok(());
+        }
         if upto - self.last > self.limits.max_events {
             self.resync_to(upto);
             return Ok(());
         }
-        let replayed = self
-            .db
-            .messages()
-            .replay(self.chat, self.last, upto)
-            .await?;
         let mut retry_at = None;
         if replayed.len() as i64 != upto - self.last {
             match replay {
@@ -304,7 +361,7 @@ impl Follower {
                     return Ok(());
                 }
                 Replay::Complete => {
-                    let stored: HashSet<i64> = replayed.iter().map(Replayed::seq).collect();
+                    let stored: HashSet<i64> = replayed.iter().map(|e| e.seq).collect();
                     let missing: Vec<i64> = (self.last + 1..=upto)
                         .filter(|seq| !stored.contains(seq))
                         .collect();
@@ -332,10 +389,9 @@ impl Follower {
                 }
             }
         }
-        for item in replayed {
-            let event = Arc::new(to_event(self.chat, item));
+        for event in replayed {
             // A live copy already waiting is the same event: keep it (it
-            // carries the sender, and its renderings are shared).
+            // carries the sender).
             self.pending.entry(event.seq).or_insert(event);
         }
         self.awaited = self.awaited.max(upto);
