@@ -46,10 +46,6 @@ mod shared_reads;
 /// How long a later number waits for an earlier one before the database is
 /// asked for it.
 const FILL_WAIT: Duration = Duration::from_millis(250);
-/// Followers starting at once, in this process (see [`Follower::start`]):
-/// 5,000 sockets subscribing in a burst then cost 18 KiB each rather than
-/// 37, and 1,000 resuming at once catch up in a few seconds rather than one.
-static STARTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(128);
 /// Later events a follower holds while an earlier number is missing; beyond
 /// this it gives up on the missing one with a resync rather than grow.
 const PENDING_MAX: usize = crate::events::SUBSCRIBER_BUFFER;
@@ -134,12 +130,6 @@ impl Follower {
         chat: ChatId,
         after: Option<i64>,
     ) -> AppResult<Self> {
-        // A bounded number of starts at a time: each holds a bus
-        // subscription and a shared read in flight. Thousands of sockets
-        // subscribing at once would otherwise hold hundreds of MiB at the
-        // peak, memory that stays with the process (see
-        // loadgen/PERFORMANCE.md).
-        let _permit = STARTS.acquire().await.map_err(AppError::internal)?;
         let events = following.bus.subscribe(Topic::Chat(chat));
         // After subscribing: an event published from here on is either
         // live or at most `current`. The read is shared with the chat's

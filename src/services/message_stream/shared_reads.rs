@@ -18,7 +18,7 @@ use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 use super::batch::Batcher;
 use super::to_event;
 use crate::domain::{ChatId, UserId};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::events::MessageEvent;
 use crate::services::chats::ChatService;
 use crate::storage::Database;
@@ -44,6 +44,15 @@ pub struct ReadAnswer {
     pub events: Vec<Arc<MessageEvent>>,
 }
 
+/// Reads of different chats running at once, in this process. Each holds
+/// up to four database operations in flight (queued for a pooled
+/// connection), and the driver's are tens of KiB each: thousands of chats'
+/// followers starting at once would otherwise hold hundreds of MiB at the
+/// peak, memory that stays with the process. Followers waiting for a read
+/// hold next to nothing, so they are not counted (see
+/// loadgen/PERFORMANCE.md).
+static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(128);
+
 type ReadFn = Box<
     dyn Fn(ChatId, Vec<ReadQuery>) -> BoxFuture<'static, AppResult<Vec<ReadAnswer>>> + Send + Sync,
 >;
@@ -56,7 +65,12 @@ pub struct SharedReads {
 impl SharedReads {
     pub fn new(db: Database, chats: ChatService, max_events: i64) -> Self {
         let read: ReadFn = Box::new(move |chat, queries| {
-            read_batch(db.clone(), chats.clone(), max_events, chat, queries).boxed()
+            let (db, chats) = (db.clone(), chats.clone());
+            async move {
+                let _permit = READS.acquire().await.map_err(AppError::internal)?;
+                read_batch(db, chats, max_events, chat, queries).await
+            }
+            .boxed()
         });
         Self {
             batcher: Batcher::new(read),
