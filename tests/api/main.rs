@@ -37,4 +37,5 @@ mod shutdown;
 mod social;
 mod sse;
 mod transport_limits;
+mod uploads;
 mod ws_tokens;
