@@ -17,6 +17,23 @@ pub struct StorageSettings {
     /// `STORAGE_DIR`, served by this server.
     #[serde(default)]
     pub storage_url: Option<String>,
+    /// `AWS_ENDPOINT`: an S3-compatible service's address (MinIO, R2);
+    /// unset: AWS. Read here too (besides by the S3 client from the
+    /// environment) so the settings alone say where files go.
+    #[serde(default)]
+    pub aws_endpoint: Option<String>,
+    /// `AWS_REGION`. Default: the S3 client's (`us-east-1`).
+    #[serde(default)]
+    pub aws_region: Option<String>,
+    /// `AWS_ACCESS_KEY_ID`.
+    #[serde(default)]
+    pub aws_access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    #[serde(default)]
+    pub aws_secret_access_key: Option<SecretString>,
+    /// `AWS_ALLOW_HTTP`: `true` lets `AWS_ENDPOINT` be plain HTTP.
+    #[serde(default)]
+    pub aws_allow_http: bool,
     /// `STORAGE_DIR`: the local directory of uploads when `STORAGE_URL` is
     /// unset. Default `.data/uploads`.
     #[serde(default = "defaults::storage_dir")]

@@ -74,8 +74,24 @@ impl FileStore {
             Some(url) => {
                 let rest = url.strip_prefix("s3://").unwrap_or(url);
                 let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-                let s3 = AmazonS3Builder::from_env()
+                // The AWS_* environment (session tokens, instance roles...),
+                // then what the settings name explicitly.
+                let mut builder = AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
+                    .with_allow_http(settings.aws_allow_http);
+                if let Some(endpoint) = &settings.aws_endpoint {
+                    builder = builder.with_endpoint(endpoint);
+                }
+                if let Some(region) = &settings.aws_region {
+                    builder = builder.with_region(region);
+                }
+                if let Some(key) = &settings.aws_access_key_id {
+                    builder = builder.with_access_key_id(key);
+                }
+                if let Some(secret) = &settings.aws_secret_access_key {
+                    builder = builder.with_secret_access_key(secret.expose_secret());
+                }
+                let s3 = builder
                     .build()
                     .map_err(|e| anyhow::anyhow!("STORAGE_URL {url}: {e}"))?;
                 let prefix = prefix.trim_matches('/');
@@ -257,5 +273,58 @@ async fn deadline<T>(call: impl Future<Output = object_store::Result<T>>) -> Res
         Ok(Err(object_store::Error::NotFound { .. })) => Err(StoreError::NotFound),
         Ok(Err(e)) => Err(StoreError::Failed(anyhow::anyhow!(e))),
         Err(_) => Err(StoreError::TimedOut),
+    }
+}
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    fn bucket_settings() -> StorageSettings {
+        let mut settings = crate::config::Settings::from_vars(Vec::new())
+            .unwrap()
+            .storage;
+        settings.storage_url = Some("s3://pictures/chat".into());
+        settings.aws_endpoint = Some("http://s3.test:9000".into());
+        settings.aws_region = Some("eu-west-1".into());
+        settings.aws_access_key_id = Some("AKIDEXAMPLE".into());
+        settings.aws_secret_access_key = Some("wJalrXUtnFEMI/K7MDENG".to_owned().into());
+        settings.aws_allow_http = true;
+        settings
+    }
+
+    #[tokio::test]
+    async fn a_bucket__presigns_urls_for_the_key_under_its_prefix() {
+        let files = FileStore::from_settings(&bucket_settings()).unwrap();
+        assert!(files.local().is_none(), "a bucket serves its own URLs");
+        let upload = files
+            .upload_url("u1/incoming/a", "image/png", 42, Duration::from_secs(900))
+            .await
+            .unwrap();
+        assert_eq!(upload.method, "PUT");
+        let url = url::Url::parse(&upload.url).unwrap();
+        assert_eq!(url.host_str(), Some("s3.test"));
+        assert_eq!(url.path(), "/pictures/chat/u1/incoming/a");
+        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["X-Amz-Algorithm"], "AWS4-HMAC-SHA256");
+        assert_eq!(query["X-Amz-Expires"], "900");
+        assert!(query["X-Amz-Credential"].starts_with("AKIDEXAMPLE/"));
+        assert!(query["X-Amz-Credential"].contains("/eu-west-1/s3/aws4_request"));
+        assert_eq!(query["X-Amz-Signature"].len(), 64);
+
+        let download = files
+            .download_url("u1/a", Duration::from_secs(3600))
+            .await
+            .unwrap();
+        let url = url::Url::parse(&download).unwrap();
+        assert_eq!(url.path(), "/pictures/chat/u1/a");
+        assert!(download.contains("X-Amz-Expires=3600"));
+    }
+
+    #[test]
+    fn references__name_keys_and_leave_other_urls_alone() {
+        assert_eq!(key_of(&reference("u1/a")), Some("u1/a"));
+        assert_eq!(key_of("https://cdn.example/cat.png"), None);
     }
 }

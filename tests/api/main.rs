@@ -38,4 +38,5 @@ mod social;
 mod sse;
 mod transport_limits;
 mod uploads;
+mod uploads_s3;
 mod ws_tokens;
