@@ -246,20 +246,34 @@ pub async fn take_image(
     Ok(Some(TakenImage { reference, id, tag }))
 }
 
-/// The outcome of a change that used `taken`: a failed change gives the
-/// upload back, so a refused call uses nothing.
+/// A picture change as asked: whether it touches the picture at all
+/// (`image` or `imageUploadId` given), and the upload taken for it.
+pub struct ImageChange {
+    pub purpose: Purpose,
+    pub chat: Option<ChatId>,
+    pub touched: bool,
+    pub taken: Option<TakenImage>,
+}
+
+/// The outcome of a change: a failed one gives the upload back, so a
+/// refused call uses nothing; one that changed the picture lets the
+/// pictures it replaced go.
 pub async fn settle<T>(
     ctx: &Context<'_>,
-    taken: Option<TakenImage>,
+    change: ImageChange,
     outcome: Result<T, AppError>,
 ) -> async_graphql::Result<T> {
-    if outcome.is_err()
-        && let Some(taken) = taken
-    {
-        ctx.services()?
-            .uploads
-            .release(&[taken.id], &taken.tag)
-            .await;
+    let uploads = &ctx.services()?.uploads;
+    match (&outcome, change.taken) {
+        (Err(_), Some(taken)) => uploads.release(&[taken.id], &taken.tag).await,
+        (Ok(_), taken) if change.touched => {
+            let me = ctx.current_user()?;
+            let keep = taken.map(|t| t.id);
+            uploads
+                .discard_replaced(me.id, change.purpose, change.chat, keep)
+                .await;
+        }
+        _ => {}
     }
     Ok(outcome?)
 }

@@ -415,6 +415,7 @@ impl UserMutation {
     ) -> async_graphql::Result<UserObject> {
         let me = ctx.current_user()?;
         let services = ctx.services()?;
+        let touches_image = input.image.is_some() || input.image_upload_id.is_some();
         let upload = super::uploads::take_image(
             ctx,
             input.image.is_some(),
@@ -436,7 +437,13 @@ impl UserMutation {
                 },
             )
             .await;
-        let user = super::uploads::settle(ctx, upload, updated).await?;
+        let change = super::uploads::ImageChange {
+            purpose: UploadPurpose::Avatar,
+            chat: None,
+            touched: touches_image,
+            taken: upload,
+        };
+        let user = super::uploads::settle(ctx, change, updated).await?;
         // After the profile: an invalid profile field changes nothing.
         if let Some(policy) = input.group_add_policy {
             ctx.services()?

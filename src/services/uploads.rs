@@ -345,6 +345,26 @@ impl UploadService {
         ))
     }
 
+    /// After an avatar or group picture changed (to `keep`, an upload, or
+    /// to a URL or nothing): the pictures it replaced are to be deleted (by
+    /// the sweep). Never fails the change that happened.
+    pub async fn discard_replaced(
+        &self,
+        me: UserId,
+        purpose: UploadPurpose,
+        chat: Option<ChatId>,
+        keep: Option<UploadId>,
+    ) {
+        let discarded = self
+            .db
+            .uploads()
+            .discard_replaced(me, purpose, chat, keep)
+            .await;
+        if let Err(error) = discarded {
+            tracing::warn!(?error, "discarding replaced pictures failed");
+        }
+    }
+
     /// Gives back uploads taken with `tag` by a use that failed.
     pub async fn release(&self, ids: &[UploadId], tag: &str) {
         if let Err(error) = self.db.uploads().release(ids, tag).await {

@@ -206,6 +206,33 @@ impl UploadStore {
         Ok(())
     }
 
+    /// Marks the pictures of `purpose` in use before `keep` as to be
+    /// deleted: `owner`'s avatars, or `chat`'s pictures (whoever uploaded
+    /// them).
+    pub async fn discard_replaced(
+        &self,
+        owner: UserId,
+        purpose: UploadPurpose,
+        chat: Option<ChatId>,
+        keep: Option<UploadId>,
+    ) -> AppResult<()> {
+        let mut filter = doc! { "purpose": purpose.as_str(), "state": UploadState::Used.as_str() };
+        match chat {
+            Some(chat) => filter.insert("chat", chat.oid()),
+            None => filter.insert("owner", owner.oid()),
+        };
+        if let Some(keep) = keep {
+            filter.insert("_id", doc! { "$ne": keep.oid() });
+        }
+        self.uploads
+            .update_many(
+                filter,
+                doc! { "$set": { "state": UploadState::Discarded.as_str() } },
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Marks every upload of `owner` as to be deleted.
     pub async fn discard_all_of(&self, owner: UserId) -> AppResult<()> {
         self.uploads

@@ -351,7 +351,7 @@ async fn create_upload__checks_the_purpose_limits_membership_and_quota() {
 
 #[tokio::test]
 async fn avatars_and_chat_images__come_from_uploads_and_are_readable_by_who_sees_them() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| s.storage.upload_sweep_seconds = 1).await;
     let (ada, bob, _, chat) = group_of_three(&app).await;
     let avatar = uploaded(&app, &ada, "AVATAR", None).await;
     let updated = app
@@ -411,6 +411,33 @@ async fn avatars_and_chat_images__come_from_uploads_and_are_readable_by_who_sees
         )
         .await;
     assert!(members_view["chat"]["image"].as_str().is_some());
+
+    // A new avatar replaces the old one, whose file goes; clearing the
+    // group's picture lets its file go too.
+    let second = uploaded(&app, &ada, "AVATAR", None).await;
+    let replaced = app
+        .gql_ok(
+            Some(&ada.token),
+            "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { image } }",
+            json!({ "input": { "imageUploadId": second } }),
+        )
+        .await;
+    let new_url = replaced["updateProfile"]["image"].as_str().unwrap();
+    eventually("the replaced avatar's file is gone", || async {
+        download(&app, url).await.0 == 404
+    })
+    .await;
+    assert_eq!(download(&app, new_url).await, (200, png()));
+    app.gql_ok(
+        Some(&ada.token),
+        UPDATE_CHAT,
+        json!({ "input": { "chatId": chat, "image": "" } }),
+    )
+    .await;
+    eventually("the cleared group picture's file is gone", || async {
+        download(&app, chat_url).await.0 == 404
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -596,5 +623,46 @@ async fn media_urls__reach_subscribers_on_another_instance() {
     assert_eq!(
         download(&peer, media["url"].as_str().unwrap()).await,
         (200, bytes)
+    );
+}
+
+#[tokio::test]
+async fn live_events__carry_a_working_url_to_each_subscriber_that_asks() {
+    let app = TestApp::spawn().await;
+    let (ada, bob, _, chat) = group_of_three(&app).await;
+    let topic = Topic::Chat(ChatId::parse("chatId", &chat).unwrap());
+    // With the URL (rendered per subscriber), and without (shared).
+    let with_url = "subscription($chat: ID!) { messageEvents(chatId: $chat) { message { media { url mimeType } } } }";
+    let without = "subscription($chat: ID!) { messageEvents(chatId: $chat) { message { media { mimeType size width height } } } }";
+    let mut ada_ws = app.ws(&ada.token).await;
+    ada_ws
+        .subscribe("m", with_url, json!({ "chat": chat }))
+        .await;
+    let mut bob_ws = app.ws(&bob.token).await;
+    bob_ws
+        .subscribe("m", with_url, json!({ "chat": chat }))
+        .await;
+    bob_ws
+        .subscribe("s", without, json!({ "chat": chat }))
+        .await;
+    app.subscribers(topic, 3).await;
+    let id = uploaded(&app, &ada, "MESSAGE_MEDIA", Some(&chat)).await;
+    app.gql_ok(
+        Some(&ada.token),
+        SEND,
+        json!({ "input": { "chatId": chat, "mediaIds": [id] } }),
+    )
+    .await;
+    for socket in [&mut ada_ws, &mut bob_ws] {
+        let event = socket.next_data("m").await;
+        let media = &event["data"]["messageEvents"]["message"]["media"][0];
+        assert_eq!(media["mimeType"], "image/png", "{event}");
+        let url = media["url"].as_str().unwrap();
+        assert_eq!(download(&app, url).await, (200, png()));
+    }
+    let shared = bob_ws.next_data("s").await;
+    assert_eq!(
+        shared["data"]["messageEvents"]["message"]["media"],
+        json!([{ "mimeType": "image/png", "size": png().len(), "width": 3, "height": 2 }])
     );
 }

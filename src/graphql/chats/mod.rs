@@ -423,6 +423,7 @@ impl ChatMutation {
     ) -> async_graphql::Result<ChatObject> {
         let me = ctx.current_user()?;
         let id = ChatId::parse("chatId", &input.chat_id)?;
+        let touches_image = input.image.is_some() || input.image_upload_id.is_some();
         let upload = crate::graphql::uploads::take_image(
             ctx,
             input.image.is_some(),
@@ -448,7 +449,17 @@ impl ChatMutation {
         };
         let updated = ctx.services()?.chats.update(me.id, id, update).await;
         Ok(ChatObject(
-            crate::graphql::uploads::settle(ctx, upload, updated).await?,
+            crate::graphql::uploads::settle(
+                ctx,
+                crate::graphql::uploads::ImageChange {
+                    purpose: crate::domain::upload::UploadPurpose::ChatImage,
+                    chat: Some(id),
+                    touched: touches_image,
+                    taken: upload,
+                },
+                updated,
+            )
+            .await?,
         ))
     }
 
