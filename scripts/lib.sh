@@ -21,6 +21,12 @@ SECANTUS_CRATE="secantus-mdb"
 SECANTUS_VERSION="0.5.3-beta.196"
 SECANTUS_BIN_NAME="secantusd-rs"
 
+# The S3-compatible server the tests of the bucket path use (a Rust crate:
+# an S3 API over a directory). 0.14.1: the last release for Rust 1.92.
+S3S_CRATE="s3s-fs"
+S3S_VERSION="0.14.1"
+S3S_BIN_NAME="s3s-fs"
+
 # Seconds to wait for a service to accept connections / to stop.
 SERVICE_START_TIMEOUT="${SERVICE_START_TIMEOUT:-60}"
 SERVICE_STOP_TIMEOUT="${SERVICE_STOP_TIMEOUT:-20}"
@@ -311,6 +317,31 @@ ensure_secantus() {
     fi
 }
 
+# ensure_s3s_fs — make sure s3s-fs is available; sets S3S_FS to its path.
+# Reuses an installed binary; otherwise builds it with cargo install (a few
+# minutes, once per machine).
+ensure_s3s_fs() {
+    local cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin" found
+    if found="$(command -v "$S3S_BIN_NAME" 2>/dev/null)"; then
+        S3S_FS=$found
+        return 0
+    elif [[ -x $cargo_bin/$S3S_BIN_NAME ]]; then
+        S3S_FS=$cargo_bin/$S3S_BIN_NAME
+        return 0
+    fi
+    command -v cargo >/dev/null 2>&1 ||
+        die "$S3S_BIN_NAME is not installed and cargo is not on PATH to build it"
+    log "$S3S_BIN_NAME not found: installing $S3S_CRATE $S3S_VERSION with cargo install (once per machine)"
+    local start=$SECONDS rc=0
+    (cd / && cargo install "$S3S_CRATE" --version "$S3S_VERSION" --features binary \
+        --locked) || rc=$?
+    ((rc == 0)) || die "cargo install $S3S_CRATE $S3S_VERSION failed (exit $rc, see above)"
+    log "installed $S3S_BIN_NAME in $((SECONDS - start))s"
+    [[ -x $cargo_bin/$S3S_BIN_NAME ]] ||
+        die "cargo install finished but $S3S_BIN_NAME is not in $cargo_bin"
+    S3S_FS=$cargo_bin/$S3S_BIN_NAME
+}
+
 # ---------------------------------------------------------------------------
 # Ports
 # ---------------------------------------------------------------------------
@@ -398,6 +429,25 @@ start_mongo() {
     _register_pid "$MONGO_PID" "$SECANTUS_BIN_NAME"
     _wait_until_ready "$SECANTUS_BIN_NAME" "$MONGO_PID" "$logfile" _mongo_ready "$port" "$logfile"
     log "$SECANTUS_BIN_NAME is up (pid $MONGO_PID)"
+}
+
+# start_s3s_fs ROOT PORT LOGFILE ACCESS_KEY SECRET_KEY — start s3s-fs on
+# 127.0.0.1:PORT serving the directory ROOT (each bucket a folder of it),
+# wait until it accepts connections. Sets S3S_PID.
+start_s3s_fs() {
+    local root=$1 port=$2 logfile=$3 access_key=$4 secret_key=$5
+    [[ -n ${S3S_FS:-} ]] || ensure_s3s_fs
+    mkdir -p "$root" "$(dirname "$logfile")"
+    if port_in_use "$port"; then
+        die "cannot start $S3S_BIN_NAME: port $port on 127.0.0.1 is already in use"
+    fi
+    log "starting $S3S_BIN_NAME on 127.0.0.1:$port (data: $root, log: $logfile)"
+    _spawn "$logfile" "$S3S_FS" --host 127.0.0.1 --port "$port" \
+        --access-key "$access_key" --secret-key "$secret_key" "$root"
+    S3S_PID=$_SPAWNED_PID
+    _register_pid "$S3S_PID" "$S3S_BIN_NAME"
+    _wait_until_ready "$S3S_BIN_NAME" "$S3S_PID" "$logfile" port_in_use "$port"
+    log "$S3S_BIN_NAME is up (pid $S3S_PID)"
 }
 
 _redis_ready() {

@@ -7,7 +7,9 @@
 # Starts a throwaway secantusd-rs (MongoDB-compatible; temporary data
 # directory, free port) unless MONGODB_URI is set, and a throwaway redis-server
 # (free port, no persistence) unless REDIS_URL is set, exports MONGODB_URI and
-# REDIS_URL, runs the Rust tests (the API suite twice: with Redis, as several
+# REDIS_URL, starts a throwaway s3s-fs (an S3-compatible server over a
+# temporary directory) for the tests of the bucket path unless
+# CHAT_TEST_S3_ENDPOINT is set, runs the Rust tests (the API suite twice: with Redis, as several
 # instances run, and without, as a single instance) and then the playground's
 # npm tests (if it has any). Missing tools are installed on first use. The
 # services are always stopped afterwards; their logs stay in .data/test-logs/.
@@ -45,7 +47,19 @@ start_test_services() {
         SERVICE_LOGS+=("$LOG_DIR/redis.log")
         export REDIS_URL="redis://127.0.0.1:$port"
     fi
-    log "MONGODB_URI=$MONGODB_URI REDIS_URL=$REDIS_URL"
+    if [[ -n ${CHAT_TEST_S3_ENDPOINT:-} ]]; then
+        log "using CHAT_TEST_S3_ENDPOINT from the environment"
+    else
+        local root port
+        root="$(mktemp -d "${TMPDIR:-/tmp}/chat-test-s3.XXXXXX")"
+        remove_on_exit "$root"
+        port="$(free_port)"
+        # The keys the tests sign with (tests/api/helpers/s3.rs).
+        start_s3s_fs "$root" "$port" "$LOG_DIR/s3.log" chat-test-access chat-test-secret-0123456789
+        SERVICE_LOGS+=("$LOG_DIR/s3.log")
+        export CHAT_TEST_S3_ENDPOINT="http://127.0.0.1:$port" CHAT_TEST_S3_ROOT="$root"
+    fi
+    log "MONGODB_URI=$MONGODB_URI REDIS_URL=$REDIS_URL CHAT_TEST_S3_ENDPOINT=$CHAT_TEST_S3_ENDPOINT"
 }
 
 run_rust_tests() {

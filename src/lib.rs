@@ -13,6 +13,7 @@
 //! - [`events`]: the topic-routed event bus
 //! - [`cluster`]: what instances coordinate through Redis (presence counts,
 //!   socket slots, typing), each with a local twin for a single instance
+//! - [`files`]: uploaded files in a local directory or an S3-compatible bucket
 //! - [`storage`]: MongoDB collections, documents, indexes, queries
 //! - [`auth`]: tokens, password hashing, the caller ([`auth::Viewer`])
 //! - [`domain`]: ids and checked input types
@@ -26,6 +27,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod graphql;
 pub mod http;
 pub mod limits;

@@ -96,6 +96,14 @@ impl Application {
             .await
             .with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
+        if let Some(signer) = services.uploads.files().local() {
+            // `STORAGE_PUBLIC_URL` when set; else where this server listens.
+            let host = match settings.server.app_host.as_str() {
+                "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+                host => host,
+            };
+            signer.serve_at(format!("http://{host}:{port}"));
+        }
         let drain = settings.server.shutdown_drain();
         let budget = Budget::from_open_file_limit(
             settings.database.mongodb_pool_size,
@@ -178,6 +186,9 @@ impl Application {
         });
         let sweep = self.state.services.rate_limits.clone();
         tokio::spawn(sweep.sweep_until(RATE_LIMIT_SWEEP, self.shutdown.clone()));
+        let uploads = self.state.services.uploads.clone();
+        let every = Duration::from_secs(self.state.settings.storage.upload_sweep_seconds);
+        tokio::spawn(uploads.sweep_until(every, self.shutdown.clone()));
         // Account deletions a stopped server left half-way (in the
         // background: nothing waits for them).
         let accounts = self.state.services.accounts.clone();

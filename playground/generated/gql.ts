@@ -50,6 +50,7 @@ type Documents = {
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": typeof types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": typeof types.PageInfoFieldsFragmentDoc,
     "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}": typeof types.SessionFieldsFragmentDoc,
+    "fragment UploadFields on Upload {\n  id\n  purpose\n  chatId\n  state\n  contentType\n  size\n  fileName\n  width\n  height\n  expiresAt\n}": typeof types.UploadFieldsFragmentDoc,
     "fragment UserFields on User {\n  id\n  handle\n  name\n  deleted\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": typeof types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": typeof types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.BlockedUsersDocument,
@@ -101,6 +102,8 @@ type Documents = {
     "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StartTypingDocument,
     "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StopTypingDocument,
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": typeof types.TypingEventsDocument,
+    "mutation CompleteUpload($input: CompleteUploadInput!) {\n  completeUpload(input: $input) {\n    ...UploadFields\n  }\n}": typeof types.CompleteUploadDocument,
+    "mutation CreateUpload($input: CreateUploadInput!) {\n  createUpload(input: $input) {\n    upload {\n      ...UploadFields\n    }\n    url\n    method\n    headers {\n      name\n      value\n    }\n  }\n}": typeof types.CreateUploadDocument,
 };
 const documents: Documents = {
     "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input) {\n    sessionIds\n  }\n}": types.ChangePasswordDocument,
@@ -139,6 +142,7 @@ const documents: Documents = {
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  actor {\n    ...UserFields\n  }\n}": types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": types.PageInfoFieldsFragmentDoc,
     "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}": types.SessionFieldsFragmentDoc,
+    "fragment UploadFields on Upload {\n  id\n  purpose\n  chatId\n  state\n  contentType\n  size\n  fileName\n  width\n  height\n  expiresAt\n}": types.UploadFieldsFragmentDoc,
     "fragment UserFields on User {\n  id\n  handle\n  name\n  deleted\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": types.BlockUserDocument,
     "query BlockedUsers($first: Int, $after: String) {\n  blockedUsers(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...UserFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.BlockedUsersDocument,
@@ -190,6 +194,8 @@ const documents: Documents = {
     "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StartTypingDocument,
     "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StopTypingDocument,
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": types.TypingEventsDocument,
+    "mutation CompleteUpload($input: CompleteUploadInput!) {\n  completeUpload(input: $input) {\n    ...UploadFields\n  }\n}": types.CompleteUploadDocument,
+    "mutation CreateUpload($input: CreateUploadInput!) {\n  createUpload(input: $input) {\n    upload {\n      ...UploadFields\n    }\n    url\n    method\n    headers {\n      name\n      value\n    }\n  }\n}": types.CreateUploadDocument,
 };
 
 /**
@@ -350,6 +356,10 @@ export function graphql(source: "fragment PageInfoFields on PageInfo {\n  hasNex
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}"): (typeof documents)["fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment UploadFields on Upload {\n  id\n  purpose\n  chatId\n  state\n  contentType\n  size\n  fileName\n  width\n  height\n  expiresAt\n}"): (typeof documents)["fragment UploadFields on Upload {\n  id\n  purpose\n  chatId\n  state\n  contentType\n  size\n  fileName\n  width\n  height\n  expiresAt\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -554,6 +564,14 @@ export function graphql(source: "mutation StopTyping($input: TypingInput!) {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}"): (typeof documents)["subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CompleteUpload($input: CompleteUploadInput!) {\n  completeUpload(input: $input) {\n    ...UploadFields\n  }\n}"): (typeof documents)["mutation CompleteUpload($input: CompleteUploadInput!) {\n  completeUpload(input: $input) {\n    ...UploadFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateUpload($input: CreateUploadInput!) {\n  createUpload(input: $input) {\n    upload {\n      ...UploadFields\n    }\n    url\n    method\n    headers {\n      name\n      value\n    }\n  }\n}"): (typeof documents)["mutation CreateUpload($input: CreateUploadInput!) {\n  createUpload(input: $input) {\n    upload {\n      ...UploadFields\n    }\n    url\n    method\n    headers {\n      name\n      value\n    }\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -25,6 +25,7 @@ mod queries;
 mod quota;
 mod rate_limits;
 mod server;
+mod storage;
 
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -41,6 +42,7 @@ pub use queries::QuerySettings;
 pub use quota::RateQuota;
 pub use rate_limits::RateLimitSettings;
 pub use server::{AppEnv, ServerSettings};
+pub use storage::StorageSettings;
 
 use auth::{DEVELOPMENT_JWT_SECRET, MIN_PRODUCTION_SECRET_LEN};
 
@@ -58,6 +60,7 @@ pub struct Settings {
     pub cluster: ClusterSettings,
     pub identity: IdentitySettings,
     pub moderation: ModerationSettings,
+    pub storage: StorageSettings,
 }
 
 /// Why the settings could not be used.
@@ -99,6 +102,7 @@ impl Settings {
             cluster: group(&vars)?,
             identity: group(&vars)?,
             moderation: group(&vars)?,
+            storage: group(&vars)?,
         })
     }
 
@@ -187,6 +191,7 @@ impl Settings {
         if let Some((name, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError(format!("{name} must be at least 1")));
         }
+        self.storage.validate()?;
         identity::validate(&self.identity)
     }
 }

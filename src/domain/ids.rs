@@ -84,3 +84,7 @@ object_id_type!(
     /// An invite link of a group (see `crate::services::chats::invite_links`).
     InviteLinkId
 );
+object_id_type!(
+    /// An uploaded file (see `crate::services::uploads`).
+    UploadId
+);

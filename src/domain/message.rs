@@ -80,6 +80,42 @@ pub fn parse_content(
     }
 }
 
+/// Like [`parse_content`], for media made from checked uploads: their URL
+/// is a store reference and their type was checked against the file, and
+/// the same rules apply to their number and types.
+pub fn parse_uploaded_content(
+    kind: MessageKind,
+    text: Option<&str>,
+    media: Vec<Media>,
+) -> AppResult<Content> {
+    let as_sent = media
+        .iter()
+        .map(|m| MediaInput {
+            url: "https://uploaded.invalid/".into(),
+            mime_type: m.mime_type.clone(),
+            size: m.size,
+            name: None,
+            width: None,
+            height: None,
+            duration_ms: None,
+        })
+        .collect();
+    let mut content = parse_content(kind, text, as_sent)?;
+    content.media = media;
+    Ok(content)
+}
+
+/// The kind a message of these media is when the sender names none:
+/// IMAGE if all are images, VIDEO if all are videos, else FILE.
+pub fn kind_of_media(media: &[Media]) -> MessageKind {
+    let all = |prefix: &str| media.iter().all(|m| m.mime_type.starts_with(prefix));
+    match () {
+        _ if all("image/") => MessageKind::Image,
+        _ if all("video/") => MessageKind::Video,
+        _ => MessageKind::File,
+    }
+}
+
 /// Message text: 1–4,000 characters after trimming.
 pub fn parse_text(raw: &str) -> AppResult<String> {
     text::multi_line("text", raw, 1, MESSAGE_TEXT_MAX)

@@ -9,6 +9,7 @@ pub mod message;
 pub mod moderation;
 pub mod social;
 pub mod text;
+pub mod upload;
 pub mod user;
 
 pub use chat::*;

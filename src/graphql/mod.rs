@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod shared_events;
 pub mod sync;
 pub mod typing;
+pub mod uploads;
 pub mod users;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -63,6 +64,7 @@ pub struct Mutation(
     messages::MessageMutation,
     typing::TypingMutation,
     server_api::ServerMutation,
+    uploads::UploadMutation,
 );
 
 #[derive(MergedSubscription, Default)]

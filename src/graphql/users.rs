@@ -13,6 +13,7 @@ use super::context::{Authenticated, ContextExt};
 use super::live::picked_stream;
 use super::pagination::{self, connection};
 use crate::auth::Viewer;
+use crate::domain::upload::UploadPurpose;
 use crate::domain::{User, UserId};
 use crate::error::AppError;
 use crate::events::{Event, PresenceStatus, Topic};
@@ -166,9 +167,11 @@ impl UserObject {
         Ok(Some(policy.into()))
     }
 
-    /// An http(s) URL of the avatar.
-    async fn image(&self) -> Option<&str> {
-        self.user.image.as_deref()
+    /// The avatar: for a picture set with `imageUploadId` a signed URL
+    /// working for `DOWNLOAD_URL_TTL_SECONDS` (read again for a fresh one),
+    /// else the http(s) URL that was set.
+    async fn image(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        super::uploads::signed_url(ctx, self.user.image.as_deref()).await
     }
 
     async fn bio(&self) -> Option<&str> {
@@ -237,7 +240,7 @@ impl SharedUser {
         self.0.deleted(ctx).await
     }
 
-    async fn image(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+    async fn image(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         self.0.image(ctx).await
     }
 
@@ -293,6 +296,9 @@ pub struct UpdateProfileInput {
     bio: Option<String>,
     /// An http(s) URL of at most 2,048 characters; empty clears it.
     image: Option<String>,
+    /// A completed AVATAR upload of yours (see `createUpload`), in place of
+    /// `image`.
+    image_upload_id: Option<ID>,
     /// Who may add you to groups; anyone else can only invite you.
     group_add_policy: Option<GroupAddPolicy>,
 }
@@ -408,8 +414,17 @@ impl UserMutation {
         input: UpdateProfileInput,
     ) -> async_graphql::Result<UserObject> {
         let me = ctx.current_user()?;
-        let user = ctx
-            .services()?
+        let services = ctx.services()?;
+        let touches_image = input.image.is_some() || input.image_upload_id.is_some();
+        let upload = super::uploads::take_image(
+            ctx,
+            input.image.is_some(),
+            input.image_upload_id.as_ref(),
+            UploadPurpose::Avatar,
+            None,
+        )
+        .await?;
+        let updated = services
             .accounts
             .update_profile(
                 me.id,
@@ -418,9 +433,17 @@ impl UserMutation {
                     handle: input.handle,
                     bio: input.bio,
                     image: input.image,
+                    uploaded_image: upload.as_ref().map(|u| u.reference.clone()),
                 },
             )
-            .await?;
+            .await;
+        let change = super::uploads::ImageChange {
+            purpose: UploadPurpose::Avatar,
+            chat: None,
+            touched: touches_image,
+            taken: upload,
+        };
+        let user = super::uploads::settle(ctx, change, updated).await?;
         // After the profile: an invalid profile field changes nothing.
         if let Some(policy) = input.group_add_policy {
             ctx.services()?

@@ -1,9 +1,11 @@
 //! The HTTP surface: `/graphql` (POST, GET, the WebSocket upgrade, and
-//! Server-Sent Events), `/export` (data export downloads),
+//! Server-Sent Events), `/export` (data export downloads), `/files/…` (the
+//! local store's signed uploads and downloads),
 //! `/playground`, `/health`, `/ready` and `/metrics`; [`serve`] accepts and
 //! times the connections they are served on.
 
 pub mod export;
+pub mod files;
 pub mod graphql;
 pub mod health;
 pub mod origins;
@@ -61,10 +63,16 @@ pub fn router(state: AppState) -> Router {
         router = router.merge(playground::routes());
     }
     let max_body_bytes = state.settings.connections.max_request_body_bytes;
-    router
+    let files = files::routes(state.services.uploads.files());
+    let mut router = router
         .with_state(state)
         // Larger bodies get 413 before anything reads them.
-        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(max_body_bytes));
+    // After the API's body limit: an upload's limit is its signed size.
+    if let Some(files) = files {
+        router = router.merge(files);
+    }
+    router
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {

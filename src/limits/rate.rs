@@ -52,10 +52,12 @@ pub enum Bucket {
     NewAccountMemberAdds,
     /// Every mutation of the app's backend, per API key.
     ServerApi,
+    /// `createUpload`: each call signs a URL that stores a file.
+    Uploads,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 16] = [
+    const ALL: [Bucket; 17] = [
         Bucket::Mutations,
         Bucket::SignIn,
         Bucket::SignInPerLogin,
@@ -72,6 +74,7 @@ impl Bucket {
         Bucket::NewAccountGroups,
         Bucket::NewAccountMemberAdds,
         Bucket::ServerApi,
+        Bucket::Uploads,
     ];
 
     /// The bucket a mutation root field draws from. A field with a bucket of
@@ -88,6 +91,7 @@ impl Bucket {
             "refreshSession" => Bucket::RefreshSession,
             "changePassword" | "deleteAccount" => Bucket::ChangePassword,
             "exportMyData" => Bucket::DataExport,
+            "createUpload" => Bucket::Uploads,
             _ => Bucket::Mutations,
         }
     }
@@ -110,6 +114,7 @@ impl Bucket {
             Bucket::NewAccountGroups => "new_account_groups",
             Bucket::NewAccountMemberAdds => "new_account_member_adds",
             Bucket::ServerApi => "server_api",
+            Bucket::Uploads => "uploads",
         }
     }
 
@@ -131,6 +136,7 @@ impl Bucket {
             Bucket::ChangePassword => settings.rate_limits.rate_limit_change_password,
             Bucket::DataExport => settings.rate_limits.rate_limit_data_export,
             Bucket::ServerApi => settings.identity.rate_limit_server_api,
+            Bucket::Uploads => settings.storage.rate_limit_uploads,
         }
     }
 }

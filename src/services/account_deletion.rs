@@ -19,6 +19,7 @@
 //!   reactions), in the history and in the event log, still attributed to
 //!   their id, which now shows as "Deleted account"; system messages that
 //!   named them say "a deleted account";
+//! - every file they uploaded is deleted (attachments, avatar);
 //! - the people who could watch them get a `PROFILE_UPDATED` user event
 //!   with the placeholder profile.
 //!
@@ -46,6 +47,7 @@ pub struct Leftovers {
     pub friends: FriendService,
     pub blocks: BlockRules,
     pub chats: ChatService,
+    pub uploads: super::uploads::UploadService,
 }
 
 impl AccountService {
@@ -147,6 +149,7 @@ impl AccountService {
         self.db.moderation().delete_invites_of(gone.id).await?;
         leftovers.chats.forget(gone).await?;
         self.db.messages().tombstone_all_by(gone.id).await?;
+        leftovers.uploads.forget(gone.id).await?;
         self.db.account_logs().delete(gone.id).await?;
         self.db.users().erasure_done(gone.id).await
     }

@@ -61,6 +61,8 @@ pub struct MessageService {
     delete_window: Duration,
     /// What followers listen on and how far they replay ([`Self::follow`]).
     following: Following,
+    /// Deletes the files of messages deleted for everyone.
+    uploads: Option<super::uploads::UploadService>,
 }
 
 impl MessageService {
@@ -81,7 +83,14 @@ impl MessageService {
             edit_window,
             delete_window,
             following,
+            uploads: None,
         }
+    }
+
+    /// Deletes the files of messages deleted for everyone from `uploads`.
+    pub fn with_uploads(mut self, uploads: super::uploads::UploadService) -> Self {
+        self.uploads = Some(uploads);
+        self
     }
 
     /// Sends a message. A repeated `clientMessageId` returns the first
@@ -237,6 +246,10 @@ impl MessageService {
                 .await?
                 .ok_or_else(message_not_found);
         };
+        // After the tombstone is stored; in the background (and retried).
+        if let Some(uploads) = &self.uploads {
+            uploads.discard_media(&message.media);
+        }
         self.changed(me, MessageEventKind::Deleted, tombstone).await
     }
 

@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod sign_in_guard;
 pub mod timeline;
 pub mod typing;
+pub mod uploads;
 pub mod users;
 
 use std::sync::Arc;
@@ -89,6 +90,8 @@ pub struct Services {
     pub user_sockets: Arc<dyn UserSockets>,
     /// The app's backend's keys (`SERVER_API_KEYS`).
     pub api_keys: ApiKeys,
+    /// Uploaded files (`createUpload`, signed download URLs).
+    pub uploads: uploads::UploadService,
 }
 
 /// Where typing is decided: in Redis when the cluster has a link (so a
@@ -144,6 +147,14 @@ impl Services {
             },
             log.clone(),
         );
+        let files = crate::files::FileStore::from_settings(&settings.storage)
+            .map_err(crate::error::AppError::internal)?;
+        let uploads = uploads::UploadService::new(
+            db.clone(),
+            files,
+            chats.clone(),
+            uploads::UploadRules::from_settings(&settings.storage),
+        );
         let messages = MessageService::new(
             db.clone(),
             blocks.clone(),
@@ -162,7 +173,8 @@ impl Services {
                 &db,
                 &chats,
             ),
-        );
+        )
+        .with_uploads(uploads.clone());
         let reports = ReportService::new(
             db.clone(),
             chats.clone(),
@@ -208,6 +220,7 @@ impl Services {
                 friends: friends.clone(),
                 blocks: blocks.clone(),
                 chats: chats.clone(),
+                uploads: uploads.clone(),
             },
         });
         let api_keys = ApiKeys::new(
@@ -237,6 +250,7 @@ impl Services {
             db,
             bus,
             rate_limits,
+            uploads,
         })
     }
 }

@@ -40,6 +40,9 @@ pub struct ProfileUpdate {
     pub handle: Option<String>,
     pub bio: Option<String>,
     pub image: Option<String>,
+    /// A picture already checked and taken (`imageUploadId`, see
+    /// [`super::uploads`]): stored as it is, in place of `image`.
+    pub uploaded_image: Option<String>,
 }
 
 /// A new session's credentials and the user they belong to.
@@ -330,7 +333,12 @@ impl AccountService {
             name: update.name.as_deref().map(DisplayName::parse).transpose()?,
             handle: update.handle.as_deref().map(Handle::parse).transpose()?,
             bio: optional_text(update.bio, &|v| text::multi_line("bio", v, 1, BIO_MAX))?,
-            image: optional_text(update.image, &|v| text::http_url("image", v, IMAGE_URL_MAX))?,
+            image: match update.uploaded_image {
+                Some(reference) => Some(Some(reference)),
+                None => {
+                    optional_text(update.image, &|v| text::http_url("image", v, IMAGE_URL_MAX))?
+                }
+            },
         };
         let user = self
             .db

@@ -21,6 +21,7 @@ pub mod paging;
 pub mod receipts;
 pub mod reports;
 pub mod sessions;
+pub mod uploads;
 pub mod users;
 
 use std::sync::Arc;
@@ -118,6 +119,7 @@ impl Database {
         self.moderation().ensure_indexes().await?;
         self.invite_links().ensure_indexes().await?;
         self.reports().ensure_indexes().await?;
+        self.uploads().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -206,6 +208,10 @@ impl Database {
 
     pub fn reports(&self) -> ReportStore {
         ReportStore::new(&self.db)
+    }
+
+    pub fn uploads(&self) -> uploads::UploadStore {
+        uploads::UploadStore::new(&self.db)
     }
 }
 

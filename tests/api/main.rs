@@ -37,4 +37,6 @@ mod shutdown;
 mod social;
 mod sse;
 mod transport_limits;
+mod uploads;
+mod uploads_s3;
 mod ws_tokens;

@@ -104,7 +104,8 @@ async fn send_message__stores_broadcasts_and_moves_the_chat() {
 
 #[tokio::test]
 async fn send_message__media_replies_and_captions() {
-    let app = TestApp::spawn().await;
+    // Media by URL, as sent before uploads (ALLOW_UNVERIFIED_MEDIA).
+    let app = TestApp::spawn_with(|s| s.storage.allow_unverified_media = true).await;
     let (ada, bob, _, chat) = setup(&app).await;
     let first = app.say(&bob, &chat, "look").await;
     let image = json!({ "type": "IMAGE", "text": "a cat", "replyTo": first["id"], "media": [
@@ -124,7 +125,8 @@ async fn send_message__media_replies_and_captions() {
 
 #[tokio::test]
 async fn send_message__invalid_input_is_refused_and_stores_nothing() {
-    let app = TestApp::spawn().await;
+    // Media by URL, as sent before uploads (ALLOW_UNVERIFIED_MEDIA).
+    let app = TestApp::spawn_with(|s| s.storage.allow_unverified_media = true).await;
     let (ada, bob, cat, chat) = setup(&app).await;
     let other_chat = app.direct(&ada, &cat).await;
     let foreign = app.say(&ada, &other_chat, "elsewhere").await;
@@ -346,7 +348,8 @@ async fn concurrent_senders__get_strictly_increasing_cursors_without_gaps() {
 
 #[tokio::test]
 async fn edit_message__author_text_only_within_the_window() {
-    let app = TestApp::spawn().await;
+    // Media by URL, as sent before uploads (ALLOW_UNVERIFIED_MEDIA).
+    let app = TestApp::spawn_with(|s| s.storage.allow_unverified_media = true).await;
     let (ada, bob, cat, chat) = setup(&app).await;
     let sent = app.say(&ada, &chat, "draft").await;
     let edit = |id: &Value, text: &str| json!({ "input": { "messageId": id, "text": text } });

@@ -73,6 +73,8 @@ import {
   UnbanMemberDocument,
   UnmuteMemberDocument,
   CreateInviteLinkDocument,
+  CreateUploadDocument,
+  CompleteUploadDocument,
   InviteLinksDocument,
   JoinByInviteDocument,
   RevokeInviteLinkDocument,
@@ -911,6 +913,44 @@ export function chatScenario(library: Library): void {
       assert.equal(data.complete, true);
       assert.deepEqual([data.profile.id, data.profile.handle], [aliceUser.id, 'alice']);
       assert.ok(data.chats.length >= 1 && data.messages.length >= 1, 'her chats and messages are in it');
+    });
+
+    it('uploads: alice sends a picture through a signed URL; bob downloads exactly those bytes', async () => {
+      // A 1×1 PNG.
+      const png = Uint8Array.from(
+        atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='),
+        (c) => c.charCodeAt(0),
+      );
+      const created = (
+        await alice.mutate(CreateUploadDocument, {
+          input: { purpose: 'MESSAGE_MEDIA', chatId: chat.id, contentType: 'image/png', size: png.length, fileName: 'dot.png' },
+        })
+      ).createUpload;
+      assert.equal(created.upload.state, 'PENDING');
+      // The bytes go to the URL as they are: no GraphQL, no token.
+      const put = await fetch(created.url, {
+        method: created.method,
+        headers: Object.fromEntries(created.headers.map((h) => [h.name, h.value])),
+        body: png,
+      });
+      assert.equal(put.status, 200);
+      const done = (await alice.mutate(CompleteUploadDocument, { input: { uploadId: created.upload.id } })).completeUpload;
+      assert.deepEqual([done.state, done.width, done.height], ['COMPLETE', 1, 1]);
+      const sent = (
+        await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: 'a dot', mediaIds: [done.id] } })
+      ).sendMessage;
+      assert.equal(sent.type, 'IMAGE');
+      const history = await bob.query(MessagesDocument, { chatId: chat.id, last: 1 });
+      const media = history.messages.edges[0]?.node.media[0];
+      assert.equal(media?.mimeType, 'image/png');
+      const got = await fetch(media!.url);
+      assert.equal(got.status, 200);
+      assert.deepEqual(new Uint8Array(await got.arrayBuffer()), png);
+      // Used once.
+      await rejectsWithCode(
+        alice.mutate(SendMessageDocument, { input: { chatId: chat.id, mediaIds: [done.id] } }),
+        'BAD_USER_INPUT',
+      );
     });
 
     it('account deletion: erin deletes her account; her socket closes, alice sees a deleted account', async () => {

@@ -4,6 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { preflightProblems, serverBin } from './env.ts';
 
 export interface RunningServer {
@@ -83,6 +85,8 @@ async function startOnce(port: number, extraEnv: Record<string, string>): Promis
       APP_PORT: String(port),
       APP_ENV: 'development',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL || 'warn',
+      // Uploads of this run in a directory of its own.
+      STORAGE_DIR: join(tmpdir(), `${database}-uploads`),
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

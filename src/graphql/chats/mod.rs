@@ -60,8 +60,10 @@ impl ChatObject {
         self.0.description.as_deref()
     }
 
-    async fn image(&self) -> Option<&str> {
-        self.0.image.as_deref()
+    /// The group's picture: for one set with `imageUploadId` a signed URL
+    /// working for `DOWNLOAD_URL_TTL_SECONDS`, else the http(s) URL set.
+    async fn image(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        crate::graphql::uploads::signed_url(ctx, self.0.image.as_deref()).await
     }
 
     async fn privacy(&self) -> ChatPrivacy {
@@ -251,6 +253,9 @@ pub struct UpdateChatInput {
     description: Option<String>,
     /// Empty clears it.
     image: Option<String>,
+    /// A completed CHAT_IMAGE upload of yours for this chat (see
+    /// `createUpload`), in place of `image`.
+    image_upload_id: Option<ID>,
     privacy: Option<ChatPrivacy>,
     /// Who may send, edit the group and add members.
     permissions: Option<ChatPermissionsObject>,
@@ -418,10 +423,20 @@ impl ChatMutation {
     ) -> async_graphql::Result<ChatObject> {
         let me = ctx.current_user()?;
         let id = ChatId::parse("chatId", &input.chat_id)?;
+        let touches_image = input.image.is_some() || input.image_upload_id.is_some();
+        let upload = crate::graphql::uploads::take_image(
+            ctx,
+            input.image.is_some(),
+            input.image_upload_id.as_ref(),
+            crate::domain::upload::UploadPurpose::ChatImage,
+            Some(id),
+        )
+        .await?;
         let update = ChatUpdate {
             name: input.name,
             description: input.description,
             image: input.image,
+            uploaded_image: upload.as_ref().map(|u| u.reference.clone()),
             privacy: input.privacy.map(Into::into),
             permissions: input.permissions.map(Into::into),
             slow_mode_seconds: input
@@ -432,8 +447,19 @@ impl ChatMutation {
                 })
                 .transpose()?,
         };
+        let updated = ctx.services()?.chats.update(me.id, id, update).await;
         Ok(ChatObject(
-            ctx.services()?.chats.update(me.id, id, update).await?,
+            crate::graphql::uploads::settle(
+                ctx,
+                crate::graphql::uploads::ImageChange {
+                    purpose: crate::domain::upload::UploadPurpose::ChatImage,
+                    chat: Some(id),
+                    touched: touches_image,
+                    taken: upload,
+                },
+                updated,
+            )
+            .await?,
         ))
     }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 
 mod events;
@@ -62,30 +62,52 @@ pub enum SystemAction {
 }
 
 /// An attachment of an IMAGE, VIDEO or FILE message.
-#[derive(SimpleObject)]
-#[graphql(name = "Media")]
-pub struct MediaObject {
-    url: String,
-    mime_type: String,
-    /// Bytes.
-    size: i64,
-    name: Option<String>,
-    width: Option<i32>,
-    height: Option<i32>,
-    duration_ms: Option<i64>,
-}
+pub struct MediaObject(Media);
 
 impl From<Media> for MediaObject {
     fn from(m: Media) -> Self {
-        Self {
-            url: m.url,
-            mime_type: m.mime_type,
-            size: m.size,
-            name: m.name,
-            width: m.width,
-            height: m.height,
-            duration_ms: m.duration_ms,
-        }
+        Self(m)
+    }
+}
+
+#[Object(name = "Media")]
+impl MediaObject {
+    /// Where to download the file: a signed URL made for you as you read
+    /// it (you are a member of the chat), working for
+    /// `DOWNLOAD_URL_TTL_SECONDS` (an hour); read the field again for a
+    /// fresh one. Media sent with `ALLOW_UNVERIFIED_MEDIA` keep the URL the
+    /// sender gave, unchecked.
+    async fn url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        // Per viewer: never part of a rendering shared between viewers
+        // (`SharedMedia` lacks it).
+        ctx.current_user()?;
+        Ok(ctx.services()?.uploads.download_url(&self.0.url).await?)
+    }
+
+    async fn mime_type(&self) -> &str {
+        &self.0.mime_type
+    }
+
+    /// Bytes.
+    async fn size(&self) -> i64 {
+        self.0.size
+    }
+
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+
+    /// Images: from the file's header.
+    async fn width(&self) -> Option<i32> {
+        self.0.width
+    }
+
+    async fn height(&self) -> Option<i32> {
+        self.0.height
+    }
+
+    async fn duration_ms(&self) -> Option<i64> {
+        self.0.duration_ms
     }
 }
 

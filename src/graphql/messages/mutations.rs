@@ -3,13 +3,18 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::{MessageKind, MessageObject, parse_cursor};
-use crate::domain::message::{MediaInput as RawMedia, parse_content};
+use crate::domain::message::{
+    MEDIA_MAX_ITEMS, MediaInput as RawMedia, kind_of_media, parse_content, parse_uploaded_content,
+};
 use crate::domain::{ChatId, MessageId};
+use crate::error::AppError;
 use crate::graphql::context::{Authenticated, ContextExt};
+use crate::graphql::uploads::parse_upload_ids;
 use crate::services::messages::Outgoing;
 use crate::storage::receipts::ReceiptKind;
 
-/// An attachment to send.
+/// An attachment by URL, unverified: only with `ALLOW_UNVERIFIED_MEDIA`
+/// (use `mediaIds`).
 #[derive(InputObject)]
 pub struct MediaInput {
     /// An http(s) URL of at most 2,048 characters.
@@ -32,7 +37,13 @@ pub struct SendMessageInput {
     kind: Option<MessageKind>,
     /// TEXT: 1–4,000 characters after trimming. Otherwise an optional caption.
     text: Option<String>,
-    /// IMAGE, VIDEO, FILE: 1–10 items.
+    /// IMAGE, VIDEO, FILE: 1–10 completed MESSAGE_MEDIA uploads of yours
+    /// for this chat (see `createUpload`), each used once. Without `type`,
+    /// the message is IMAGE if all are images, VIDEO if all are videos,
+    /// else FILE.
+    media_ids: Option<Vec<ID>>,
+    /// Unverified attachments by URL: refused unless the server sets
+    /// `ALLOW_UNVERIFIED_MEDIA` (use `mediaIds`).
     media: Option<Vec<MediaInput>>,
     /// A message of the same chat.
     reply_to: Option<ID>,
@@ -99,31 +110,77 @@ impl MessageMutation {
             .as_deref()
             .map(|id| MessageId::parse("replyTo", id))
             .transpose()?;
-        let media = input
-            .media
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| RawMedia {
-                url: m.url,
-                mime_type: m.mime_type,
-                size: m.size,
-                name: m.name,
-                width: m.width,
-                height: m.height,
-                duration_ms: m.duration_ms,
-            })
-            .collect();
-        let kind = input.kind.unwrap_or(MessageKind::Text).into();
-        let content = parse_content(kind, input.text.as_deref(), media)?;
+        let services = ctx.services()?;
+        let (content, taken) = if let Some(ids) = &input.media_ids {
+            if input.media.is_some() {
+                return Err(
+                    AppError::bad_input("mediaIds", "give media or mediaIds, not both").into(),
+                );
+            }
+            let ids = parse_upload_ids("mediaIds", ids)?;
+            if ids.is_empty() || ids.len() > MEDIA_MAX_ITEMS {
+                return Err(AppError::bad_input(
+                    "mediaIds",
+                    format!("needs 1 to {MEDIA_MAX_ITEMS} uploads"),
+                )
+                .into());
+            }
+            // A retry with the same client id takes the same uploads again.
+            let tag = match &input.client_message_id {
+                Some(client_id) => format!("message:{chat}:{client_id}"),
+                None => uuid::Uuid::new_v4().to_string(),
+            };
+            let media = services.uploads.take_media(me.id, chat, &ids, &tag).await?;
+            let kind = input
+                .kind
+                .map(Into::into)
+                .unwrap_or_else(|| kind_of_media(&media));
+            match parse_uploaded_content(kind, input.text.as_deref(), media) {
+                Ok(content) => (content, Some((ids, tag))),
+                Err(error) => {
+                    services.uploads.release(&ids, &tag).await;
+                    return Err(error.into());
+                }
+            }
+        } else {
+            if input.media.is_some() && !services.uploads.allows_unverified_media() {
+                return Err(AppError::bad_input(
+                    "media",
+                    "media by URL are turned off; upload files with createUpload and send mediaIds",
+                )
+                .into());
+            }
+            let media = input
+                .media
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| RawMedia {
+                    url: m.url,
+                    mime_type: m.mime_type,
+                    size: m.size,
+                    name: m.name,
+                    width: m.width,
+                    height: m.height,
+                    duration_ms: m.duration_ms,
+                })
+                .collect();
+            let kind = input.kind.unwrap_or(MessageKind::Text).into();
+            (parse_content(kind, input.text.as_deref(), media)?, None)
+        };
         let outgoing = Outgoing {
             chat,
             content,
             reply_to,
             client_message_id: input.client_message_id,
         };
-        Ok(MessageObject::new(
-            ctx.services()?.messages.send(me.id, outgoing).await?,
-        ))
+        let sent = services.messages.send(me.id, outgoing).await;
+        if sent.is_err()
+            && let Some((ids, tag)) = &taken
+        {
+            // A refused send uses nothing.
+            services.uploads.release(ids, tag).await;
+        }
+        Ok(MessageObject::new(sent?))
     }
 
     /// Edits a TEXT message: the author only, within the edit window.

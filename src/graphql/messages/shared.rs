@@ -47,8 +47,14 @@ impl SharedMessage {
         self.0.text(ctx).await
     }
 
-    async fn media(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MediaObject>> {
-        self.0.media(ctx).await
+    async fn media(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SharedMedia>> {
+        Ok(self
+            .0
+            .media(ctx)
+            .await?
+            .into_iter()
+            .map(SharedMedia)
+            .collect())
     }
 
     async fn reply_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SharedMessage>> {
@@ -104,6 +110,37 @@ impl SharedMessage {
 
     async fn system(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SharedSystemInfo>> {
         Ok(self.0.system(ctx).await?.map(SharedSystemInfo))
+    }
+}
+
+/// An attachment without `url`: a download URL is signed for its reader,
+/// so a selection with it is rendered per viewer.
+pub struct SharedMedia(MediaObject);
+
+#[Object(name = "Media")]
+impl SharedMedia {
+    async fn mime_type(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        self.0.mime_type(ctx).await
+    }
+
+    async fn size(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        self.0.size(ctx).await
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        self.0.name(ctx).await
+    }
+
+    async fn width(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        self.0.width(ctx).await
+    }
+
+    async fn height(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        self.0.height(ctx).await
+    }
+
+    async fn duration_ms(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
+        self.0.duration_ms(ctx).await
     }
 }
 

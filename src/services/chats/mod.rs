@@ -73,6 +73,9 @@ pub struct ChatUpdate {
     pub name: Option<String>,
     pub description: Option<String>,
     pub image: Option<String>,
+    /// A picture already checked and taken (`imageUploadId`, see
+    /// [`crate::services::uploads`]): stored as it is, in place of `image`.
+    pub uploaded_image: Option<String>,
     pub privacy: Option<ChatPrivacy>,
     pub permissions: Option<ChatPermissions>,
     pub slow_mode_seconds: Option<u32>,
@@ -241,10 +244,13 @@ impl ChatService {
                     })
                 })
                 .transpose()?,
-            image: update
-                .image
-                .map(|v| optional(Some(v), |v| text::http_url("image", v, IMAGE_URL_MAX)))
-                .transpose()?,
+            image: match update.uploaded_image {
+                Some(reference) => Some(Some(reference)),
+                None => update
+                    .image
+                    .map(|v| optional(Some(v), |v| text::http_url("image", v, IMAGE_URL_MAX)))
+                    .transpose()?,
+            },
             privacy: update.privacy,
         };
         self.change_rules(me, &chat, update.permissions, update.slow_mode_seconds)
@@ -288,7 +294,8 @@ impl ChatService {
                 &actor,
                 SystemAction::ImageChanged,
                 &[],
-                image.clone(),
+                // An uploaded picture's reference is no URL to show.
+                image.clone().filter(|i| crate::files::key_of(i).is_none()),
             )
             .await?;
         }

@@ -49,6 +49,17 @@ pub fn test_settings() -> Settings {
     settings.moderation.rate_limit_member_adds = generous;
     settings.moderation.rate_limit_new_account_groups = generous;
     settings.moderation.rate_limit_new_account_member_adds = generous;
+    settings.storage.rate_limit_uploads = generous;
+    // Uploads in a temporary directory per database (shared by a test's
+    // instances, as is the signing key, so either serves the other's URLs).
+    settings.storage.storage_dir = std::env::temp_dir()
+        .join(format!(
+            "chat-{}-uploads",
+            settings.database.mongodb_database
+        ))
+        .to_string_lossy()
+        .into_owned();
+    settings.storage.storage_signing_secret = Some("test uploads key".to_owned().into());
     settings
 }
 
@@ -125,9 +136,11 @@ impl TestApp {
     pub async fn spawn_peer(&self, configure: impl FnOnce(&mut Settings)) -> Self {
         let database = self.settings.database.mongodb_database.clone();
         let redis_url = self.settings.cluster.redis_url.clone();
+        let uploads = self.settings.storage.storage_dir.clone();
         Self::spawn_with(|settings| {
             settings.database.mongodb_database = database;
             settings.cluster.redis_url = redis_url;
+            settings.storage.storage_dir = uploads;
             configure(settings);
         })
         .await

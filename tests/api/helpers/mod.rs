@@ -1,19 +1,22 @@
 //! The test harness: [`TestApp`] boots the application, [`WsClient`] speaks
 //! graphql-ws, [`TcpProxy`] stands between the app and a server (MongoDB,
 //! Redis) so a test can cut it off or stall it, [`RedisServer`] is a private
-//! Redis a test may restart, [`refused_tokens`] lists the tokens both
+//! Redis a test may restart, [`TestBucket`] an S3-compatible bucket,
+//! [`refused_tokens`] lists the tokens both
 //! transports must refuse.
 
 mod app;
 pub mod provider;
 mod proxy;
 mod redis;
+mod s3;
 mod tokens;
 mod ws;
 
 pub use app::*;
 pub use proxy::{TcpProxy, mongodb_address};
 pub use redis::{RedisServer, TestRedis, await_numsub, channels, hash_len, key_exists, numpat};
+pub use s3::TestBucket;
 pub use tokens::refused_tokens;
 pub use ws::WsClient;
 
