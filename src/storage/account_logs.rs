@@ -78,14 +78,16 @@ impl AccountLogStore {
             "$inc": { "seq": 1_i64 },
             "$push": { "entries": { "$each": [entry], "$slice": -KEPT_ENTRIES } },
         };
-        let head = self
-            .logs
-            .find_one_and_update(doc! { "_id": user.oid() }, update)
-            .upsert(true)
-            .projection(doc! { "seq": 1 })
-            .return_document(mongodb::options::ReturnDocument::After)
-            .await?
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("an upsert returned nothing")))?;
+        let head = super::upsert_racing(|| {
+            self.logs
+                .find_one_and_update(doc! { "_id": user.oid() }, update.clone())
+                .upsert(true)
+                .projection(doc! { "seq": 1 })
+                .return_document(mongodb::options::ReturnDocument::After)
+                .into_future()
+        })
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("an upsert returned nothing")))?;
         head.get_i64("seq").map_err(AppError::internal)
     }
 

@@ -64,17 +64,19 @@ impl BlockStore {
 
     /// Records the block; false when it already stood.
     pub async fn block(&self, blocker: UserId, blocked: UserId) -> AppResult<bool> {
-        let result = self
-            .blocks
-            .update_one(
-                doc! { "_id": key(blocker, blocked) },
-                doc! { "$setOnInsert": {
-                    "blocker": blocker.oid(), "blocked": blocked.oid(),
-                    "cursor": ObjectId::new(), "createdAt": bson::DateTime::now(),
-                } },
-            )
-            .upsert(true)
-            .await?;
+        let result = super::upsert_racing(|| {
+            self.blocks
+                .update_one(
+                    doc! { "_id": key(blocker, blocked) },
+                    doc! { "$setOnInsert": {
+                        "blocker": blocker.oid(), "blocked": blocked.oid(),
+                        "cursor": ObjectId::new(), "createdAt": bson::DateTime::now(),
+                    } },
+                )
+                .upsert(true)
+                .into_future()
+        })
+        .await?;
         Ok(result.upserted_id.is_some())
     }
 

@@ -42,14 +42,16 @@ impl ChatHeadStore {
             set.insert("lastMessageId", message.oid());
         }
         let update = doc! { "$inc": { "seq": 1_i64 }, "$set": set };
-        let head = self
-            .heads
-            .find_one_and_update(doc! { "_id": id.oid() }, update)
-            .upsert(true)
-            .projection(doc! { "seq": 1 })
-            .return_document(ReturnDocument::After)
-            .await?
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("an upsert returned nothing")))?;
+        let head = super::upsert_racing(|| {
+            self.heads
+                .find_one_and_update(doc! { "_id": id.oid() }, update.clone())
+                .upsert(true)
+                .projection(doc! { "seq": 1 })
+                .return_document(ReturnDocument::After)
+                .into_future()
+        })
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("an upsert returned nothing")))?;
         head.get_i64("seq").map_err(AppError::internal)
     }
 

@@ -227,6 +227,22 @@ pub(crate) fn duplicate_key_message(error: &mongodb::error::Error) -> Option<&st
     }
 }
 
+/// Runs an upsert, and once more if it lost a race to insert: two upserts
+/// of a missing document may both try to insert it, and the loser fails on
+/// the unique key. MongoDB (4.2+) retries such an upsert itself; other
+/// compatible servers may not. The second try finds the winner's document
+/// and updates it, as if the two had run one after the other.
+pub(crate) async fn upsert_racing<T, F, Fut>(mut upsert: F) -> mongodb::error::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = mongodb::error::Result<T>>,
+{
+    match upsert().await {
+        Err(error) if duplicate_key_message(&error).is_some() => upsert().await,
+        done => done,
+    }
+}
+
 /// Converts between the driver's and chrono's timestamps.
 pub(crate) fn to_chrono(time: bson::DateTime) -> chrono::DateTime<chrono::Utc> {
     time.to_chrono()

@@ -138,10 +138,13 @@ impl ModerationStore {
             "reason": ban.reason.clone(),
             "createdAt": bson::DateTime::from_chrono(ban.created_at),
         };
-        self.bans
-            .replace_one(doc! { "_id": key(ban.chat, ban.user) }, body)
-            .upsert(true)
-            .await?;
+        super::upsert_racing(|| {
+            self.bans
+                .replace_one(doc! { "_id": key(ban.chat, ban.user) }, body.clone())
+                .upsert(true)
+                .into_future()
+        })
+        .await?;
         Ok(())
     }
 
@@ -195,14 +198,16 @@ impl ModerationStore {
             "chat": invite.chat.oid(), "user": invite.user.oid(), "by": invite.by.oid(),
             "createdAt": bson::DateTime::from_chrono(invite.created_at),
         };
-        let done = self
-            .invites
-            .update_one(
-                doc! { "_id": key(invite.chat, invite.user) },
-                doc! { "$setOnInsert": body },
-            )
-            .upsert(true)
-            .await?;
+        let done = super::upsert_racing(|| {
+            self.invites
+                .update_one(
+                    doc! { "_id": key(invite.chat, invite.user) },
+                    doc! { "$setOnInsert": body.clone() },
+                )
+                .upsert(true)
+                .into_future()
+        })
+        .await?;
         Ok(done.upserted_id.is_some())
     }
 

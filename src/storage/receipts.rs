@@ -82,15 +82,17 @@ impl ReceiptStore {
             ReceiptKind::Read => doc! { "readSeq": up_to, "deliveredSeq": up_to },
             ReceiptKind::Delivered => doc! { "deliveredSeq": up_to },
         };
-        let before = self
-            .receipts
-            .find_one_and_update(
-                doc! { "_id": key(chat, user) },
-                doc! { "$max": max, "$setOnInsert": { "chatId": chat.oid(), "userId": user.oid() } },
-            )
-            .upsert(true)
-            .return_document(ReturnDocument::Before)
-            .await?;
+        let before = super::upsert_racing(|| {
+            self.receipts
+                .find_one_and_update(
+                    doc! { "_id": key(chat, user) },
+                    doc! { "$max": max.clone(), "$setOnInsert": { "chatId": chat.oid(), "userId": user.oid() } },
+                )
+                .upsert(true)
+                .return_document(ReturnDocument::Before)
+                .into_future()
+        })
+        .await?;
         let previous = before.map(|d| match kind {
             ReceiptKind::Read => d.read_seq,
             ReceiptKind::Delivered => d.delivered_seq,

@@ -986,3 +986,28 @@ async fn history__pages_both_ways_and_costs_constant_round_trips() {
         );
     }
 }
+
+/// The first sends to a new chat all race to create its sequence counter:
+/// every one of them succeeds, each with its own number.
+#[tokio::test]
+async fn first_sends_to_a_new_chat_at_once__all_succeed_with_distinct_cursors() {
+    let app = TestApp::spawn().await;
+    for round in 0..4 {
+        let ada = app.sign_up(&format!("ada{round}")).await;
+        let bob = app.sign_up(&format!("bob{round}")).await;
+        let chat = app.direct(&ada, &bob).await;
+        let texts: Vec<String> = (0..8).map(|i| format!("m{i}")).collect();
+        let sends = texts.iter().enumerate().map(|(i, text)| {
+            let sender = if i % 2 == 0 { &ada } else { &bob };
+            app.say(sender, &chat, text)
+        });
+        let sent = futures_util::future::join_all(sends).await;
+        let mut cursors: Vec<i64> = sent
+            .iter()
+            .map(|m| m["cursor"].as_str().unwrap().parse().unwrap())
+            .collect();
+        cursors.sort_unstable();
+        cursors.dedup();
+        assert_eq!(cursors.len(), 8, "round {round}: {sent:?}");
+    }
+}
