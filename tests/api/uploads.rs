@@ -631,7 +631,7 @@ async fn live_events__carry_a_working_url_to_each_subscriber_that_asks() {
     let app = TestApp::spawn().await;
     let (ada, bob, _, chat) = group_of_three(&app).await;
     let topic = Topic::Chat(ChatId::parse("chatId", &chat).unwrap());
-    // With the URL (rendered per subscriber), and without (shared).
+    // With the URL and without: both are shared renderings, each signed once.
     let with_url = "subscription($chat: ID!) { messageEvents(chatId: $chat) { message { media { url mimeType } } } }";
     let without = "subscription($chat: ID!) { messageEvents(chatId: $chat) { message { media { mimeType size width height } } } }";
     let mut ada_ws = app.ws(&ada.token).await;

@@ -78,8 +78,9 @@ impl MediaObject {
     /// fresh one. Media sent with `ALLOW_UNVERIFIED_MEDIA` keep the URL the
     /// sender gave, unchecked.
     async fn url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        // Per viewer: never part of a rendering shared between viewers
-        // (`SharedMedia` lacks it).
+        // Only members reach a message; the URL names no viewer, so a
+        // rendering shared between the chat's followers carries it too
+        // (`SharedMedia::url`).
         ctx.current_user()?;
         Ok(ctx.services()?.uploads.download_url(&self.0.url).await?)
     }

@@ -6,6 +6,7 @@
 //! users are [`SharedUser`]s. A selection asking for anything else does not
 //! validate against these types and is rendered per viewer instead.
 
+use crate::graphql::context::ContextExt;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
@@ -119,6 +120,13 @@ pub struct SharedMedia(MediaObject);
 
 #[Object(name = "Media")]
 impl SharedMedia {
+    /// Signed once for everyone the rendering is shared with: they all
+    /// follow the chat as members, and the URL names no viewer.
+    async fn url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let stored = &(self.0).0.url;
+        Ok(ctx.services()?.uploads.download_url(stored).await?)
+    }
+
     async fn mime_type(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
         self.0.mime_type(ctx).await
     }
