@@ -68,6 +68,7 @@ type Documents = {
     "mutation MarkMessagesRead($input: MarkMessagesInput!) {\n  markMessagesRead(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": typeof types.MarkMessagesReadDocument,
     "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": typeof types.MessageEventsDocument,
     "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.MessagesDocument,
+    "query MessagesAround($chatId: ID!, $around: String!, $first: Int) {\n  messages(chatId: $chatId, around: $around, first: $first) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.MessagesAroundDocument,
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.RemoveReactionDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.SendMessageDocument,
     "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": typeof types.AcceptGroupInviteDocument,
@@ -157,6 +158,7 @@ const documents: Documents = {
     "mutation MarkMessagesRead($input: MarkMessagesInput!) {\n  markMessagesRead(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": types.MarkMessagesReadDocument,
     "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": types.MessageEventsDocument,
     "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.MessagesDocument,
+    "query MessagesAround($chatId: ID!, $around: String!, $first: Int) {\n  messages(chatId: $chatId, around: $around, first: $first) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.MessagesAroundDocument,
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": types.RemoveReactionDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.SendMessageDocument,
     "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": types.AcceptGroupInviteDocument,
@@ -422,6 +424,10 @@ export function graphql(source: "subscription MessageEvents($chatId: ID!, $after
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query MessagesAround($chatId: ID!, $around: String!, $first: Int) {\n  messages(chatId: $chatId, around: $around, first: $first) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query MessagesAround($chatId: ID!, $around: String!, $first: Int) {\n  messages(chatId: $chatId, around: $around, first: $first) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -28,6 +28,7 @@ use crate::storage::Database;
 use crate::storage::messages::HistoryPage;
 use crate::storage::receipts::{Receipt, ReceiptKind};
 
+use super::around::{self, AroundPage, AroundTarget};
 use super::blocks::BlockRules;
 use super::chats::{ChatService, permissions};
 use super::message_stream::{Follower, Following};
@@ -398,6 +399,46 @@ impl MessageService {
     ) -> AppResult<(Vec<Message>, bool)> {
         self.chats.membership(me, chat).await?;
         self.db.messages().history(chat, me, page).await
+    }
+
+    /// A page of `limit` (at least 1) messages around `target`, a message
+    /// of `chat` that `me` can see (see [`super::around`]).
+    pub async fn around(
+        &self,
+        me: UserId,
+        chat: ChatId,
+        target: AroundTarget,
+        limit: usize,
+    ) -> AppResult<AroundPage> {
+        self.chats.membership(me, chat).await?;
+        let store = self.db.messages();
+        let found = match target {
+            AroundTarget::Cursor(seq) => store.at_seq(chat, seq).await?,
+            AroundTarget::Message(id) => store.find(id).await?,
+        };
+        let target = found
+            .filter(|m| m.chat == chat && !m.deleted_for.contains(&me))
+            .ok_or_else(message_not_found)?;
+        let side = limit.saturating_sub(1);
+        let (older, newer) = tokio::try_join!(
+            store.history(
+                chat,
+                me,
+                HistoryPage::Backward {
+                    before: Some(target.seq),
+                    limit: side,
+                },
+            ),
+            store.history(
+                chat,
+                me,
+                HistoryPage::Forward {
+                    after: Some(target.seq),
+                    limit: side,
+                },
+            ),
+        )?;
+        Ok(around::split(limit, older, target, newer))
     }
 
     /// A message and its chat, if `me` is a member of the chat.

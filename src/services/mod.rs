@@ -8,6 +8,7 @@ pub mod account_cursor;
 pub mod account_deletion;
 pub mod account_log;
 pub mod account_sync;
+pub mod around;
 pub mod audience;
 pub mod blocks;
 pub mod chats;

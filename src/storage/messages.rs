@@ -283,6 +283,15 @@ impl MessageStore {
             .map(Message::from))
     }
 
+    /// The message of `chat` created with sequence number `seq`, if any.
+    pub async fn at_seq(&self, chat: ChatId, seq: i64) -> AppResult<Option<Message>> {
+        Ok(self
+            .messages
+            .find_one(doc! { "chatId": chat.oid(), "seq": seq })
+            .await?
+            .map(Message::from))
+    }
+
     /// Messages by id in one query, for DataLoaders.
     pub async fn find_many(&self, ids: &[MessageId]) -> AppResult<Vec<Message>> {
         let oids: Vec<ObjectId> = ids.iter().map(MessageId::oid).collect();

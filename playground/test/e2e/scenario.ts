@@ -51,6 +51,7 @@ import {
   MarkMessagesReadDocument,
   MessageEventsDocument,
   MessagesDocument,
+  MessagesAroundDocument,
   PromoteAdminDocument,
   RemoveChatMemberDocument,
   RemoveReactionDocument,
@@ -954,6 +955,21 @@ export function chatScenario(library: Library): void {
         input: { email: 'erin@example.com', handle: 'erin', name: 'Erin', password: PASSWORD },
       })).signUp;
       assert.notEqual(again.user.id, erinId);
+    });
+    it('jump: alice jumps to an old message with `around`; the page cursors go on both ways', async () => {
+      const sent = [];
+      for (let i = 1; i <= 9; i++) {
+        sent.push((await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: `jump ${i}` } })).sendMessage);
+      }
+      const page = (await alice.query(MessagesAroundDocument, { chatId: chat.id, around: sent[4]!.id, first: 3 })).messages;
+      assert.deepEqual(page.edges.map((e) => e.node.text), ['jump 4', 'jump 5', 'jump 6']);
+      assert.equal(page.pageInfo.hasPreviousPage, true);
+      assert.equal(page.pageInfo.hasNextPage, true);
+      const newer = (await alice.query(MessagesDocument, { chatId: chat.id, first: 10, after: page.pageInfo.endCursor })).messages;
+      assert.deepEqual(newer.edges.map((e) => e.node.text), ['jump 7', 'jump 8', 'jump 9']);
+      const older = (await alice.query(MessagesDocument, { chatId: chat.id, last: 3, before: page.pageInfo.startCursor })).messages;
+      assert.deepEqual(older.edges.map((e) => e.node.text), ['jump 1', 'jump 2', 'jump 3']);
+      await rejectsWithCode(alice.query(MessagesAroundDocument, { chatId: chat.id, around: '999999', first: 3 }), 'NOT_FOUND');
     });
   });
 }

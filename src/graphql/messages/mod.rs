@@ -20,6 +20,7 @@ use super::pagination;
 use super::users::UserObject;
 use crate::domain::{ChatId, Media, Message, User, UserId};
 use crate::error::AppError;
+use crate::services::around::AroundTarget;
 use crate::storage::messages::HistoryPage;
 use prefetch::Prefetched;
 
@@ -369,10 +370,19 @@ impl MessageQuery {
     /// deleted for yourself; tombstones of messages deleted for everyone are
     /// included. `first`/`after` pages forward from the start; `last`/
     /// `before` backward from the end. With neither, the latest 20.
+    ///
+    /// `around` (a message cursor or a message id) jumps to a message: a
+    /// page of `first` (default 20) messages with the target near the
+    /// middle, about half on each side (more on one side at an end of the
+    /// chat). Continue with `before: pageInfo.startCursor` and `after:
+    /// pageInfo.endCursor`. The target must be a message you can see
+    /// (`NOT_FOUND` otherwise); `around` goes with `first` only.
     #[graphql(
         guard = "Authenticated",
         complexity = "super::connection_complexity(first, last, super::pagination::DEFAULT_PAGE, child_complexity)"
     )]
+    // One parameter per GraphQL argument.
+    #[allow(clippy::too_many_arguments)]
     async fn messages(
         &self,
         ctx: &Context<'_>,
@@ -381,9 +391,30 @@ impl MessageQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        around: Option<String>,
     ) -> async_graphql::Result<Connection<String, MessageObject>> {
         let me = ctx.current_user()?;
         let chat = ChatId::parse("chatId", &chat_id)?;
+        if let Some(around) = around {
+            if last.is_some() || after.is_some() || before.is_some() {
+                return Err(AppError::bad_input(
+                    "around",
+                    "goes with first only (not last, after or before)",
+                )
+                .into());
+            }
+            let target = AroundTarget::parse("around", &around)?;
+            let limit = pagination::page_size("first", first)?;
+            if limit == 0 {
+                return Err(AppError::bad_input("first", "must be at least 1 with around").into());
+            }
+            let page = ctx
+                .services()?
+                .messages
+                .around(me.id, chat, target, limit)
+                .await?;
+            return page_connection(ctx, page.messages, page.has_previous, page.has_next).await;
+        }
         let seq = |field: &'static str, raw: Option<String>| {
             raw.map(|r| {
                 r.parse::<i64>()
@@ -411,14 +442,24 @@ impl MessageQuery {
             HistoryPage::Forward { after, .. } => (after.is_some(), more),
             HistoryPage::Backward { before, .. } => (more, before.is_some()),
         };
-        let known = prefetch::prefetch(ctx, &messages).await?;
-        let mut connection = Connection::new(has_previous, has_next);
-        connection.edges = messages
-            .into_iter()
-            .map(|m| Edge::new(m.seq.to_string(), MessageObject::in_page(m, known.clone())))
-            .collect();
-        Ok(connection)
+        page_connection(ctx, messages, has_previous, has_next).await
     }
+}
+
+/// A page of history as a connection, its populations loaded up front.
+async fn page_connection(
+    ctx: &Context<'_>,
+    messages: Vec<Message>,
+    has_previous: bool,
+    has_next: bool,
+) -> async_graphql::Result<Connection<String, MessageObject>> {
+    let known = prefetch::prefetch(ctx, &messages).await?;
+    let mut connection = Connection::new(has_previous, has_next);
+    connection.edges = messages
+        .into_iter()
+        .map(|m| Edge::new(m.seq.to_string(), MessageObject::in_page(m, known.clone())))
+        .collect();
+    Ok(connection)
 }
 
 /// A sequence number given as a cursor.
