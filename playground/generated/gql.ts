@@ -69,12 +69,15 @@ type Documents = {
     "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": typeof types.MessageEventsDocument,
     "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.MessagesDocument,
     "query MessagesAround($chatId: ID!, $around: String!, $first: Int) {\n  messages(chatId: $chatId, around: $around, first: $first) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.MessagesAroundDocument,
+    "mutation PinMessage($input: PinMessageInput!) {\n  pinMessage(input: $input) {\n    id\n    cursor\n  }\n}": typeof types.PinMessageDocument,
+    "query PinnedMessages($id: ID!) {\n  chat(id: $id) {\n    id\n    myPermissions {\n      canPin\n    }\n    pinnedMessages {\n      pinnedAt\n      pinnedBy {\n        id\n        handle\n      }\n      message {\n        ...HistoryMessageFields\n      }\n    }\n  }\n}": typeof types.PinnedMessagesDocument,
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.RemoveReactionDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.SendMessageDocument,
+    "mutation UnpinMessage($input: PinMessageInput!) {\n  unpinMessage(input: $input) {\n    id\n  }\n}": typeof types.UnpinMessageDocument,
     "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": typeof types.AcceptGroupInviteDocument,
     "mutation BanMember($input: BanMemberInput!) {\n  banMember(input: $input) {\n    id\n    memberCount\n  }\n}": typeof types.BanMemberDocument,
     "query BannedMembers($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    bannedMembers(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          bannedBy {\n            id\n            handle\n          }\n          reason\n          until\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": typeof types.BannedMembersDocument,
-    "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      muted\n      mutedUntil\n    }\n  }\n}": typeof types.ChatRulesDocument,
+    "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n      pin\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      canPin\n      muted\n      mutedUntil\n    }\n  }\n}": typeof types.ChatRulesDocument,
     "mutation CreateInviteLink($input: CreateInviteLinkInput!) {\n  createInviteLink(input: $input) {\n    id\n    code\n    expiresAt\n    maxUses\n    uses\n  }\n}": typeof types.CreateInviteLinkDocument,
     "mutation DeclineGroupInvite($input: ChatIdInput!) {\n  declineGroupInvite(input: $input)\n}": typeof types.DeclineGroupInviteDocument,
     "query GroupInvites($first: Int, $after: String) {\n  groupInvites(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        chatId\n        chatName\n        invitedBy {\n          id\n          handle\n        }\n        createdAt\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.GroupInvitesDocument,
@@ -86,7 +89,7 @@ type Documents = {
     "query Reports($chatId: ID!, $openOnly: Boolean, $first: Int, $after: String) {\n  reports(chatId: $chatId, openOnly: $openOnly, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        id\n        reason\n        note\n        createdAt\n        resolution\n        reporter {\n          id\n          handle\n        }\n        sender {\n          id\n          handle\n        }\n        message {\n          id\n          text\n          isDeleted\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.ReportsDocument,
     "mutation ResolveReport($input: ResolveReportInput!) {\n  resolveReport(input: $input) {\n    id\n    resolution\n    resolvedBy {\n      id\n      handle\n    }\n  }\n}": typeof types.ResolveReportDocument,
     "mutation RevokeInviteLink($input: InviteLinkIdInput!) {\n  revokeInviteLink(input: $input) {\n    id\n    revoked\n  }\n}": typeof types.RevokeInviteLinkDocument,
-    "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n  }\n}": typeof types.SetChatRulesDocument,
+    "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n      pin\n    }\n    slowModeSeconds\n  }\n}": typeof types.SetChatRulesDocument,
     "mutation SetGroupAddPolicy($policy: GroupAddPolicy!) {\n  updateProfile(input: {groupAddPolicy: $policy}) {\n    id\n    groupAddPolicy\n  }\n}": typeof types.SetGroupAddPolicyDocument,
     "mutation UnbanMember($input: ChatMemberInput!) {\n  unbanMember(input: $input) {\n    id\n  }\n}": typeof types.UnbanMemberDocument,
     "mutation UnmuteMember($input: ChatMemberInput!) {\n  unmuteMember(input: $input) {\n    id\n  }\n}": typeof types.UnmuteMemberDocument,
@@ -159,12 +162,15 @@ const documents: Documents = {
     "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": types.MessageEventsDocument,
     "query Messages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.MessagesDocument,
     "query MessagesAround($chatId: ID!, $around: String!, $first: Int) {\n  messages(chatId: $chatId, around: $around, first: $first) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.MessagesAroundDocument,
+    "mutation PinMessage($input: PinMessageInput!) {\n  pinMessage(input: $input) {\n    id\n    cursor\n  }\n}": types.PinMessageDocument,
+    "query PinnedMessages($id: ID!) {\n  chat(id: $id) {\n    id\n    myPermissions {\n      canPin\n    }\n    pinnedMessages {\n      pinnedAt\n      pinnedBy {\n        id\n        handle\n      }\n      message {\n        ...HistoryMessageFields\n      }\n    }\n  }\n}": types.PinnedMessagesDocument,
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": types.RemoveReactionDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.SendMessageDocument,
+    "mutation UnpinMessage($input: PinMessageInput!) {\n  unpinMessage(input: $input) {\n    id\n  }\n}": types.UnpinMessageDocument,
     "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": types.AcceptGroupInviteDocument,
     "mutation BanMember($input: BanMemberInput!) {\n  banMember(input: $input) {\n    id\n    memberCount\n  }\n}": types.BanMemberDocument,
     "query BannedMembers($chatId: ID!, $first: Int, $after: String) {\n  chat(id: $chatId) {\n    id\n    bannedMembers(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          user {\n            id\n            handle\n          }\n          bannedBy {\n            id\n            handle\n          }\n          reason\n          until\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n}": types.BannedMembersDocument,
-    "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      muted\n      mutedUntil\n    }\n  }\n}": types.ChatRulesDocument,
+    "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n      pin\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      canPin\n      muted\n      mutedUntil\n    }\n  }\n}": types.ChatRulesDocument,
     "mutation CreateInviteLink($input: CreateInviteLinkInput!) {\n  createInviteLink(input: $input) {\n    id\n    code\n    expiresAt\n    maxUses\n    uses\n  }\n}": types.CreateInviteLinkDocument,
     "mutation DeclineGroupInvite($input: ChatIdInput!) {\n  declineGroupInvite(input: $input)\n}": types.DeclineGroupInviteDocument,
     "query GroupInvites($first: Int, $after: String) {\n  groupInvites(first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        chatId\n        chatName\n        invitedBy {\n          id\n          handle\n        }\n        createdAt\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.GroupInvitesDocument,
@@ -176,7 +182,7 @@ const documents: Documents = {
     "query Reports($chatId: ID!, $openOnly: Boolean, $first: Int, $after: String) {\n  reports(chatId: $chatId, openOnly: $openOnly, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        id\n        reason\n        note\n        createdAt\n        resolution\n        reporter {\n          id\n          handle\n        }\n        sender {\n          id\n          handle\n        }\n        message {\n          id\n          text\n          isDeleted\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.ReportsDocument,
     "mutation ResolveReport($input: ResolveReportInput!) {\n  resolveReport(input: $input) {\n    id\n    resolution\n    resolvedBy {\n      id\n      handle\n    }\n  }\n}": types.ResolveReportDocument,
     "mutation RevokeInviteLink($input: InviteLinkIdInput!) {\n  revokeInviteLink(input: $input) {\n    id\n    revoked\n  }\n}": types.RevokeInviteLinkDocument,
-    "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n  }\n}": types.SetChatRulesDocument,
+    "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n      pin\n    }\n    slowModeSeconds\n  }\n}": types.SetChatRulesDocument,
     "mutation SetGroupAddPolicy($policy: GroupAddPolicy!) {\n  updateProfile(input: {groupAddPolicy: $policy}) {\n    id\n    groupAddPolicy\n  }\n}": types.SetGroupAddPolicyDocument,
     "mutation UnbanMember($input: ChatMemberInput!) {\n  unbanMember(input: $input) {\n    id\n  }\n}": types.UnbanMemberDocument,
     "mutation UnmuteMember($input: ChatMemberInput!) {\n  unmuteMember(input: $input) {\n    id\n  }\n}": types.UnmuteMemberDocument,
@@ -431,11 +437,23 @@ export function graphql(source: "query MessagesAround($chatId: ID!, $around: Str
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "mutation PinMessage($input: PinMessageInput!) {\n  pinMessage(input: $input) {\n    id\n    cursor\n  }\n}"): (typeof documents)["mutation PinMessage($input: PinMessageInput!) {\n  pinMessage(input: $input) {\n    id\n    cursor\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PinnedMessages($id: ID!) {\n  chat(id: $id) {\n    id\n    myPermissions {\n      canPin\n    }\n    pinnedMessages {\n      pinnedAt\n      pinnedBy {\n        id\n        handle\n      }\n      message {\n        ...HistoryMessageFields\n      }\n    }\n  }\n}"): (typeof documents)["query PinnedMessages($id: ID!) {\n  chat(id: $id) {\n    id\n    myPermissions {\n      canPin\n    }\n    pinnedMessages {\n      pinnedAt\n      pinnedBy {\n        id\n        handle\n      }\n      message {\n        ...HistoryMessageFields\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UnpinMessage($input: PinMessageInput!) {\n  unpinMessage(input: $input) {\n    id\n  }\n}"): (typeof documents)["mutation UnpinMessage($input: PinMessageInput!) {\n  unpinMessage(input: $input) {\n    id\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -451,7 +469,7 @@ export function graphql(source: "query BannedMembers($chatId: ID!, $first: Int, 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      muted\n      mutedUntil\n    }\n  }\n}"): (typeof documents)["query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      muted\n      mutedUntil\n    }\n  }\n}"];
+export function graphql(source: "query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n      pin\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      canPin\n      muted\n      mutedUntil\n    }\n  }\n}"): (typeof documents)["query ChatRules($chatId: ID!) {\n  chat(id: $chatId) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n      pin\n    }\n    slowModeSeconds\n    myRole\n    myPermissions {\n      canSend\n      canReact\n      canEditInfo\n      canAddMembers\n      canModerate\n      canManageAdmins\n      canPin\n      muted\n      mutedUntil\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -499,7 +517,7 @@ export function graphql(source: "mutation RevokeInviteLink($input: InviteLinkIdI
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n  }\n}"): (typeof documents)["mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n    }\n    slowModeSeconds\n  }\n}"];
+export function graphql(source: "mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n      pin\n    }\n    slowModeSeconds\n  }\n}"): (typeof documents)["mutation SetChatRules($input: UpdateChatInput!) {\n  updateChat(input: $input) {\n    id\n    permissions {\n      send\n      editInfo\n      addMembers\n      pin\n    }\n    slowModeSeconds\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

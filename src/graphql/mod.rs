@@ -16,6 +16,7 @@ pub mod observe;
 pub mod operation;
 pub mod pagination;
 pub mod persisted_queries;
+pub mod pins;
 pub mod query_limits;
 pub mod rate_limits;
 pub mod server_api;
@@ -61,6 +62,7 @@ pub struct Mutation(
     chats::InviteLinkMutation,
     chats::ReportMutation,
     messages::MessageMutation,
+    pins::PinMutation,
     typing::TypingMutation,
     server_api::ServerMutation,
 );

@@ -20,6 +20,7 @@ pub mod known_accounts;
 pub mod message_stream;
 pub mod messages;
 pub mod notifications;
+pub mod pins;
 pub mod presence;
 pub mod report_webhook;
 pub mod reports;
@@ -82,6 +83,8 @@ pub struct Services {
     pub timeline: Timeline,
     pub chats: ChatService,
     pub messages: MessageService,
+    /// Pinned messages.
+    pub pins: pins::PinService,
     /// Reports of messages to the group's admins (and the operator).
     pub reports: ReportService,
     pub typing: TypingService,
@@ -215,7 +218,9 @@ impl Services {
                 .server_api_keys()
                 .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!(e)))?,
         );
+        let pins = pins::PinService::new(db.clone(), chats.clone(), timeline.clone());
         Ok(Self {
+            pins,
             sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
             account_log: log,
             api_keys,

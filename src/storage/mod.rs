@@ -18,6 +18,7 @@ mod migrations;
 pub mod moderation;
 pub mod notifications;
 pub mod paging;
+pub mod pins;
 pub mod receipts;
 pub mod reports;
 pub mod sessions;
@@ -118,6 +119,7 @@ impl Database {
         self.moderation().ensure_indexes().await?;
         self.invite_links().ensure_indexes().await?;
         self.reports().ensure_indexes().await?;
+        self.pins().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -206,6 +208,10 @@ impl Database {
 
     pub fn reports(&self) -> ReportStore {
         ReportStore::new(&self.db)
+    }
+
+    pub fn pins(&self) -> pins::PinStore {
+        pins::PinStore::new(&self.db)
     }
 }
 

@@ -24,6 +24,7 @@ mod messages;
 mod metrics;
 mod moderation;
 mod outages;
+mod pins;
 mod presence;
 mod query_limits;
 mod rate_limits;

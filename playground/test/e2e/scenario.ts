@@ -52,6 +52,9 @@ import {
   MessageEventsDocument,
   MessagesDocument,
   MessagesAroundDocument,
+  PinMessageDocument,
+  PinnedMessagesDocument,
+  UnpinMessageDocument,
   PromoteAdminDocument,
   RemoveChatMemberDocument,
   RemoveReactionDocument,
@@ -970,6 +973,30 @@ export function chatScenario(library: Library): void {
       const older = (await alice.query(MessagesDocument, { chatId: chat.id, last: 3, before: page.pageInfo.startCursor })).messages;
       assert.deepEqual(older.edges.map((e) => e.node.text), ['jump 1', 'jump 2', 'jump 3']);
       await rejectsWithCode(alice.query(MessagesAroundDocument, { chatId: chat.id, around: '999999', first: 3 }), 'NOT_FOUND');
+    });
+    it('pins: bob pins a message of the direct chat; alice gets it live, in the list, and again on a resume', async () => {
+      const pinnedOne = (await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: 'pin me' } })).sendMessage;
+      const watch = alice.subscribe(MessageEventsDocument, { chatId: chat.id, after: pinnedOne.cursor });
+      await watch.ready();
+      await bob.mutate(PinMessageDocument, { input: { messageId: pinnedOne.id } });
+      const system = (await watch.events.next('the MESSAGE_PINNED system message')).messageEvents;
+      assert.deepEqual([system.kind, system.message?.system?.action], ['CREATED', 'MESSAGE_PINNED']);
+      const pinEvent = (await watch.events.next('the PINNED event')).messageEvents;
+      assert.deepEqual([pinEvent.kind, pinEvent.message?.id, pinEvent.user?.id], ['PINNED', pinnedOne.id, bobUser.id]);
+      watch.unsubscribe();
+      const listed = (await alice.query(PinnedMessagesDocument, { id: chat.id })).chat;
+      assert.equal(listed.myPermissions.canPin, true);
+      assert.deepEqual(listed.pinnedMessages.map((p) => [p.message.id, p.pinnedBy.id]), [[pinnedOne.id, bobUser.id]]);
+      // A client that was away replays both from its cursor.
+      const resumed = alice.subscribe(MessageEventsDocument, { chatId: chat.id, after: pinnedOne.cursor });
+      const again = [
+        (await resumed.events.next('replayed system message')).messageEvents,
+        (await resumed.events.next('replayed PINNED')).messageEvents,
+      ];
+      assert.deepEqual(again.map((e) => [e.kind, e.cursor]), [[system.kind, system.cursor], [pinEvent.kind, pinEvent.cursor]]);
+      resumed.unsubscribe();
+      await alice.mutate(UnpinMessageDocument, { input: { messageId: pinnedOne.id } });
+      assert.deepEqual((await bob.query(PinnedMessagesDocument, { id: chat.id })).chat.pinnedMessages, []);
     });
   });
 }

@@ -56,10 +56,14 @@ pub enum SystemAction {
     /// `value`: until when (RFC 3339); absent: until unmuted.
     MemberMuted,
     MemberUnmuted,
-    /// `value`: the new settings, e.g. `send=ADMINS editInfo=ADMINS addMembers=ADMINS`.
+    /// `value`: the new settings, e.g. `send=ADMINS editInfo=ADMINS addMembers=ADMINS pin=ADMINS`.
     PermissionsChanged,
     /// `value`: the period in seconds (`0`: off).
     SlowModeChanged,
+    /// `value`: the id of the message pinned.
+    MessagePinned,
+    /// `value`: the id of the message unpinned.
+    MessageUnpinned,
 }
 
 /// An attachment of an IMAGE, VIDEO or FILE message.
