@@ -72,6 +72,7 @@ type Documents = {
     "mutation PinMessage($input: PinMessageInput!) {\n  pinMessage(input: $input) {\n    id\n    cursor\n  }\n}": typeof types.PinMessageDocument,
     "query PinnedMessages($id: ID!) {\n  chat(id: $id) {\n    id\n    myPermissions {\n      canPin\n    }\n    pinnedMessages {\n      pinnedAt\n      pinnedBy {\n        id\n        handle\n      }\n      message {\n        ...HistoryMessageFields\n      }\n    }\n  }\n}": typeof types.PinnedMessagesDocument,
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.RemoveReactionDocument,
+    "query SearchMessages($query: String!, $chatId: ID, $first: Int, $after: String) {\n  searchMessages(query: $query, chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        snippet\n        highlights {\n          start\n          length\n        }\n        chat {\n          id\n          name\n        }\n        message {\n          ...HistoryMessageFields\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.SearchMessagesDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.SendMessageDocument,
     "mutation UnpinMessage($input: PinMessageInput!) {\n  unpinMessage(input: $input) {\n    id\n  }\n}": typeof types.UnpinMessageDocument,
     "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": typeof types.AcceptGroupInviteDocument,
@@ -165,6 +166,7 @@ const documents: Documents = {
     "mutation PinMessage($input: PinMessageInput!) {\n  pinMessage(input: $input) {\n    id\n    cursor\n  }\n}": types.PinMessageDocument,
     "query PinnedMessages($id: ID!) {\n  chat(id: $id) {\n    id\n    myPermissions {\n      canPin\n    }\n    pinnedMessages {\n      pinnedAt\n      pinnedBy {\n        id\n        handle\n      }\n      message {\n        ...HistoryMessageFields\n      }\n    }\n  }\n}": types.PinnedMessagesDocument,
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": types.RemoveReactionDocument,
+    "query SearchMessages($query: String!, $chatId: ID, $first: Int, $after: String) {\n  searchMessages(query: $query, chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        snippet\n        highlights {\n          start\n          length\n        }\n        chat {\n          id\n          name\n        }\n        message {\n          ...HistoryMessageFields\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.SearchMessagesDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.SendMessageDocument,
     "mutation UnpinMessage($input: PinMessageInput!) {\n  unpinMessage(input: $input) {\n    id\n  }\n}": types.UnpinMessageDocument,
     "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": types.AcceptGroupInviteDocument,
@@ -446,6 +448,10 @@ export function graphql(source: "query PinnedMessages($id: ID!) {\n  chat(id: $i
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query SearchMessages($query: String!, $chatId: ID, $first: Int, $after: String) {\n  searchMessages(query: $query, chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        snippet\n        highlights {\n          start\n          length\n        }\n        chat {\n          id\n          name\n        }\n        message {\n          ...HistoryMessageFields\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query SearchMessages($query: String!, $chatId: ID, $first: Int, $after: String) {\n  searchMessages(query: $query, chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        snippet\n        highlights {\n          start\n          length\n        }\n        chat {\n          id\n          name\n        }\n        message {\n          ...HistoryMessageFields\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -19,6 +19,7 @@ pub mod persisted_queries;
 pub mod pins;
 pub mod query_limits;
 pub mod rate_limits;
+pub mod search;
 pub mod server_api;
 pub mod sessions;
 pub mod shared_events;
@@ -47,6 +48,7 @@ pub struct Query(
     chats::ModerationQuery,
     chats::ReportQuery,
     messages::MessageQuery,
+    search::SearchQuery,
     sync::SyncQuery,
 );
 

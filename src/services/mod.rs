@@ -24,6 +24,7 @@ pub mod pins;
 pub mod presence;
 pub mod report_webhook;
 pub mod reports;
+pub mod search;
 pub mod session_watch;
 pub mod sessions;
 pub mod sign_in_guard;
@@ -85,6 +86,8 @@ pub struct Services {
     pub messages: MessageService,
     /// Pinned messages.
     pub pins: pins::PinService,
+    /// `searchMessages`.
+    pub search: search::SearchService,
     /// Reports of messages to the group's admins (and the operator).
     pub reports: ReportService,
     pub typing: TypingService,
@@ -219,8 +222,10 @@ impl Services {
                 .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!(e)))?,
         );
         let pins = pins::PinService::new(db.clone(), chats.clone(), timeline.clone());
+        let search = search::SearchService::new(db.clone(), chats.clone());
         Ok(Self {
             pins,
+            search,
             sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
             account_log: log,
             api_keys,

@@ -47,6 +47,10 @@ struct MessageDoc {
     client_message_id: Option<String>,
     dedup_key: String,
     system: Option<SystemInfo>,
+    /// What search matches on (see `storage::search`); empty for system
+    /// messages, tombstones and the log's snapshots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    terms: Vec<String>,
 }
 
 impl From<MessageDoc> for Message {
@@ -98,6 +102,7 @@ impl From<&Message> for MessageDoc {
             },
             client_message_id: m.client_message_id.clone(),
             system: m.system.clone(),
+            terms: super::search::terms_of(m.kind, m.is_deleted, m.text.as_deref()),
         }
     }
 }
@@ -355,7 +360,11 @@ impl MessageStore {
         self.modify(
             id,
             doc! { "isDeleted": false },
-            doc! { "$set": { "text": text, "editedAt": bson::DateTime::now() } },
+            doc! { "$set": {
+                "text": text,
+                "editedAt": bson::DateTime::now(),
+                "terms": super::search::terms_of(MessageKind::Text, false, Some(text)),
+            } },
         )
         .await
     }
@@ -378,7 +387,7 @@ impl MessageStore {
         self.modify(
             id,
             doc! { "isDeleted": false },
-            doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
+            doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [], "terms": [] } },
         )
         .await
     }
@@ -409,7 +418,7 @@ impl MessageStore {
         self.messages
             .update_many(
                 by_sender,
-                doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
+                doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [], "terms": [] } },
             )
             .await?;
         for chat in chats {
@@ -644,7 +653,11 @@ impl MessageStore {
             seq: event.seq,
             kind: event.kind,
             actor_id: event.actor.oid(),
-            message: event.message.as_ref().map(MessageDoc::from),
+            // A snapshot is never searched: no terms.
+            message: event.message.as_ref().map(|m| MessageDoc {
+                terms: Vec::new(),
+                ..MessageDoc::from(m)
+            }),
             up_to: event.up_to,
             created_at: bson::DateTime::now(),
         };

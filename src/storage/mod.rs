@@ -21,6 +21,7 @@ pub mod paging;
 pub mod pins;
 pub mod receipts;
 pub mod reports;
+pub mod search;
 pub mod sessions;
 pub mod users;
 
@@ -120,6 +121,7 @@ impl Database {
         self.invite_links().ensure_indexes().await?;
         self.reports().ensure_indexes().await?;
         self.pins().ensure_indexes().await?;
+        self.search().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -135,6 +137,13 @@ impl Database {
             &self.chat_heads().documents(),
         )
         .await?;
+        let backfilled = self.search().backfill().await?;
+        if backfilled > 0 {
+            tracing::info!(
+                messages = backfilled,
+                "gave search terms to stored messages"
+            );
+        }
         Ok(())
     }
 
@@ -208,6 +217,10 @@ impl Database {
 
     pub fn reports(&self) -> ReportStore {
         ReportStore::new(&self.db)
+    }
+
+    pub fn search(&self) -> search::SearchStore {
+        search::SearchStore::new(&self.db)
     }
 
     pub fn pins(&self) -> pins::PinStore {

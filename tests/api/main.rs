@@ -32,6 +32,8 @@ mod reports;
 mod resume;
 mod scale;
 mod schema_file;
+mod search;
+mod search_bench;
 mod server_api;
 mod sessions;
 mod shared_events;

@@ -59,6 +59,7 @@ import {
   RemoveChatMemberDocument,
   RemoveReactionDocument,
   SearchChatsDocument,
+  SearchMessagesDocument,
   SendMessageDocument,
   StartTypingDocument,
   StopTypingDocument,
@@ -997,6 +998,23 @@ export function chatScenario(library: Library): void {
       resumed.unsubscribe();
       await alice.mutate(UnpinMessageDocument, { input: { messageId: pinnedOne.id } });
       assert.deepEqual((await bob.query(PinnedMessagesDocument, { id: chat.id })).chat.pinnedMessages, []);
+    });
+    it('search: bob finds alice\'s message by a folded prefix, with a highlighted snippet, and jumps to it', async () => {
+      const sent = (await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: `Rendez-vous au Café ${library}` } })).sendMessage;
+      const found = (await bob.query(SearchMessagesDocument, { query: `cafe ${library.slice(0, 3)}`, chatId: chat.id })).searchMessages;
+      assert.equal(found.edges[0]?.node.message.id, sent.id);
+      const hit = found.edges[0]!.node;
+      assert.equal(hit.chat.id, chat.id);
+      assert.deepEqual(
+        hit.highlights.map((h) => hit.snippet.slice(h.start, h.start + h.length)),
+        ['Café', library],
+      );
+      const page = (await bob.query(MessagesAroundDocument, { chatId: chat.id, around: hit.message.id, first: 3 })).messages;
+      assert.ok(page.edges.some((e) => e.node.id === sent.id));
+      // Deleted for bob: no longer found by him.
+      await bob.mutate(DeleteMessageDocument, { input: { messageId: sent.id, forEveryone: false } });
+      const again = (await bob.query(SearchMessagesDocument, { query: `cafe ${library.slice(0, 3)}`, chatId: chat.id })).searchMessages;
+      assert.ok(!again.edges.some((e) => e.node.message.id === sent.id));
     });
   });
 }
