@@ -263,3 +263,20 @@ async fn pin__on_one_instance_reaches_a_follower_on_another() {
     assert_eq!(event["message"]["text"], "hello");
     assert_eq!(pinned(&b, &bob, &chat).await, ["hello"]);
 }
+
+#[tokio::test]
+async fn pinned_messages__count_at_50_in_the_query_cost() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada").await;
+    // 100 chats x 50 pins x a message with 100 readers: far over the
+    // default limit, though ada has no chat at all.
+    let query = "{ chats(first: 100) { nodes { pinnedMessages { message { readBy(first: 100) { id handle } } } } } }";
+    let body = app.gql(Some(&ada.token), query, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["limit"], "complexity",
+        "{body}"
+    );
+    let small =
+        "{ chats(first: 10) { nodes { pinnedMessages { pinnedAt message { id text } } } } }";
+    app.gql_ok(Some(&ada.token), small, json!({})).await;
+}

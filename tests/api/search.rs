@@ -220,3 +220,15 @@ async fn messages_stored_before_search__get_terms_at_the_next_start() {
         ["from the old days"]
     );
 }
+
+#[tokio::test]
+async fn search__counts_its_page_size_in_the_query_cost() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada").await;
+    let query = "{ searchMessages(query: \"x\", first: 100) { nodes { message { readBy(first: 100) { id handle name bio image } } } } }";
+    let body = app.gql(Some(&ada.token), query, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["limit"], "complexity",
+        "{body}"
+    );
+}
