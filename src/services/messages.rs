@@ -229,6 +229,11 @@ impl MessageService {
             return Ok(message);
         }
         let tombstone = self.db.messages().tombstone(id).await?;
+        if tombstone.is_some() {
+            // A tombstone is not worth a pin (the DELETED event tells
+            // clients to drop it from their pinned bar).
+            self.db.pins().unpin(message.chat, id).await?;
+        }
         let Some(tombstone) = tombstone else {
             // Deleted meanwhile by someone else: the same outcome.
             return self

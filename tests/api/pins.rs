@@ -135,6 +135,9 @@ async fn pinned_messages__leave_out_deleted_messages_and_refuse_to_pin_them() {
     let wipe = json!({ "input": { "messageId": gone["id"], "forEveryone": true } });
     app.gql_ok(Some(&ada.token), DELETE, wipe).await;
     assert_eq!(pinned(&app, &ada, &chat).await, ["mine"]);
+    // Its pin is gone with it, so it no longer counts towards the 50.
+    let chat_id = chat_server::domain::ChatId::parse("chatId", &chat).unwrap();
+    assert_eq!(app.db.pins().count(chat_id).await.unwrap(), 1);
     app.gql_ok(Some(&ada.token), UNPIN, input(&gone)).await;
     assert_eq!(
         app.gql_err(Some(&ada.token), PIN, input(&gone)).await,
