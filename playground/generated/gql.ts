@@ -64,6 +64,7 @@ type Documents = {
     "mutation AddReaction($input: ReactionInput!) {\n  addReaction(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.AddReactionDocument,
     "mutation DeleteMessage($input: DeleteMessageInput!) {\n  deleteMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.DeleteMessageDocument,
     "mutation EditMessage($input: EditMessageInput!) {\n  editMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.EditMessageDocument,
+    "query MainMessages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    includeThreadReplies: false\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n        replyCount\n        lastReplyAt\n        threadParticipants {\n          id\n          handle\n          name\n          image\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.MainMessagesDocument,
     "mutation MarkMessagesDelivered($input: MarkMessagesInput!) {\n  markMessagesDelivered(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": typeof types.MarkMessagesDeliveredDocument,
     "mutation MarkMessagesRead($input: MarkMessagesInput!) {\n  markMessagesRead(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": typeof types.MarkMessagesReadDocument,
     "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": typeof types.MessageEventsDocument,
@@ -74,6 +75,8 @@ type Documents = {
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.RemoveReactionDocument,
     "query SearchMessages($query: String!, $chatId: ID, $first: Int, $after: String) {\n  searchMessages(query: $query, chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        snippet\n        highlights {\n          start\n          length\n        }\n        chat {\n          id\n          name\n        }\n        message {\n          ...HistoryMessageFields\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.SearchMessagesDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": typeof types.SendMessageDocument,
+    "mutation SendThreadReply($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n    threadRootId\n  }\n}": typeof types.SendThreadReplyDocument,
+    "query ThreadMessages($chatId: ID!, $threadRootId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    threadRootId: $threadRootId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n        threadRootId\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.ThreadMessagesDocument,
     "mutation UnpinMessage($input: PinMessageInput!) {\n  unpinMessage(input: $input) {\n    id\n  }\n}": typeof types.UnpinMessageDocument,
     "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": typeof types.AcceptGroupInviteDocument,
     "mutation BanMember($input: BanMemberInput!) {\n  banMember(input: $input) {\n    id\n    memberCount\n  }\n}": typeof types.BanMemberDocument,
@@ -158,6 +161,7 @@ const documents: Documents = {
     "mutation AddReaction($input: ReactionInput!) {\n  addReaction(input: $input) {\n    ...MessageFields\n  }\n}": types.AddReactionDocument,
     "mutation DeleteMessage($input: DeleteMessageInput!) {\n  deleteMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.DeleteMessageDocument,
     "mutation EditMessage($input: EditMessageInput!) {\n  editMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.EditMessageDocument,
+    "query MainMessages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    includeThreadReplies: false\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n        replyCount\n        lastReplyAt\n        threadParticipants {\n          id\n          handle\n          name\n          image\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.MainMessagesDocument,
     "mutation MarkMessagesDelivered($input: MarkMessagesInput!) {\n  markMessagesDelivered(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": types.MarkMessagesDeliveredDocument,
     "mutation MarkMessagesRead($input: MarkMessagesInput!) {\n  markMessagesRead(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}": types.MarkMessagesReadDocument,
     "subscription MessageEvents($chatId: ID!, $after: String) {\n  messageEvents(chatId: $chatId, after: $after) {\n    kind\n    chatId\n    cursor\n    upTo\n    user {\n      id\n      handle\n    }\n    message {\n      ...MessageFields\n    }\n  }\n}": types.MessageEventsDocument,
@@ -168,6 +172,8 @@ const documents: Documents = {
     "mutation RemoveReaction($input: ReactionInput!) {\n  removeReaction(input: $input) {\n    ...MessageFields\n  }\n}": types.RemoveReactionDocument,
     "query SearchMessages($query: String!, $chatId: ID, $first: Int, $after: String) {\n  searchMessages(query: $query, chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        snippet\n        highlights {\n          start\n          length\n        }\n        chat {\n          id\n          name\n        }\n        message {\n          ...HistoryMessageFields\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.SearchMessagesDocument,
     "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}": types.SendMessageDocument,
+    "mutation SendThreadReply($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n    threadRootId\n  }\n}": types.SendThreadReplyDocument,
+    "query ThreadMessages($chatId: ID!, $threadRootId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    threadRootId: $threadRootId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n        threadRootId\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.ThreadMessagesDocument,
     "mutation UnpinMessage($input: PinMessageInput!) {\n  unpinMessage(input: $input) {\n    id\n  }\n}": types.UnpinMessageDocument,
     "mutation AcceptGroupInvite($input: ChatIdInput!) {\n  acceptGroupInvite(input: $input) {\n    id\n    name\n    myRole\n  }\n}": types.AcceptGroupInviteDocument,
     "mutation BanMember($input: BanMemberInput!) {\n  banMember(input: $input) {\n    id\n    memberCount\n  }\n}": types.BanMemberDocument,
@@ -419,6 +425,10 @@ export function graphql(source: "mutation EditMessage($input: EditMessageInput!)
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query MainMessages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    includeThreadReplies: false\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n        replyCount\n        lastReplyAt\n        threadParticipants {\n          id\n          handle\n          name\n          image\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query MainMessages($chatId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    includeThreadReplies: false\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n        replyCount\n        lastReplyAt\n        threadParticipants {\n          id\n          handle\n          name\n          image\n        }\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "mutation MarkMessagesDelivered($input: MarkMessagesInput!) {\n  markMessagesDelivered(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}"): (typeof documents)["mutation MarkMessagesDelivered($input: MarkMessagesInput!) {\n  markMessagesDelivered(input: $input) {\n    chatId\n    upTo\n    unreadCount\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -456,6 +466,14 @@ export function graphql(source: "query SearchMessages($query: String!, $chatId: 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}"): (typeof documents)["mutation SendMessage($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation SendThreadReply($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n    threadRootId\n  }\n}"): (typeof documents)["mutation SendThreadReply($input: SendMessageInput!) {\n  sendMessage(input: $input) {\n    ...MessageFields\n    threadRootId\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ThreadMessages($chatId: ID!, $threadRootId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    threadRootId: $threadRootId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n        threadRootId\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query ThreadMessages($chatId: ID!, $threadRootId: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n  messages(\n    chatId: $chatId\n    threadRootId: $threadRootId\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n  ) {\n    edges {\n      cursor\n      node {\n        ...HistoryMessageFields\n        threadRootId\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -299,6 +299,9 @@ pub struct Message {
     pub text: Option<String>,
     pub media: Vec<Media>,
     pub reply_to: Option<MessageId>,
+    /// The root message of the thread this one replies in (a thread reply).
+    #[serde(default)]
+    pub thread_root: Option<MessageId>,
     pub reactions: Vec<Reaction>,
     /// Users who deleted the message for themselves only.
     pub deleted_for: Vec<UserId>,

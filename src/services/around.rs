@@ -100,6 +100,7 @@ mod tests {
             text: Some(seq.to_string()),
             media: Vec::new(),
             reply_to: None,
+            thread_root: None,
             reactions: Vec::new(),
             deleted_for: Vec::new(),
             is_deleted: false,

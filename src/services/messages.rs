@@ -42,6 +42,8 @@ pub struct Outgoing {
     pub chat: ChatId,
     pub content: Content,
     pub reply_to: Option<MessageId>,
+    /// A thread reply: the root (or a reply) named (see [`super::threads`]).
+    pub thread_root: Option<MessageId>,
     pub client_message_id: Option<String>,
 }
 
@@ -117,17 +119,26 @@ impl MessageService {
                 ));
             }
         }
+        let thread_root = match outgoing.thread_root {
+            Some(named) => Some(super::threads::root_for_reply(&self.db, chat.id, named).await?),
+            None => None,
+        };
         let sender = self.user(me).await?;
         let draft = Draft {
             kind: outgoing.content.kind,
             text: outgoing.content.text,
             media: outgoing.content.media,
             reply_to: outgoing.reply_to,
+            thread_root,
             client_message_id,
             system: None,
         };
         match self.timeline.post(chat.id, &sender, draft).await? {
-            Posted::New(message) | Posted::Duplicate(message) => Ok(message),
+            Posted::New(message) => {
+                super::threads::count_reply(&self.db, &message).await;
+                Ok(message)
+            }
+            Posted::Duplicate(message) => Ok(message),
         }
     }
 

@@ -28,6 +28,7 @@ pub mod search;
 pub mod session_watch;
 pub mod sessions;
 pub mod sign_in_guard;
+pub mod threads;
 pub mod timeline;
 pub mod typing;
 pub mod users;
@@ -88,6 +89,8 @@ pub struct Services {
     pub pins: pins::PinService,
     /// `searchMessages`.
     pub search: search::SearchService,
+    /// Thread listings and summaries.
+    pub threads: threads::ThreadService,
     /// Reports of messages to the group's admins (and the operator).
     pub reports: ReportService,
     pub typing: TypingService,
@@ -223,9 +226,11 @@ impl Services {
         );
         let pins = pins::PinService::new(db.clone(), chats.clone(), timeline.clone());
         let search = search::SearchService::new(db.clone(), chats.clone());
+        let threads = threads::ThreadService::new(db.clone(), chats.clone());
         Ok(Self {
             pins,
             search,
+            threads,
             sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
             account_log: log,
             api_keys,

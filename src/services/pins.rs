@@ -148,6 +148,7 @@ impl PinService {
             text: Some(text),
             media: Vec::new(),
             reply_to: None,
+            thread_root: None,
             client_message_id: None,
             system: Some(info),
         };

@@ -39,6 +39,9 @@ struct MessageDoc {
     text: Option<String>,
     media: Vec<Media>,
     reply_to: Option<ObjectId>,
+    /// Set on thread replies only (see `storage::threads`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    thread_root_id: Option<ObjectId>,
     reactions: Vec<Reaction>,
     deleted_for: Vec<ObjectId>,
     is_deleted: bool,
@@ -64,6 +67,7 @@ impl From<MessageDoc> for Message {
             text: d.text,
             media: d.media,
             reply_to: d.reply_to.map(MessageId),
+            thread_root: d.thread_root_id.map(MessageId),
             // Removing the last user of an emoji leaves its entry empty.
             reactions: d
                 .reactions
@@ -91,6 +95,7 @@ impl From<&Message> for MessageDoc {
             text: m.text.clone(),
             media: m.media.clone(),
             reply_to: m.reply_to.map(|r| r.oid()),
+            thread_root_id: m.thread_root.map(|r| r.oid()),
             reactions: m.reactions.clone(),
             deleted_for: m.deleted_for.iter().map(UserId::oid).collect(),
             is_deleted: m.is_deleted,
@@ -223,6 +228,10 @@ impl MessageStore {
                     .keys(doc! { "dedupKey": 1 })
                     .options(unique())
                     .build(),
+                // A thread's replies in order (see `storage::threads`).
+                IndexModel::builder()
+                    .keys(doc! { "chatId": 1, "threadRootId": 1, "seq": 1 })
+                    .build(),
                 // A user's own messages: their data export, and making them
                 // tombstones when their account is deleted.
                 IndexModel::builder()
@@ -318,7 +327,21 @@ impl MessageStore {
         viewer: UserId,
         page: HistoryPage,
     ) -> AppResult<(Vec<Message>, bool)> {
+        self.history_in(chat, viewer, page, super::threads::Scope::All)
+            .await
+    }
+
+    /// [`Self::history`] limited to a `scope`: the main list without thread
+    /// replies, or one thread's replies.
+    pub async fn history_in(
+        &self,
+        chat: ChatId,
+        viewer: UserId,
+        page: HistoryPage,
+        scope: super::threads::Scope,
+    ) -> AppResult<(Vec<Message>, bool)> {
         let mut filter = doc! { "chatId": chat.oid(), "deletedFor": { "$ne": viewer.oid() } };
+        scope.narrow(&mut filter);
         let (sort, limit) = match page {
             HistoryPage::Forward { after, limit } => {
                 if let Some(after) = after {

@@ -23,6 +23,7 @@ pub mod receipts;
 pub mod reports;
 pub mod search;
 pub mod sessions;
+pub mod threads;
 pub mod users;
 
 use std::sync::Arc;
@@ -121,6 +122,7 @@ impl Database {
         self.invite_links().ensure_indexes().await?;
         self.reports().ensure_indexes().await?;
         self.pins().ensure_indexes().await?;
+        self.threads().ensure_indexes().await?;
         self.search().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
@@ -225,6 +227,10 @@ impl Database {
 
     pub fn pins(&self) -> pins::PinStore {
         pins::PinStore::new(&self.db)
+    }
+
+    pub fn threads(&self) -> threads::ThreadStore {
+        threads::ThreadStore::new(&self.db)
     }
 }
 

@@ -40,5 +40,6 @@ mod shared_events;
 mod shutdown;
 mod social;
 mod sse;
+mod threads;
 mod transport_limits;
 mod ws_tokens;

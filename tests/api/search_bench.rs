@@ -101,6 +101,7 @@ async fn search_bench() {
                 text: Some(text.join(" ")),
                 media: Vec::new(),
                 reply_to: None,
+                thread_root: None,
                 reactions: Vec::new(),
                 deleted_for: Vec::new(),
                 is_deleted: false,

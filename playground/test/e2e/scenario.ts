@@ -52,6 +52,9 @@ import {
   MessageEventsDocument,
   MessagesDocument,
   MessagesAroundDocument,
+  MainMessagesDocument,
+  ThreadMessagesDocument,
+  SendThreadReplyDocument,
   PinMessageDocument,
   PinnedMessagesDocument,
   UnpinMessageDocument,
@@ -91,6 +94,7 @@ import {
   type MessageEventsSubscription,
   type MessageFieldsFragment,
   type NotificationEventsSubscription,
+  type SendThreadReplyMutation,
   type SignUpMutation,
   type UserEventsSubscription,
 } from '../../generated/graphql.ts';
@@ -1015,6 +1019,33 @@ export function chatScenario(library: Library): void {
       await bob.mutate(DeleteMessageDocument, { input: { messageId: sent.id, forEveryone: false } });
       const again = (await bob.query(SearchMessagesDocument, { query: `cafe ${library.slice(0, 3)}`, chatId: chat.id })).searchMessages;
       assert.ok(!again.edges.some((e) => e.node.message.id === sent.id));
+    });
+    it('threads: bob and alice reply in a thread; the root counts them, the main list hides them, the thread pages, and replay carries them', async () => {
+      const root = (await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: 'thread root' } })).sendMessage;
+      const replies: SendThreadReplyMutation['sendMessage'][] = [];
+      for (const [who, text] of [[bob, 't1'], [alice, 't2'], [bob, 't3']] as const) {
+        replies.push((await who.mutate(SendThreadReplyDocument, { input: { chatId: chat.id, text, threadRootId: root.id } })).sendMessage);
+      }
+      assert.deepEqual(replies.map((r) => r.threadRootId), [root.id, root.id, root.id]);
+      const main = (await bob.query(MainMessagesDocument, { chatId: chat.id, last: 5 })).messages;
+      const shown = main.edges.map((e) => e.node);
+      assert.ok(!shown.some((m) => replies.some((r) => r.id === m.id)), 'no thread reply in the main list');
+      const summary = shown.find((m) => m.id === root.id)!;
+      assert.equal(summary.replyCount, 3);
+      assert.deepEqual(summary.threadParticipants.map((p) => p.id), [bobUser.id, aliceUser.id]);
+      const page = (await alice.query(ThreadMessagesDocument, { chatId: chat.id, threadRootId: root.id, first: 2 })).messages;
+      assert.deepEqual(page.edges.map((e) => e.node.text), ['t1', 't2']);
+      const rest = (await alice.query(ThreadMessagesDocument, { chatId: chat.id, threadRootId: root.id, first: 2, after: page.pageInfo.endCursor })).messages;
+      assert.deepEqual(rest.edges.map((e) => e.node.text), ['t3']);
+      // A client that was away replays the replies in the chat's one sequence.
+      const resumed = alice.subscribe(MessageEventsDocument, { chatId: chat.id, after: root.cursor });
+      const replayed = [];
+      for (let i = 0; i < 3; i++) {
+        replayed.push((await resumed.events.next(`replayed reply ${i + 1}`)).messageEvents);
+      }
+      resumed.unsubscribe();
+      assert.deepEqual(replayed.map((e) => [e.kind, e.cursor]), replies.map((r) => ['CREATED', r.cursor]));
+      await rejectsWithCode(bob.mutate(SendThreadReplyDocument, { input: { chatId: chat.id, text: 'x', threadRootId: 'nope' } }), 'BAD_USER_INPUT');
     });
   });
 }

@@ -11,6 +11,7 @@ mod events;
 mod mutations;
 mod prefetch;
 mod shared;
+mod thread;
 
 pub use events::{MessageEventObject, MessageSubscription, SharedMessageEvent};
 pub use mutations::MessageMutation;
@@ -18,10 +19,11 @@ pub use mutations::MessageMutation;
 use super::context::{Authenticated, ContextExt};
 use super::pagination;
 use super::users::UserObject;
-use crate::domain::{ChatId, Media, Message, User, UserId};
+use crate::domain::{ChatId, Media, Message, MessageId, User, UserId};
 use crate::error::AppError;
 use crate::services::around::AroundTarget;
 use crate::storage::messages::HistoryPage;
+use crate::storage::threads::Scope;
 use prefetch::Prefetched;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -336,6 +338,38 @@ impl MessageObject {
         let system = self.message.system.clone();
         system.map(|info| SystemInfoObject(info, self.known.clone()))
     }
+
+    /// For a thread reply: the root message of its thread.
+    async fn thread_root_id(&self) -> Option<ID> {
+        self.message.thread_root.map(|id| ID(id.to_string()))
+    }
+
+    /// For a root message: how many replies its thread has (tombstones of
+    /// replies deleted for everyone included); 0 without a thread.
+    async fn reply_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(thread::summary(ctx, &self.message).await?.reply_count)
+    }
+
+    /// For a root message: when its thread's last reply was sent.
+    async fn last_reply_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(thread::summary(ctx, &self.message).await?.last_reply_at)
+    }
+
+    /// For a root message: the first (at most 5) members who replied in its
+    /// thread, first come first.
+    #[graphql(
+        complexity = "crate::services::threads::MAX_THREAD_PARTICIPANTS * child_complexity + 1"
+    )]
+    async fn thread_participants(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let summary = thread::summary(ctx, &self.message).await?;
+        prefetch::users(ctx, self.known.as_deref(), &summary.participants).await
+    }
 }
 
 impl MessageObject {
@@ -381,6 +415,13 @@ impl MessageQuery {
     /// chat). Continue with `before: pageInfo.startCursor` and `after:
     /// pageInfo.endCursor`. The target must be a message you can see
     /// (`NOT_FOUND` otherwise); `around` goes with `first` only.
+    ///
+    /// `threadRootId` lists that thread's replies (without the root), with
+    /// the same cursors and paging. `includeThreadReplies: false` leaves
+    /// thread replies out of the main list; the default, true, lists every
+    /// message as before threads existed, so older clients and
+    /// `messageEvents(after:)` replay (which carries every message) see the
+    /// same sequence.
     #[graphql(
         guard = "Authenticated",
         complexity = "super::connection_complexity(first, last, super::pagination::DEFAULT_PAGE, child_complexity)"
@@ -396,10 +437,24 @@ impl MessageQuery {
         last: Option<i32>,
         before: Option<String>,
         around: Option<String>,
+        thread_root_id: Option<ID>,
+        include_thread_replies: Option<bool>,
     ) -> async_graphql::Result<Connection<String, MessageObject>> {
         let me = ctx.current_user()?;
         let chat = ChatId::parse("chatId", &chat_id)?;
+        let scope = match (thread_root_id, include_thread_replies) {
+            (Some(root), _) => Scope::Thread(MessageId::parse("threadRootId", &root)?),
+            (None, Some(false)) => Scope::MainOnly,
+            (None, _) => Scope::All,
+        };
         if let Some(around) = around {
+            if !matches!(scope, Scope::All) {
+                return Err(AppError::bad_input(
+                    "around",
+                    "goes with the whole list (not threadRootId or includeThreadReplies: false)",
+                )
+                .into());
+            }
             if last.is_some() || after.is_some() || before.is_some() {
                 return Err(AppError::bad_input(
                     "around",
@@ -441,7 +496,11 @@ impl MessageQuery {
                 limit: pagination::page_size("last", last)?,
             },
         };
-        let (messages, more) = ctx.services()?.messages.history(me.id, chat, page).await?;
+        let services = ctx.services()?;
+        let (messages, more) = match scope {
+            Scope::All => services.messages.history(me.id, chat, page).await?,
+            _ => services.threads.history(me.id, chat, scope, page).await?,
+        };
         let (has_previous, has_next) = match page {
             HistoryPage::Forward { after, .. } => (after.is_some(), more),
             HistoryPage::Backward { before, .. } => (more, before.is_some()),
