@@ -159,6 +159,10 @@ pub enum MessageEventKind {
     Read,
     #[serde(alias = "Delivered")]
     Delivered,
+    /// A message was pinned (the event carries it).
+    Pinned,
+    /// A message was unpinned (the event carries it).
+    Unpinned,
     /// A sequence number whose write failed; carries nothing.
     #[serde(alias = "Void")]
     Void,
@@ -216,10 +220,14 @@ pub enum SystemAction {
     /// `value`: until when (RFC 3339), absent for "until unmuted".
     MemberMuted,
     MemberUnmuted,
-    /// `value`: the new settings, e.g. `send=ADMINS editInfo=ADMINS addMembers=ADMINS`.
+    /// `value`: the new settings, e.g. `send=ADMINS editInfo=ADMINS addMembers=ADMINS pin=ADMINS`.
     PermissionsChanged,
     /// `value`: the period in seconds (`0`: off).
     SlowModeChanged,
+    /// `value`: the id of the message pinned.
+    MessagePinned,
+    /// `value`: the id of the message unpinned.
+    MessageUnpinned,
 }
 
 /// The structured part of a system message (its text is for display).
@@ -274,6 +282,8 @@ impl SystemInfo {
                 "0" => format!("{who} turned slow mode off"),
                 seconds => format!("{who} set slow mode to one message every {seconds} s"),
             },
+            SystemAction::MessagePinned => format!("{who} pinned a message"),
+            SystemAction::MessageUnpinned => format!("{who} unpinned a message"),
         }
     }
 }
@@ -289,6 +299,9 @@ pub struct Message {
     pub text: Option<String>,
     pub media: Vec<Media>,
     pub reply_to: Option<MessageId>,
+    /// The root message of the thread this one replies in (a thread reply).
+    #[serde(default)]
+    pub thread_root: Option<MessageId>,
     pub reactions: Vec<Reaction>,
     /// Users who deleted the message for themselves only.
     pub deleted_for: Vec<UserId>,

@@ -40,6 +40,14 @@ pub struct ChatPermissions {
     pub edit_info: PermissionLevel,
     /// Adding (or inviting) members.
     pub add_members: PermissionLevel,
+    /// Pinning and unpinning messages (groups stored before pins existed
+    /// read as ADMINS).
+    #[serde(default = "admins_only")]
+    pub pin: PermissionLevel,
+}
+
+fn admins_only() -> PermissionLevel {
+    PermissionLevel::Admins
 }
 
 impl Default for ChatPermissions {
@@ -49,6 +57,7 @@ impl Default for ChatPermissions {
             send: PermissionLevel::Members,
             edit_info: PermissionLevel::Admins,
             add_members: PermissionLevel::Admins,
+            pin: PermissionLevel::Admins,
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct Loaders {
     pub receipts: DataLoader<ReceiptLoader>,
     /// The viewer's unread count, per chat.
     pub unread: DataLoader<UnreadLoader>,
+    /// Thread summaries, per root message.
+    pub threads: DataLoader<ThreadLoader>,
     /// Whom the viewer may watch (presence), computed once when first asked.
     pub watchable: tokio::sync::OnceCell<std::collections::HashSet<UserId>>,
 }
@@ -36,6 +38,7 @@ impl Loaders {
             heads: DataLoader::new(HeadLoader(services.clone()), tokio::spawn),
             receipts: DataLoader::new(ReceiptLoader(services.clone()), tokio::spawn),
             unread: DataLoader::new(UnreadLoader(services.clone(), viewer), tokio::spawn),
+            threads: DataLoader::new(ThreadLoader(services.clone()), tokio::spawn),
             watchable: tokio::sync::OnceCell::new(),
         }
     }
@@ -119,5 +122,19 @@ impl Loader<UserId> for UserLoader {
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, User>, Self::Error> {
         let users = self.0.accounts.users_by_ids(keys).await?;
         Ok(users.into_iter().map(|u| (u.id, u)).collect())
+    }
+}
+
+pub struct ThreadLoader(Services);
+
+impl Loader<MessageId> for ThreadLoader {
+    type Value = crate::storage::threads::ThreadSummary;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[MessageId],
+    ) -> Result<HashMap<MessageId, Self::Value>, Self::Error> {
+        Ok(self.0.threads.summaries(keys).await?)
     }
 }

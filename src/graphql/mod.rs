@@ -16,8 +16,10 @@ pub mod observe;
 pub mod operation;
 pub mod pagination;
 pub mod persisted_queries;
+pub mod pins;
 pub mod query_limits;
 pub mod rate_limits;
+pub mod search;
 pub mod server_api;
 pub mod sessions;
 pub mod shared_events;
@@ -47,6 +49,7 @@ pub struct Query(
     chats::ModerationQuery,
     chats::ReportQuery,
     messages::MessageQuery,
+    search::SearchQuery,
     sync::SyncQuery,
 );
 
@@ -62,6 +65,7 @@ pub struct Mutation(
     chats::InviteLinkMutation,
     chats::ReportMutation,
     messages::MessageMutation,
+    pins::PinMutation,
     typing::TypingMutation,
     server_api::ServerMutation,
     uploads::UploadMutation,

@@ -28,6 +28,7 @@ use crate::storage::Database;
 use crate::storage::messages::HistoryPage;
 use crate::storage::receipts::{Receipt, ReceiptKind};
 
+use super::around::{self, AroundPage, AroundTarget};
 use super::blocks::BlockRules;
 use super::chats::{ChatService, permissions};
 use super::message_stream::{Follower, Following};
@@ -41,6 +42,8 @@ pub struct Outgoing {
     pub chat: ChatId,
     pub content: Content,
     pub reply_to: Option<MessageId>,
+    /// A thread reply: the root (or a reply) named (see [`super::threads`]).
+    pub thread_root: Option<MessageId>,
     pub client_message_id: Option<String>,
 }
 
@@ -125,17 +128,26 @@ impl MessageService {
                 ));
             }
         }
+        let thread_root = match outgoing.thread_root {
+            Some(named) => Some(super::threads::root_for_reply(&self.db, chat.id, named).await?),
+            None => None,
+        };
         let sender = self.user(me).await?;
         let draft = Draft {
             kind: outgoing.content.kind,
             text: outgoing.content.text,
             media: outgoing.content.media,
             reply_to: outgoing.reply_to,
+            thread_root,
             client_message_id,
             system: None,
         };
         match self.timeline.post(chat.id, &sender, draft).await? {
-            Posted::New(message) | Posted::Duplicate(message) => Ok(message),
+            Posted::New(message) => {
+                super::threads::count_reply(&self.db, &message).await;
+                Ok(message)
+            }
+            Posted::Duplicate(message) => Ok(message),
         }
     }
 
@@ -237,6 +249,11 @@ impl MessageService {
             return Ok(message);
         }
         let tombstone = self.db.messages().tombstone(id).await?;
+        if tombstone.is_some() {
+            // A tombstone is not worth a pin (the DELETED event tells
+            // clients to drop it from their pinned bar).
+            self.db.pins().unpin(message.chat, id).await?;
+        }
         let Some(tombstone) = tombstone else {
             // Deleted meanwhile by someone else: the same outcome.
             return self
@@ -411,6 +428,46 @@ impl MessageService {
     ) -> AppResult<(Vec<Message>, bool)> {
         self.chats.membership(me, chat).await?;
         self.db.messages().history(chat, me, page).await
+    }
+
+    /// A page of `limit` (at least 1) messages around `target`, a message
+    /// of `chat` that `me` can see (see [`super::around`]).
+    pub async fn around(
+        &self,
+        me: UserId,
+        chat: ChatId,
+        target: AroundTarget,
+        limit: usize,
+    ) -> AppResult<AroundPage> {
+        self.chats.membership(me, chat).await?;
+        let store = self.db.messages();
+        let found = match target {
+            AroundTarget::Cursor(seq) => store.at_seq(chat, seq).await?,
+            AroundTarget::Message(id) => store.find(id).await?,
+        };
+        let target = found
+            .filter(|m| m.chat == chat && !m.deleted_for.contains(&me))
+            .ok_or_else(message_not_found)?;
+        let side = limit.saturating_sub(1);
+        let (older, newer) = tokio::try_join!(
+            store.history(
+                chat,
+                me,
+                HistoryPage::Backward {
+                    before: Some(target.seq),
+                    limit: side,
+                },
+            ),
+            store.history(
+                chat,
+                me,
+                HistoryPage::Forward {
+                    after: Some(target.seq),
+                    limit: side,
+                },
+            ),
+        )?;
+        Ok(around::split(limit, older, target, newer))
     }
 
     /// A message and its chat, if `me` is a member of the chat.

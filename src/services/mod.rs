@@ -8,6 +8,7 @@ pub mod account_cursor;
 pub mod account_deletion;
 pub mod account_log;
 pub mod account_sync;
+pub mod around;
 pub mod audience;
 pub mod blocks;
 pub mod chats;
@@ -19,12 +20,15 @@ pub mod known_accounts;
 pub mod message_stream;
 pub mod messages;
 pub mod notifications;
+pub mod pins;
 pub mod presence;
 pub mod report_webhook;
 pub mod reports;
+pub mod search;
 pub mod session_watch;
 pub mod sessions;
 pub mod sign_in_guard;
+pub mod threads;
 pub mod timeline;
 pub mod typing;
 pub mod uploads;
@@ -82,6 +86,12 @@ pub struct Services {
     pub timeline: Timeline,
     pub chats: ChatService,
     pub messages: MessageService,
+    /// Pinned messages.
+    pub pins: pins::PinService,
+    /// `searchMessages`.
+    pub search: search::SearchService,
+    /// Thread listings and summaries.
+    pub threads: threads::ThreadService,
     /// Reports of messages to the group's admins (and the operator).
     pub reports: ReportService,
     pub typing: TypingService,
@@ -229,7 +239,13 @@ impl Services {
                 .server_api_keys()
                 .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!(e)))?,
         );
+        let pins = pins::PinService::new(db.clone(), chats.clone(), timeline.clone());
+        let search = search::SearchService::new(db.clone(), chats.clone());
+        let threads = threads::ThreadService::new(db.clone(), chats.clone());
         Ok(Self {
+            pins,
+            search,
+            threads,
             sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
             account_log: log,
             api_keys,

@@ -30,6 +30,8 @@ pub struct Draft {
     pub text: Option<String>,
     pub media: Vec<crate::domain::Media>,
     pub reply_to: Option<MessageId>,
+    /// A thread reply's root (see `services::threads`).
+    pub thread_root: Option<MessageId>,
     pub client_message_id: Option<String>,
     pub system: Option<SystemInfo>,
 }
@@ -73,6 +75,7 @@ impl Timeline {
             text: draft.text,
             media: draft.media,
             reply_to: draft.reply_to,
+            thread_root: draft.thread_root,
             reactions: Vec::new(),
             deleted_for: Vec::new(),
             is_deleted: false,
@@ -136,6 +139,7 @@ impl Timeline {
             text: Some(text),
             media: Vec::new(),
             reply_to: None,
+            thread_root: None,
             client_message_id: None,
             system: Some(info),
         };

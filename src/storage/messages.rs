@@ -39,6 +39,9 @@ struct MessageDoc {
     text: Option<String>,
     media: Vec<Media>,
     reply_to: Option<ObjectId>,
+    /// Set on thread replies only (see `storage::threads`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    thread_root_id: Option<ObjectId>,
     reactions: Vec<Reaction>,
     deleted_for: Vec<ObjectId>,
     is_deleted: bool,
@@ -47,6 +50,10 @@ struct MessageDoc {
     client_message_id: Option<String>,
     dedup_key: String,
     system: Option<SystemInfo>,
+    /// What search matches on (see `storage::search`); empty for system
+    /// messages, tombstones and the log's snapshots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    terms: Vec<String>,
 }
 
 impl From<MessageDoc> for Message {
@@ -60,6 +67,7 @@ impl From<MessageDoc> for Message {
             text: d.text,
             media: d.media,
             reply_to: d.reply_to.map(MessageId),
+            thread_root: d.thread_root_id.map(MessageId),
             // Removing the last user of an emoji leaves its entry empty.
             reactions: d
                 .reactions
@@ -87,6 +95,7 @@ impl From<&Message> for MessageDoc {
             text: m.text.clone(),
             media: m.media.clone(),
             reply_to: m.reply_to.map(|r| r.oid()),
+            thread_root_id: m.thread_root.map(|r| r.oid()),
             reactions: m.reactions.clone(),
             deleted_for: m.deleted_for.iter().map(UserId::oid).collect(),
             is_deleted: m.is_deleted,
@@ -98,6 +107,7 @@ impl From<&Message> for MessageDoc {
             },
             client_message_id: m.client_message_id.clone(),
             system: m.system.clone(),
+            terms: super::search::terms_of(m.kind, m.is_deleted, m.text.as_deref()),
         }
     }
 }
@@ -218,6 +228,10 @@ impl MessageStore {
                     .keys(doc! { "dedupKey": 1 })
                     .options(unique())
                     .build(),
+                // A thread's replies in order (see `storage::threads`).
+                IndexModel::builder()
+                    .keys(doc! { "chatId": 1, "threadRootId": 1, "seq": 1 })
+                    .build(),
                 // A user's own messages: their data export, and making them
                 // tombstones when their account is deleted.
                 IndexModel::builder()
@@ -283,6 +297,15 @@ impl MessageStore {
             .map(Message::from))
     }
 
+    /// The message of `chat` created with sequence number `seq`, if any.
+    pub async fn at_seq(&self, chat: ChatId, seq: i64) -> AppResult<Option<Message>> {
+        Ok(self
+            .messages
+            .find_one(doc! { "chatId": chat.oid(), "seq": seq })
+            .await?
+            .map(Message::from))
+    }
+
     /// Messages by id in one query, for DataLoaders.
     pub async fn find_many(&self, ids: &[MessageId]) -> AppResult<Vec<Message>> {
         let oids: Vec<ObjectId> = ids.iter().map(MessageId::oid).collect();
@@ -304,7 +327,21 @@ impl MessageStore {
         viewer: UserId,
         page: HistoryPage,
     ) -> AppResult<(Vec<Message>, bool)> {
+        self.history_in(chat, viewer, page, super::threads::Scope::All)
+            .await
+    }
+
+    /// [`Self::history`] limited to a `scope`: the main list without thread
+    /// replies, or one thread's replies.
+    pub async fn history_in(
+        &self,
+        chat: ChatId,
+        viewer: UserId,
+        page: HistoryPage,
+        scope: super::threads::Scope,
+    ) -> AppResult<(Vec<Message>, bool)> {
         let mut filter = doc! { "chatId": chat.oid(), "deletedFor": { "$ne": viewer.oid() } };
+        scope.narrow(&mut filter);
         let (sort, limit) = match page {
             HistoryPage::Forward { after, limit } => {
                 if let Some(after) = after {
@@ -346,7 +383,11 @@ impl MessageStore {
         self.modify(
             id,
             doc! { "isDeleted": false },
-            doc! { "$set": { "text": text, "editedAt": bson::DateTime::now() } },
+            doc! { "$set": {
+                "text": text,
+                "editedAt": bson::DateTime::now(),
+                "terms": super::search::terms_of(MessageKind::Text, false, Some(text)),
+            } },
         )
         .await
     }
@@ -369,7 +410,7 @@ impl MessageStore {
         self.modify(
             id,
             doc! { "isDeleted": false },
-            doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
+            doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [], "terms": [] } },
         )
         .await
     }
@@ -400,7 +441,7 @@ impl MessageStore {
         self.messages
             .update_many(
                 by_sender,
-                doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [] } },
+                doc! { "$set": { "isDeleted": true, "text": null, "media": [], "reactions": [], "terms": [] } },
             )
             .await?;
         for chat in chats {
@@ -635,7 +676,11 @@ impl MessageStore {
             seq: event.seq,
             kind: event.kind,
             actor_id: event.actor.oid(),
-            message: event.message.as_ref().map(MessageDoc::from),
+            // A snapshot is never searched: no terms.
+            message: event.message.as_ref().map(|m| MessageDoc {
+                terms: Vec::new(),
+                ..MessageDoc::from(m)
+            }),
             up_to: event.up_to,
             created_at: bson::DateTime::now(),
         };

@@ -18,9 +18,12 @@ mod migrations;
 pub mod moderation;
 pub mod notifications;
 pub mod paging;
+pub mod pins;
 pub mod receipts;
 pub mod reports;
+pub mod search;
 pub mod sessions;
+pub mod threads;
 pub mod uploads;
 pub mod users;
 
@@ -120,6 +123,9 @@ impl Database {
         self.invite_links().ensure_indexes().await?;
         self.reports().ensure_indexes().await?;
         self.uploads().ensure_indexes().await?;
+        self.pins().ensure_indexes().await?;
+        self.threads().ensure_indexes().await?;
+        self.search().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -135,6 +141,13 @@ impl Database {
             &self.chat_heads().documents(),
         )
         .await?;
+        let backfilled = self.search().backfill().await?;
+        if backfilled > 0 {
+            tracing::info!(
+                messages = backfilled,
+                "gave search terms to stored messages"
+            );
+        }
         Ok(())
     }
 
@@ -212,6 +225,18 @@ impl Database {
 
     pub fn uploads(&self) -> uploads::UploadStore {
         uploads::UploadStore::new(&self.db)
+    }
+
+    pub fn search(&self) -> search::SearchStore {
+        search::SearchStore::new(&self.db)
+    }
+
+    pub fn pins(&self) -> pins::PinStore {
+        pins::PinStore::new(&self.db)
+    }
+
+    pub fn threads(&self) -> threads::ThreadStore {
+        threads::ThreadStore::new(&self.db)
     }
 }
 

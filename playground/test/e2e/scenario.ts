@@ -51,10 +51,18 @@ import {
   MarkMessagesReadDocument,
   MessageEventsDocument,
   MessagesDocument,
+  MessagesAroundDocument,
+  MainMessagesDocument,
+  ThreadMessagesDocument,
+  SendThreadReplyDocument,
+  PinMessageDocument,
+  PinnedMessagesDocument,
+  UnpinMessageDocument,
   PromoteAdminDocument,
   RemoveChatMemberDocument,
   RemoveReactionDocument,
   SearchChatsDocument,
+  SearchMessagesDocument,
   SendMessageDocument,
   StartTypingDocument,
   StopTypingDocument,
@@ -88,6 +96,7 @@ import {
   type MessageEventsSubscription,
   type MessageFieldsFragment,
   type NotificationEventsSubscription,
+  type SendThreadReplyMutation,
   type SignUpMutation,
   type UserEventsSubscription,
 } from '../../generated/graphql.ts';
@@ -994,6 +1003,89 @@ export function chatScenario(library: Library): void {
         input: { email: 'erin@example.com', handle: 'erin', name: 'Erin', password: PASSWORD },
       })).signUp;
       assert.notEqual(again.user.id, erinId);
+    });
+    it('jump: alice jumps to an old message with `around`; the page cursors go on both ways', async () => {
+      const sent = [];
+      for (let i = 1; i <= 9; i++) {
+        sent.push((await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: `jump ${i}` } })).sendMessage);
+      }
+      const page = (await alice.query(MessagesAroundDocument, { chatId: chat.id, around: sent[4]!.id, first: 3 })).messages;
+      assert.deepEqual(page.edges.map((e) => e.node.text), ['jump 4', 'jump 5', 'jump 6']);
+      assert.equal(page.pageInfo.hasPreviousPage, true);
+      assert.equal(page.pageInfo.hasNextPage, true);
+      const newer = (await alice.query(MessagesDocument, { chatId: chat.id, first: 10, after: page.pageInfo.endCursor })).messages;
+      assert.deepEqual(newer.edges.map((e) => e.node.text), ['jump 7', 'jump 8', 'jump 9']);
+      const older = (await alice.query(MessagesDocument, { chatId: chat.id, last: 3, before: page.pageInfo.startCursor })).messages;
+      assert.deepEqual(older.edges.map((e) => e.node.text), ['jump 1', 'jump 2', 'jump 3']);
+      await rejectsWithCode(alice.query(MessagesAroundDocument, { chatId: chat.id, around: '999999', first: 3 }), 'NOT_FOUND');
+    });
+    it('pins: bob pins a message of the direct chat; alice gets it live, in the list, and again on a resume', async () => {
+      const pinnedOne = (await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: 'pin me' } })).sendMessage;
+      const watch = alice.subscribe(MessageEventsDocument, { chatId: chat.id, after: pinnedOne.cursor });
+      await watch.ready();
+      await bob.mutate(PinMessageDocument, { input: { messageId: pinnedOne.id } });
+      const system = (await watch.events.next('the MESSAGE_PINNED system message')).messageEvents;
+      assert.deepEqual([system.kind, system.message?.system?.action], ['CREATED', 'MESSAGE_PINNED']);
+      const pinEvent = (await watch.events.next('the PINNED event')).messageEvents;
+      assert.deepEqual([pinEvent.kind, pinEvent.message?.id, pinEvent.user?.id], ['PINNED', pinnedOne.id, bobUser.id]);
+      watch.unsubscribe();
+      const listed = (await alice.query(PinnedMessagesDocument, { id: chat.id })).chat;
+      assert.equal(listed.myPermissions.canPin, true);
+      assert.deepEqual(listed.pinnedMessages.map((p) => [p.message.id, p.pinnedBy.id]), [[pinnedOne.id, bobUser.id]]);
+      // A client that was away replays both from its cursor.
+      const resumed = alice.subscribe(MessageEventsDocument, { chatId: chat.id, after: pinnedOne.cursor });
+      const again = [
+        (await resumed.events.next('replayed system message')).messageEvents,
+        (await resumed.events.next('replayed PINNED')).messageEvents,
+      ];
+      assert.deepEqual(again.map((e) => [e.kind, e.cursor]), [[system.kind, system.cursor], [pinEvent.kind, pinEvent.cursor]]);
+      resumed.unsubscribe();
+      await alice.mutate(UnpinMessageDocument, { input: { messageId: pinnedOne.id } });
+      assert.deepEqual((await bob.query(PinnedMessagesDocument, { id: chat.id })).chat.pinnedMessages, []);
+    });
+    it('search: bob finds alice\'s message by a folded prefix, with a highlighted snippet, and jumps to it', async () => {
+      const sent = (await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: `Rendez-vous au Café ${library}` } })).sendMessage;
+      const found = (await bob.query(SearchMessagesDocument, { query: `cafe ${library.slice(0, 3)}`, chatId: chat.id })).searchMessages;
+      assert.equal(found.edges[0]?.node.message.id, sent.id);
+      const hit = found.edges[0]!.node;
+      assert.equal(hit.chat.id, chat.id);
+      assert.deepEqual(
+        hit.highlights.map((h) => hit.snippet.slice(h.start, h.start + h.length)),
+        ['Café', library],
+      );
+      const page = (await bob.query(MessagesAroundDocument, { chatId: chat.id, around: hit.message.id, first: 3 })).messages;
+      assert.ok(page.edges.some((e) => e.node.id === sent.id));
+      // Deleted for bob: no longer found by him.
+      await bob.mutate(DeleteMessageDocument, { input: { messageId: sent.id, forEveryone: false } });
+      const again = (await bob.query(SearchMessagesDocument, { query: `cafe ${library.slice(0, 3)}`, chatId: chat.id })).searchMessages;
+      assert.ok(!again.edges.some((e) => e.node.message.id === sent.id));
+    });
+    it('threads: bob and alice reply in a thread; the root counts them, the main list hides them, the thread pages, and replay carries them', async () => {
+      const root = (await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: 'thread root' } })).sendMessage;
+      const replies: SendThreadReplyMutation['sendMessage'][] = [];
+      for (const [who, text] of [[bob, 't1'], [alice, 't2'], [bob, 't3']] as const) {
+        replies.push((await who.mutate(SendThreadReplyDocument, { input: { chatId: chat.id, text, threadRootId: root.id } })).sendMessage);
+      }
+      assert.deepEqual(replies.map((r) => r.threadRootId), [root.id, root.id, root.id]);
+      const main = (await bob.query(MainMessagesDocument, { chatId: chat.id, last: 5 })).messages;
+      const shown = main.edges.map((e) => e.node);
+      assert.ok(!shown.some((m) => replies.some((r) => r.id === m.id)), 'no thread reply in the main list');
+      const summary = shown.find((m) => m.id === root.id)!;
+      assert.equal(summary.replyCount, 3);
+      assert.deepEqual(summary.threadParticipants.map((p) => p.id), [bobUser.id, aliceUser.id]);
+      const page = (await alice.query(ThreadMessagesDocument, { chatId: chat.id, threadRootId: root.id, first: 2 })).messages;
+      assert.deepEqual(page.edges.map((e) => e.node.text), ['t1', 't2']);
+      const rest = (await alice.query(ThreadMessagesDocument, { chatId: chat.id, threadRootId: root.id, first: 2, after: page.pageInfo.endCursor })).messages;
+      assert.deepEqual(rest.edges.map((e) => e.node.text), ['t3']);
+      // A client that was away replays the replies in the chat's one sequence.
+      const resumed = alice.subscribe(MessageEventsDocument, { chatId: chat.id, after: root.cursor });
+      const replayed = [];
+      for (let i = 0; i < 3; i++) {
+        replayed.push((await resumed.events.next(`replayed reply ${i + 1}`)).messageEvents);
+      }
+      resumed.unsubscribe();
+      assert.deepEqual(replayed.map((e) => [e.kind, e.cursor]), replies.map((r) => ['CREATED', r.cursor]));
+      await rejectsWithCode(bob.mutate(SendThreadReplyDocument, { input: { chatId: chat.id, text: 'x', threadRootId: 'nope' } }), 'BAD_USER_INPUT');
     });
   });
 }

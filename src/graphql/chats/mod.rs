@@ -170,6 +170,22 @@ impl ChatObject {
             .map(Into::into)
     }
 
+    /// Pinned messages, newest pin first (at most 50; none for a viewer
+    /// who is not a member; messages since deleted, for everyone or for
+    /// you, left out).
+    #[graphql(complexity = "crate::services::pins::MAX_PINS * child_complexity + 1")]
+    async fn pinned_messages(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::pins::PinnedMessageObject>> {
+        let me = ctx.current_user()?;
+        let pinned = ctx.services()?.pins.pinned(me.id, &self.0).await?;
+        Ok(pinned
+            .into_iter()
+            .map(|(pin, message)| crate::graphql::pins::PinnedMessageObject(pin, message))
+            .collect())
+    }
+
     /// What the signed-in user may do here now.
     async fn my_permissions(&self, ctx: &Context<'_>) -> async_graphql::Result<MyPermissions> {
         let me = ctx.current_user()?;

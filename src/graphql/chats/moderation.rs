@@ -46,7 +46,7 @@ pub enum GroupAddPolicy {
 
 /// Who in a group may do what the group can open up or close down.
 /// Moderating (remove, ban, mute) is always the admins'; managing admins
-/// the owner's. (Pinning does not exist yet.)
+/// the owner's.
 #[derive(SimpleObject, InputObject, Clone, Copy)]
 #[graphql(name = "ChatPermissions", input_name = "ChatPermissionsInput")]
 pub struct ChatPermissionsObject {
@@ -57,6 +57,10 @@ pub struct ChatPermissionsObject {
     pub edit_info: PermissionLevel,
     /// Adding (or inviting) members.
     pub add_members: PermissionLevel,
+    /// Pinning and unpinning messages (default ADMINS; in a direct chat
+    /// either person may pin).
+    #[graphql(default_with = "PermissionLevel::Admins")]
+    pub pin: PermissionLevel,
 }
 
 impl From<crate::domain::ChatPermissions> for ChatPermissionsObject {
@@ -65,6 +69,7 @@ impl From<crate::domain::ChatPermissions> for ChatPermissionsObject {
             send: p.send.into(),
             edit_info: p.edit_info.into(),
             add_members: p.add_members.into(),
+            pin: p.pin.into(),
         }
     }
 }
@@ -75,6 +80,7 @@ impl From<ChatPermissionsObject> for crate::domain::ChatPermissions {
             send: p.send.into(),
             edit_info: p.edit_info.into(),
             add_members: p.add_members.into(),
+            pin: p.pin.into(),
         }
     }
 }
@@ -93,6 +99,8 @@ pub struct MyPermissions {
     can_moderate: bool,
     /// Promote and demote admins.
     can_manage_admins: bool,
+    /// Pin and unpin messages.
+    can_pin: bool,
     /// When the signed-in user's mute ends; `null` when not muted or muted
     /// until unmuted (see `muted`).
     muted_until: Option<DateTime<Utc>>,
@@ -112,6 +120,7 @@ impl MyPermissions {
             can_add_members: group && may(Action::AddMembers),
             can_moderate: group && may(Action::Moderate),
             can_manage_admins: group && may(Action::ManageAdmins),
+            can_pin: mute.is_none() && (!group || may(Action::Pin)),
             muted_until: mute.and_then(|m| m.until),
             muted: mute.is_some(),
         }

@@ -30,6 +30,10 @@ pub enum MessageEventKind {
     Read,
     /// `user`'s device received up to `upTo`.
     Delivered,
+    /// `user` pinned `message` (see `Chat.pinnedMessages`).
+    Pinned,
+    /// `user` unpinned `message`.
+    Unpinned,
     /// Events may be missing (a cursor older than the kept history, or a
     /// server-side outage): refetch `messages`, then carry on.
     Resync,
@@ -189,6 +193,8 @@ fn event_kind(kind: EventKind) -> MessageEventKind {
         EventKind::ReactionChanged => MessageEventKind::ReactionChanged,
         EventKind::Read => MessageEventKind::Read,
         EventKind::Delivered => MessageEventKind::Delivered,
+        EventKind::Pinned => MessageEventKind::Pinned,
+        EventKind::Unpinned => MessageEventKind::Unpinned,
         // Never delivered: the follower skips void numbers.
         EventKind::Void => MessageEventKind::Resync,
     }

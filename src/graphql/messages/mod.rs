@@ -11,6 +11,7 @@ mod events;
 mod mutations;
 mod prefetch;
 mod shared;
+mod thread;
 
 pub use events::{MessageEventObject, MessageSubscription, SharedMessageEvent};
 pub use mutations::MessageMutation;
@@ -18,9 +19,11 @@ pub use mutations::MessageMutation;
 use super::context::{Authenticated, ContextExt};
 use super::pagination;
 use super::users::UserObject;
-use crate::domain::{ChatId, Media, Message, User, UserId};
+use crate::domain::{ChatId, Media, Message, MessageId, User, UserId};
 use crate::error::AppError;
+use crate::services::around::AroundTarget;
 use crate::storage::messages::HistoryPage;
+use crate::storage::threads::Scope;
 use prefetch::Prefetched;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -55,10 +58,14 @@ pub enum SystemAction {
     /// `value`: until when (RFC 3339); absent: until unmuted.
     MemberMuted,
     MemberUnmuted,
-    /// `value`: the new settings, e.g. `send=ADMINS editInfo=ADMINS addMembers=ADMINS`.
+    /// `value`: the new settings, e.g. `send=ADMINS editInfo=ADMINS addMembers=ADMINS pin=ADMINS`.
     PermissionsChanged,
     /// `value`: the period in seconds (`0`: off).
     SlowModeChanged,
+    /// `value`: the id of the message pinned.
+    MessagePinned,
+    /// `value`: the id of the message unpinned.
+    MessageUnpinned,
 }
 
 /// An attachment of an IMAGE, VIDEO or FILE message.
@@ -354,6 +361,38 @@ impl MessageObject {
         let system = self.message.system.clone();
         system.map(|info| SystemInfoObject(info, self.known.clone()))
     }
+
+    /// For a thread reply: the root message of its thread.
+    async fn thread_root_id(&self) -> Option<ID> {
+        self.message.thread_root.map(|id| ID(id.to_string()))
+    }
+
+    /// For a root message: how many replies its thread has (tombstones of
+    /// replies deleted for everyone included); 0 without a thread.
+    async fn reply_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(thread::summary(ctx, &self.message).await?.reply_count)
+    }
+
+    /// For a root message: when its thread's last reply was sent.
+    async fn last_reply_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(thread::summary(ctx, &self.message).await?.last_reply_at)
+    }
+
+    /// For a root message: the first (at most 5) members who replied in its
+    /// thread, first come first.
+    #[graphql(
+        complexity = "crate::services::threads::MAX_THREAD_PARTICIPANTS * child_complexity + 1"
+    )]
+    async fn thread_participants(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let summary = thread::summary(ctx, &self.message).await?;
+        prefetch::users(ctx, self.known.as_deref(), &summary.participants).await
+    }
 }
 
 impl MessageObject {
@@ -392,10 +431,26 @@ impl MessageQuery {
     /// deleted for yourself; tombstones of messages deleted for everyone are
     /// included. `first`/`after` pages forward from the start; `last`/
     /// `before` backward from the end. With neither, the latest 20.
+    ///
+    /// `around` (a message cursor or a message id) jumps to a message: a
+    /// page of `first` (default 20) messages with the target near the
+    /// middle, about half on each side (more on one side at an end of the
+    /// chat). Continue with `before: pageInfo.startCursor` and `after:
+    /// pageInfo.endCursor`. The target must be a message you can see
+    /// (`NOT_FOUND` otherwise); `around` goes with `first` only.
+    ///
+    /// `threadRootId` lists that thread's replies (without the root), with
+    /// the same cursors and paging. `includeThreadReplies: false` leaves
+    /// thread replies out of the main list; the default, true, lists every
+    /// message as before threads existed, so older clients and
+    /// `messageEvents(after:)` replay (which carries every message) see the
+    /// same sequence.
     #[graphql(
         guard = "Authenticated",
         complexity = "super::connection_complexity(first, last, super::pagination::DEFAULT_PAGE, child_complexity)"
     )]
+    // One parameter per GraphQL argument.
+    #[allow(clippy::too_many_arguments)]
     async fn messages(
         &self,
         ctx: &Context<'_>,
@@ -404,9 +459,44 @@ impl MessageQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        around: Option<String>,
+        thread_root_id: Option<ID>,
+        include_thread_replies: Option<bool>,
     ) -> async_graphql::Result<Connection<String, MessageObject>> {
         let me = ctx.current_user()?;
         let chat = ChatId::parse("chatId", &chat_id)?;
+        let scope = match (thread_root_id, include_thread_replies) {
+            (Some(root), _) => Scope::Thread(MessageId::parse("threadRootId", &root)?),
+            (None, Some(false)) => Scope::MainOnly,
+            (None, _) => Scope::All,
+        };
+        if let Some(around) = around {
+            if !matches!(scope, Scope::All) {
+                return Err(AppError::bad_input(
+                    "around",
+                    "goes with the whole list (not threadRootId or includeThreadReplies: false)",
+                )
+                .into());
+            }
+            if last.is_some() || after.is_some() || before.is_some() {
+                return Err(AppError::bad_input(
+                    "around",
+                    "goes with first only (not last, after or before)",
+                )
+                .into());
+            }
+            let target = AroundTarget::parse("around", &around)?;
+            let limit = pagination::page_size("first", first)?;
+            if limit == 0 {
+                return Err(AppError::bad_input("first", "must be at least 1 with around").into());
+            }
+            let page = ctx
+                .services()?
+                .messages
+                .around(me.id, chat, target, limit)
+                .await?;
+            return page_connection(ctx, page.messages, page.has_previous, page.has_next).await;
+        }
         let seq = |field: &'static str, raw: Option<String>| {
             raw.map(|r| {
                 r.parse::<i64>()
@@ -429,19 +519,33 @@ impl MessageQuery {
                 limit: pagination::page_size("last", last)?,
             },
         };
-        let (messages, more) = ctx.services()?.messages.history(me.id, chat, page).await?;
+        let services = ctx.services()?;
+        let (messages, more) = match scope {
+            Scope::All => services.messages.history(me.id, chat, page).await?,
+            _ => services.threads.history(me.id, chat, scope, page).await?,
+        };
         let (has_previous, has_next) = match page {
             HistoryPage::Forward { after, .. } => (after.is_some(), more),
             HistoryPage::Backward { before, .. } => (more, before.is_some()),
         };
-        let known = prefetch::prefetch(ctx, &messages).await?;
-        let mut connection = Connection::new(has_previous, has_next);
-        connection.edges = messages
-            .into_iter()
-            .map(|m| Edge::new(m.seq.to_string(), MessageObject::in_page(m, known.clone())))
-            .collect();
-        Ok(connection)
+        page_connection(ctx, messages, has_previous, has_next).await
     }
+}
+
+/// A page of history as a connection, its populations loaded up front.
+async fn page_connection(
+    ctx: &Context<'_>,
+    messages: Vec<Message>,
+    has_previous: bool,
+    has_next: bool,
+) -> async_graphql::Result<Connection<String, MessageObject>> {
+    let known = prefetch::prefetch(ctx, &messages).await?;
+    let mut connection = Connection::new(has_previous, has_next);
+    connection.edges = messages
+        .into_iter()
+        .map(|m| Edge::new(m.seq.to_string(), MessageObject::in_page(m, known.clone())))
+        .collect();
+    Ok(connection)
 }
 
 /// A sequence number given as a cursor.

@@ -47,6 +47,11 @@ pub struct SendMessageInput {
     media: Option<Vec<MediaInput>>,
     /// A message of the same chat.
     reply_to: Option<ID>,
+    /// Posts this message as a reply in the thread of this message of the
+    /// same chat (a root: not a system message, not deleted). Naming a
+    /// thread reply posts in its root's thread. The reply keeps the chat's
+    /// single cursor sequence and carries `threadRootId`.
+    thread_root_id: Option<ID>,
     /// Your id for this message (1–64 of `A-Za-z0-9-_.:`): sending again
     /// to the same chat with the same id returns the first message and
     /// stores nothing new. Ids are per chat: the same id in another chat is
@@ -110,6 +115,11 @@ impl MessageMutation {
             .as_deref()
             .map(|id| MessageId::parse("replyTo", id))
             .transpose()?;
+        let thread_root = input
+            .thread_root_id
+            .as_deref()
+            .map(|id| MessageId::parse("threadRootId", id))
+            .transpose()?;
         let services = ctx.services()?;
         let (content, taken) = if let Some(ids) = &input.media_ids {
             if input.media.is_some() {
@@ -171,6 +181,7 @@ impl MessageMutation {
             chat,
             content,
             reply_to,
+            thread_root,
             client_message_id: input.client_message_id,
         };
         let sent = services.messages.send(me.id, outgoing).await;

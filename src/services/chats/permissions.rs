@@ -3,8 +3,8 @@
 //! group lets its members do is its [`ChatPermissions`] (send, edit the
 //! group, add members); the rest belongs to fixed roles: admins moderate
 //! (remove, ban, mute, see bans, invites and reports), the owner alone
-//! manages admins and moderates an admin. Pinning does not exist yet; when
-//! it does, its setting belongs in [`ChatPermissions`] and its check here.
+//! manages admins and moderates an admin. Pinning is a group setting
+//! (`pin`, ADMINS by default); in a direct chat either person may pin.
 //!
 //! Refusals a member can understand and wait out carry a stable
 //! `extensions.reason` (see [`AppError::ForbiddenBecause`]).
@@ -24,15 +24,18 @@ pub enum Action {
     Moderate,
     /// Promote and demote admins.
     ManageAdmins,
+    /// Pin and unpin messages.
+    Pin,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Send,
         Action::EditInfo,
         Action::AddMembers,
         Action::Moderate,
         Action::ManageAdmins,
+        Action::Pin,
     ];
 }
 
@@ -48,6 +51,7 @@ pub fn allows(permissions: &ChatPermissions, role: Role, action: Action) -> bool
         Action::AddMembers => level(permissions.add_members),
         Action::Moderate => role >= Role::Admin,
         Action::ManageAdmins => role == Role::Owner,
+        Action::Pin => level(permissions.pin),
     }
 }
 
@@ -98,6 +102,17 @@ pub fn ensure_can_send(membership: &Membership, now: DateTime<Utc>) -> AppResult
     Ok(())
 }
 
+/// `me` may pin and unpin messages in the chat of `membership`: either
+/// person of a direct chat; in a group, whom its `pin` setting lets (admins
+/// by default). A muted member may not (a pin posts a system message).
+pub fn ensure_can_pin(membership: &Membership, now: DateTime<Utc>) -> AppResult<()> {
+    ensure_unmuted(membership.mute, now)?;
+    if membership.is_group && !allows(&membership.permissions, membership.role, Action::Pin) {
+        return Err(refusal(Action::Pin));
+    }
+    Ok(())
+}
+
 /// `FORBIDDEN` (reason `MUTED`) while `mute` is in force: a muted member
 /// may read, but not send, react or type.
 pub fn ensure_unmuted(mute: Option<Mute>, now: DateTime<Utc>) -> AppResult<()> {
@@ -135,6 +150,7 @@ fn refusal(action: Action) -> AppError {
         Action::AddMembers => ("ADMINS_ONLY", "only admins can add members to this group"),
         Action::Moderate => ("ADMINS_ONLY", "only admins can do this"),
         Action::ManageAdmins => ("OWNER_ONLY", "only the owner can change admins"),
+        Action::Pin => ("ADMINS_ONLY", "only admins can pin messages in this group"),
     };
     AppError::forbidden_because(reason, message)
 }
@@ -164,5 +180,12 @@ mod tests {
             ..defaults
         };
         assert!(allows(&open, Role::Member, Action::AddMembers));
+        assert!(!allows(&defaults, Role::Member, Action::Pin));
+        assert!(allows(&defaults, Role::Admin, Action::Pin));
+        let pinning = ChatPermissions {
+            pin: PermissionLevel::Members,
+            ..defaults
+        };
+        assert!(allows(&pinning, Role::Member, Action::Pin));
     }
 }
