@@ -7,6 +7,7 @@ pub mod chat;
 pub mod ids;
 pub mod message;
 pub mod moderation;
+pub mod preferences;
 pub mod social;
 pub mod text;
 pub mod user;

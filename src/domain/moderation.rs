@@ -40,6 +40,14 @@ pub struct ChatPermissions {
     pub edit_info: PermissionLevel,
     /// Adding (or inviting) members.
     pub add_members: PermissionLevel,
+    /// Mentioning everyone (`mentionsAll`); groups from before it existed
+    /// leave it to admins.
+    #[serde(default = "admins_only")]
+    pub mention_all: PermissionLevel,
+}
+
+fn admins_only() -> PermissionLevel {
+    PermissionLevel::Admins
 }
 
 impl Default for ChatPermissions {
@@ -49,6 +57,7 @@ impl Default for ChatPermissions {
             send: PermissionLevel::Members,
             edit_info: PermissionLevel::Admins,
             add_members: PermissionLevel::Admins,
+            mention_all: PermissionLevel::Admins,
         }
     }
 }

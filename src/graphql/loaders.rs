@@ -22,6 +22,8 @@ pub struct Loaders {
     pub receipts: DataLoader<ReceiptLoader>,
     /// The viewer's unread count, per chat.
     pub unread: DataLoader<UnreadLoader>,
+    /// The viewer's unread mentions, per chat.
+    pub unread_mentions: DataLoader<UnreadMentionLoader>,
     /// Whom the viewer may watch (presence), computed once when first asked.
     pub watchable: tokio::sync::OnceCell<std::collections::HashSet<UserId>>,
 }
@@ -36,6 +38,10 @@ impl Loaders {
             heads: DataLoader::new(HeadLoader(services.clone()), tokio::spawn),
             receipts: DataLoader::new(ReceiptLoader(services.clone()), tokio::spawn),
             unread: DataLoader::new(UnreadLoader(services.clone(), viewer), tokio::spawn),
+            unread_mentions: DataLoader::new(
+                UnreadMentionLoader(services.clone(), viewer),
+                tokio::spawn,
+            ),
             watchable: tokio::sync::OnceCell::new(),
         }
     }
@@ -68,6 +74,24 @@ impl Loader<ChatId> for UnreadLoader {
             return Ok(HashMap::new());
         };
         let counts = self.0.messages.unread_counts(viewer, keys).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(k).copied().unwrap_or(0)))
+            .collect())
+    }
+}
+
+pub struct UnreadMentionLoader(Services, Option<UserId>);
+
+impl Loader<ChatId> for UnreadMentionLoader {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ChatId]) -> Result<HashMap<ChatId, u64>, Self::Error> {
+        let Some(viewer) = self.1 else {
+            return Ok(HashMap::new());
+        };
+        let counts = self.0.messages.unread_mention_counts(viewer, keys).await?;
         Ok(keys
             .iter()
             .map(|k| (*k, counts.get(k).copied().unwrap_or(0)))

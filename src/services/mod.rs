@@ -16,6 +16,7 @@ pub mod friends;
 pub mod identities;
 pub mod identity_cache;
 pub mod known_accounts;
+pub mod mentions;
 pub mod message_stream;
 pub mod messages;
 pub mod notifications;

@@ -5,7 +5,7 @@ use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::domain::{
-    ChatId, FriendRequestId, Notification, NotificationId, NotificationKind, UserId,
+    ChatId, FriendRequestId, MessageId, Notification, NotificationId, NotificationKind, UserId,
 };
 use crate::error::AppResult;
 use crate::storage::{Database, Page, PageRequest};
@@ -22,6 +22,8 @@ pub struct NotificationDraft {
     pub actor: UserId,
     pub chat: Option<ChatId>,
     pub friend_request: Option<FriendRequestId>,
+    /// The message concerned (mentions).
+    pub message: Option<MessageId>,
 }
 
 #[derive(Clone)]
@@ -47,6 +49,7 @@ impl NotificationService {
                 actor: draft.actor,
                 chat: draft.chat,
                 friend_request: draft.friend_request,
+                message: draft.message,
                 read: false,
                 created_at: now,
                 seq: None,

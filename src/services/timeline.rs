@@ -32,6 +32,8 @@ pub struct Draft {
     pub reply_to: Option<MessageId>,
     pub client_message_id: Option<String>,
     pub system: Option<SystemInfo>,
+    /// Checked already (see `services::mentions`).
+    pub mentions: super::mentions::Mentioned,
 }
 
 /// What posting a message did.
@@ -80,6 +82,8 @@ impl Timeline {
             created_at: Utc::now(),
             client_message_id: draft.client_message_id,
             system: draft.system,
+            mentions: draft.mentions.users,
+            mentions_all: draft.mentions.all,
         };
         // The chat's place in its members' chat lists moves meanwhile.
         let chats = self.db.chats();
@@ -138,6 +142,7 @@ impl Timeline {
             reply_to: None,
             client_message_id: None,
             system: Some(info),
+            mentions: Default::default(),
         };
         match self.post(chat.id, actor, draft).await? {
             Posted::New(message) | Posted::Duplicate(message) => Ok(message),

@@ -408,6 +408,17 @@ impl ChatStore {
         Ok(Page { items, has_next })
     }
 
+    /// True when every one of `users` is a member of chat `id` (one count,
+    /// the member list stays in the database).
+    pub async fn has_members(&self, id: ChatId, users: &[UserId]) -> AppResult<bool> {
+        let users: Vec<ObjectId> = users.iter().map(UserId::oid).collect();
+        let found = self
+            .chats
+            .count_documents(doc! { "_id": id.oid(), "participants": { "$all": users } })
+            .await?;
+        Ok(found > 0)
+    }
+
     /// Public groups whose name starts with `prefix` (any case), newest first.
     pub async fn search_public(
         &self,

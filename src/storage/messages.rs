@@ -47,6 +47,10 @@ struct MessageDoc {
     client_message_id: Option<String>,
     dedup_key: String,
     system: Option<SystemInfo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mentions: Vec<ObjectId>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    mentions_all: bool,
 }
 
 impl From<MessageDoc> for Message {
@@ -72,6 +76,8 @@ impl From<MessageDoc> for Message {
             created_at: to_chrono(d.created_at),
             client_message_id: d.client_message_id,
             system: d.system,
+            mentions: d.mentions.into_iter().map(UserId).collect(),
+            mentions_all: d.mentions_all,
         }
     }
 }
@@ -98,6 +104,8 @@ impl From<&Message> for MessageDoc {
             },
             client_message_id: m.client_message_id.clone(),
             system: m.system.clone(),
+            mentions: m.mentions.iter().map(UserId::oid).collect(),
+            mentions_all: m.mentions_all,
         }
     }
 }
@@ -342,11 +350,24 @@ impl MessageStore {
     /// Replaces a message's text and stamps the edit; `None` when the
     /// message is gone or was deleted for everyone (checked in the same
     /// update, so an edit never revives a tombstone).
-    pub async fn edit_text(&self, id: MessageId, text: &str) -> AppResult<Option<Message>> {
+    /// Sets a message's text and whom it mentions (`mentions_all`: everyone).
+    pub async fn edit_text(
+        &self,
+        id: MessageId,
+        text: &str,
+        mentions: &[UserId],
+        mentions_all: bool,
+    ) -> AppResult<Option<Message>> {
+        let mentions: Vec<ObjectId> = mentions.iter().map(UserId::oid).collect();
         self.modify(
             id,
             doc! { "isDeleted": false },
-            doc! { "$set": { "text": text, "editedAt": bson::DateTime::now() } },
+            doc! { "$set": {
+                "text": text,
+                "editedAt": bson::DateTime::now(),
+                "mentions": mentions,
+                "mentionsAll": mentions_all,
+            } },
         )
         .await
     }
@@ -680,6 +701,27 @@ impl MessageStore {
         positions: &[(ChatId, i64)],
         until: Option<i64>,
     ) -> AppResult<HashMap<ChatId, u64>> {
+        self.count_unread(viewer, positions, until, false).await
+    }
+
+    /// Of [`Self::unread_counts_until`], those that mention `viewer` (by
+    /// name or all members at once).
+    pub async fn unread_mention_counts_until(
+        &self,
+        viewer: UserId,
+        positions: &[(ChatId, i64)],
+        until: Option<i64>,
+    ) -> AppResult<HashMap<ChatId, u64>> {
+        self.count_unread(viewer, positions, until, true).await
+    }
+
+    async fn count_unread(
+        &self,
+        viewer: UserId,
+        positions: &[(ChatId, i64)],
+        until: Option<i64>,
+        mentioning: bool,
+    ) -> AppResult<HashMap<ChatId, u64>> {
         if positions.is_empty() {
             return Ok(HashMap::new());
         }
@@ -693,14 +735,26 @@ impl MessageStore {
                 doc! { "chatId": chat.oid(), "seq": seq }
             })
             .collect();
+        let mut filter = doc! {
+            "$or": branches,
+            "senderId": { "$ne": viewer.oid() },
+            "isDeleted": false,
+            "deletedFor": { "$ne": viewer.oid() },
+            "kind": { "$ne": "SYSTEM" },
+        };
+        if mentioning {
+            // Both `$or`s must hold: the position branches and a mention.
+            let positions = filter.remove("$or").unwrap_or_default();
+            filter.insert(
+                "$and",
+                vec![
+                    doc! { "$or": positions },
+                    doc! { "$or": [{ "mentions": viewer.oid() }, { "mentionsAll": true }] },
+                ],
+            );
+        }
         let pipeline = vec![
-            doc! { "$match": {
-                "$or": branches,
-                "senderId": { "$ne": viewer.oid() },
-                "isDeleted": false,
-                "deletedFor": { "$ne": viewer.oid() },
-                "kind": { "$ne": "SYSTEM" },
-            } },
+            doc! { "$match": filter },
             doc! { "$group": { "_id": "$chatId", "count": { "$sum": 1 } } },
         ];
         let rows: Vec<Document> = self

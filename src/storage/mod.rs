@@ -9,6 +9,7 @@
 pub mod account_logs;
 pub mod blocks;
 pub mod chat_heads;
+pub mod chat_preferences;
 pub mod chats;
 pub mod friends;
 pub mod identities;
@@ -111,6 +112,7 @@ impl Database {
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
         self.chats().ensure_indexes().await?;
+        self.chat_preferences().ensure_indexes().await?;
         self.messages()
             .ensure_indexes(self.chat_event_retention)
             .await?;
@@ -178,6 +180,10 @@ impl Database {
 
     pub fn chats(&self) -> ChatStore {
         ChatStore::new(&self.db)
+    }
+
+    pub fn chat_preferences(&self) -> chat_preferences::ChatPreferenceStore {
+        chat_preferences::ChatPreferenceStore::new(&self.db)
     }
 
     pub fn chat_heads(&self) -> ChatHeadStore {

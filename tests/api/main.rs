@@ -19,6 +19,7 @@ mod health;
 mod http;
 mod injection;
 mod invite_links;
+mod mentions;
 mod messages;
 mod metrics;
 mod moderation;

@@ -740,6 +740,39 @@ export function chatScenario(library: Library): void {
       assert.deepEqual(past.members, []);
     });
 
+    it('mentions: alice mentions bob in a group; bob is notified and counts an unread mention', async () => {
+      const group = (
+        await alice.mutate(CreateChatDocument, { input: { participantIds: [bobUser.id], isGroup: true, name: 'E2E Mentions' } })
+      ).createChat;
+      await bobChatEvents.events.nextMatching('CREATED for the mentions group', (e) => e.chatEvents.chatId === group.id && e.chatEvents.kind === 'CREATED');
+      const sent = (
+        await alice.mutate(SendMessageDocument, { input: { chatId: group.id, text: '@Bob, look', mentions: [bobUser.id] } })
+      ).sendMessage;
+      assert.deepEqual(sent.mentions.map((u) => u.id), [bobUser.id]);
+      assert.equal(sent.mentionsAll, false);
+      const live = await bobChatEvents.events.nextMatching(
+        'NEW_MESSAGE with the mention on bob\'s chatEvents',
+        (e) => e.chatEvents.kind === 'NEW_MESSAGE' && e.chatEvents.message?.id === sent.id,
+      );
+      assert.deepEqual([live.chatEvents.unreadCount, live.chatEvents.unreadMentionCount], [1, 1]);
+      const note = await bobNotifications.events.nextMatching(
+        'MENTIONED on bob\'s notificationEvents',
+        (e) => e.notificationEvents.notification?.kind === 'MENTIONED',
+      );
+      assert.equal(note.notificationEvents.notification?.messageId, sent.id);
+      assert.equal(note.notificationEvents.notification?.chatId, group.id);
+      assert.equal((await bob.query(ChatDocument, { id: group.id })).chat.unreadMentionCount, 1);
+      // Only members can be mentioned, and only admins mention everyone.
+      await rejectsWithCode(
+        alice.mutate(SendMessageDocument, { input: { chatId: group.id, text: 'x', mentions: ['000000000000000000000000'] } }),
+        'BAD_USER_INPUT',
+      );
+      await rejectsWithCode(
+        bob.mutate(SendMessageDocument, { input: { chatId: group.id, text: 'all', mentionsAll: true } }),
+        'FORBIDDEN',
+      );
+    });
+
     it('moderation: a stranger is invited, not added; rules, slow mode, mute and ban', async () => {
       const frank = newDriver();
       const signedUp = await frank.mutate(SignUpDocument, {

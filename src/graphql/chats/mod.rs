@@ -130,6 +130,17 @@ impl ChatObject {
             .unwrap_or(0))
     }
 
+    /// Of `unreadCount`, the messages that mention you (by name or
+    /// everyone at once); the same on all your devices.
+    async fn unread_mention_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(ctx
+            .loaders()?
+            .unread_mentions
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0))
+    }
+
     /// When the chat last had a message (what orders `chats`); in groups of
     /// more than 64 members, to within a second.
     async fn last_activity(&self) -> DateTime<Utc> {

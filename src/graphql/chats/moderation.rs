@@ -57,6 +57,9 @@ pub struct ChatPermissionsObject {
     pub edit_info: PermissionLevel,
     /// Adding (or inviting) members.
     pub add_members: PermissionLevel,
+    /// Mentioning everyone (`mentionsAll`); ADMINS when left out.
+    #[graphql(default_with = "PermissionLevel::Admins")]
+    pub mention_all: PermissionLevel,
 }
 
 impl From<crate::domain::ChatPermissions> for ChatPermissionsObject {
@@ -65,6 +68,7 @@ impl From<crate::domain::ChatPermissions> for ChatPermissionsObject {
             send: p.send.into(),
             edit_info: p.edit_info.into(),
             add_members: p.add_members.into(),
+            mention_all: p.mention_all.into(),
         }
     }
 }
@@ -75,6 +79,7 @@ impl From<ChatPermissionsObject> for crate::domain::ChatPermissions {
             send: p.send.into(),
             edit_info: p.edit_info.into(),
             add_members: p.add_members.into(),
+            mention_all: p.mention_all.into(),
         }
     }
 }
@@ -93,6 +98,8 @@ pub struct MyPermissions {
     can_moderate: bool,
     /// Promote and demote admins.
     can_manage_admins: bool,
+    /// Mention everyone (`mentionsAll`).
+    can_mention_all: bool,
     /// When the signed-in user's mute ends; `null` when not muted or muted
     /// until unmuted (see `muted`).
     muted_until: Option<DateTime<Utc>>,
@@ -112,6 +119,7 @@ impl MyPermissions {
             can_add_members: group && may(Action::AddMembers),
             can_moderate: group && may(Action::Moderate),
             can_manage_admins: group && may(Action::ManageAdmins),
+            can_mention_all: !group || may(Action::MentionAll),
             muted_until: mute.and_then(|m| m.until),
             muted: mute.is_some(),
         }

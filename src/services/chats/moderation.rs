@@ -217,10 +217,11 @@ impl ChatService {
                 crate::domain::PermissionLevel::Admins => "ADMINS",
             };
             let value = format!(
-                "send={} editInfo={} addMembers={}",
+                "send={} editInfo={} addMembers={} mentionAll={}",
                 label(permissions.send),
                 label(permissions.edit_info),
-                label(permissions.add_members)
+                label(permissions.add_members),
+                label(permissions.mention_all)
             );
             self.system(
                 chat,

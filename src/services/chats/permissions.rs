@@ -24,15 +24,18 @@ pub enum Action {
     Moderate,
     /// Promote and demote admins.
     ManageAdmins,
+    /// Mention every member at once (`mentionsAll`).
+    MentionAll,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Send,
         Action::EditInfo,
         Action::AddMembers,
         Action::Moderate,
         Action::ManageAdmins,
+        Action::MentionAll,
     ];
 }
 
@@ -48,6 +51,7 @@ pub fn allows(permissions: &ChatPermissions, role: Role, action: Action) -> bool
         Action::AddMembers => level(permissions.add_members),
         Action::Moderate => role >= Role::Admin,
         Action::ManageAdmins => role == Role::Owner,
+        Action::MentionAll => level(permissions.mention_all),
     }
 }
 
@@ -98,6 +102,17 @@ pub fn ensure_can_send(membership: &Membership, now: DateTime<Utc>) -> AppResult
     Ok(())
 }
 
+/// `me` may mention every member at once in the chat of `membership`: in
+/// a group as its permissions say (admins by default); in a direct chat,
+/// where it means the other person, always.
+pub fn ensure_can_mention_all(membership: &Membership) -> AppResult<()> {
+    if membership.is_group && !allows(&membership.permissions, membership.role, Action::MentionAll)
+    {
+        return Err(refusal(Action::MentionAll));
+    }
+    Ok(())
+}
+
 /// `FORBIDDEN` (reason `MUTED`) while `mute` is in force: a muted member
 /// may read, but not send, react or type.
 pub fn ensure_unmuted(mute: Option<Mute>, now: DateTime<Utc>) -> AppResult<()> {
@@ -135,6 +150,7 @@ fn refusal(action: Action) -> AppError {
         Action::AddMembers => ("ADMINS_ONLY", "only admins can add members to this group"),
         Action::Moderate => ("ADMINS_ONLY", "only admins can do this"),
         Action::ManageAdmins => ("OWNER_ONLY", "only the owner can change admins"),
+        Action::MentionAll => ("ADMINS_ONLY", "only admins can mention everyone here"),
     };
     AppError::forbidden_because(reason, message)
 }
@@ -164,5 +180,12 @@ mod tests {
             ..defaults
         };
         assert!(allows(&open, Role::Member, Action::AddMembers));
+        assert!(!allows(&defaults, Role::Member, Action::MentionAll));
+        assert!(allows(&defaults, Role::Admin, Action::MentionAll));
+        let loud = ChatPermissions {
+            mention_all: PermissionLevel::Members,
+            ..defaults
+        };
+        assert!(allows(&loud, Role::Member, Action::MentionAll));
     }
 }
