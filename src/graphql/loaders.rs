@@ -24,6 +24,8 @@ pub struct Loaders {
     pub unread: DataLoader<UnreadLoader>,
     /// The viewer's unread mentions, per chat.
     pub unread_mentions: DataLoader<UnreadMentionLoader>,
+    /// The viewer's notification level and archive of each chat.
+    pub chat_settings: DataLoader<crate::graphql::chat_preferences::SettingsLoader>,
     /// Whom the viewer may watch (presence), computed once when first asked.
     pub watchable: tokio::sync::OnceCell<std::collections::HashSet<UserId>>,
 }
@@ -40,6 +42,10 @@ impl Loaders {
             unread: DataLoader::new(UnreadLoader(services.clone(), viewer), tokio::spawn),
             unread_mentions: DataLoader::new(
                 UnreadMentionLoader(services.clone(), viewer),
+                tokio::spawn,
+            ),
+            chat_settings: DataLoader::new(
+                crate::graphql::chat_preferences::SettingsLoader(services.clone(), viewer),
                 tokio::spawn,
             ),
             watchable: tokio::sync::OnceCell::new(),

@@ -3,6 +3,7 @@
 //! database driver.
 
 pub mod account;
+pub mod chat_preferences;
 pub mod chats;
 pub mod context;
 pub mod errors;
@@ -45,6 +46,7 @@ pub struct Query(
     chats::ChatQuery,
     chats::ModerationQuery,
     chats::ReportQuery,
+    chat_preferences::ChatPreferenceQuery,
     messages::MessageQuery,
     sync::SyncQuery,
 );
@@ -60,6 +62,7 @@ pub struct Mutation(
     chats::ModerationMutation,
     chats::InviteLinkMutation,
     chats::ReportMutation,
+    chat_preferences::ChatPreferenceMutation,
     messages::MessageMutation,
     typing::TypingMutation,
     server_api::ServerMutation,

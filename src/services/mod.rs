@@ -10,6 +10,7 @@ pub mod account_log;
 pub mod account_sync;
 pub mod audience;
 pub mod blocks;
+pub mod chat_preferences;
 pub mod chats;
 pub mod data_export;
 pub mod friends;
@@ -81,6 +82,7 @@ pub struct Services {
     pub notifications: NotificationService,
     pub timeline: Timeline,
     pub chats: ChatService,
+    pub chat_preferences: chat_preferences::ChatPreferences,
     pub messages: MessageService,
     /// Reports of messages to the group's admins (and the operator).
     pub reports: ReportService,
@@ -228,6 +230,7 @@ impl Services {
             messages,
             reports,
             timeline,
+            chat_preferences: chat_preferences::ChatPreferences::new(db.clone(), chats.clone()),
             chats,
             sessions,
             blocks,

@@ -8,6 +8,7 @@ mod account_lifecycle;
 mod account_sync;
 mod accounts;
 mod browser;
+mod chat_preferences;
 mod chats;
 mod cluster;
 mod cluster_typing;

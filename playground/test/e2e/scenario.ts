@@ -7,7 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ArchiveChatDocument,
   BlockedUsersDocument,
+  ChatNotificationDefaultDocument,
+  SetChatNotificationsDocument,
+  UnarchiveChatDocument,
   BlockUserDocument,
   CancelFriendRequestDocument,
   DeleteAccountDocument,
@@ -144,6 +148,7 @@ export function chatScenario(library: Library): void {
     let chat: ChatFieldsFragment;
     let message: MessageFieldsFragment;
     let lastReactions: MessageFieldsFragment['reactions'] = [];
+    let mentionsGroupId: string;
 
     before(async () => {
       // Offline after 0.5 s without a socket instead of 5 s, so the presence
@@ -762,6 +767,7 @@ export function chatScenario(library: Library): void {
       assert.equal(note.notificationEvents.notification?.messageId, sent.id);
       assert.equal(note.notificationEvents.notification?.chatId, group.id);
       assert.equal((await bob.query(ChatDocument, { id: group.id })).chat.unreadMentionCount, 1);
+      mentionsGroupId = group.id;
       // Only members can be mentioned, and only admins mention everyone.
       await rejectsWithCode(
         alice.mutate(SendMessageDocument, { input: { chatId: group.id, text: 'x', mentions: ['000000000000000000000000'] } }),
@@ -771,6 +777,29 @@ export function chatScenario(library: Library): void {
         bob.mutate(SendMessageDocument, { input: { chatId: group.id, text: 'all', mentionsAll: true } }),
         'FORBIDDEN',
       );
+    });
+
+    it('preferences: bob mutes and archives the group; it stays archived on a new message until unarchived', async () => {
+      const muted = (
+        await bob.mutate(SetChatNotificationsDocument, { input: { chatId: mentionsGroupId, level: 'NONE' } })
+      ).setChatNotifications;
+      assert.equal(muted.chat?.notificationLevel, 'NONE');
+      assert.equal(muted.defaultLevel, 'ALL');
+      assert.equal((await bob.query(ChatNotificationDefaultDocument, {})).chatNotificationDefault, 'ALL');
+      const archived = (await bob.mutate(ArchiveChatDocument, { input: { chatId: mentionsGroupId } })).archiveChat;
+      assert.equal(archived.isArchived, true);
+      const listed = async (archivedOnly: boolean) =>
+        (await bob.query(ChatsDocument, { first: 50, archived: archivedOnly })).chats.edges.map((e) => e.node.id);
+      assert.ok(!(await listed(false)).includes(mentionsGroupId));
+      assert.deepEqual(await listed(true), [mentionsGroupId]);
+      // Muted too, so a new message leaves it in the archive, still counted.
+      await alice.mutate(SendMessageDocument, { input: { chatId: mentionsGroupId, text: 'anyone?' } });
+      assert.deepEqual(await listed(true), [mentionsGroupId]);
+      assert.equal((await bob.query(ChatDocument, { id: mentionsGroupId })).chat.unreadCount, 2);
+      const back = (await bob.mutate(UnarchiveChatDocument, { input: { chatId: mentionsGroupId } })).unarchiveChat;
+      assert.equal(back.isArchived, false);
+      assert.ok((await listed(false)).includes(mentionsGroupId));
+      await bob.mutate(SetChatNotificationsDocument, { input: { chatId: mentionsGroupId, level: null } });
     });
 
     it('moderation: a stranger is invited, not added; rules, slow mode, mute and ban', async () => {
