@@ -25,6 +25,7 @@ mod queries;
 mod quota;
 mod rate_limits;
 mod server;
+mod webhooks;
 
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -41,6 +42,7 @@ pub use queries::QuerySettings;
 pub use quota::RateQuota;
 pub use rate_limits::RateLimitSettings;
 pub use server::{AppEnv, ServerSettings};
+pub use webhooks::{WebhookEndpoint, WebhookSettings};
 
 use auth::{DEVELOPMENT_JWT_SECRET, MIN_PRODUCTION_SECRET_LEN};
 
@@ -58,6 +60,7 @@ pub struct Settings {
     pub cluster: ClusterSettings,
     pub identity: IdentitySettings,
     pub moderation: ModerationSettings,
+    pub webhooks: WebhookSettings,
 }
 
 /// Why the settings could not be used.
@@ -99,6 +102,7 @@ impl Settings {
             cluster: group(&vars)?,
             identity: group(&vars)?,
             moderation: group(&vars)?,
+            webhooks: group(&vars)?,
         })
     }
 
@@ -126,6 +130,7 @@ impl Settings {
                 Some(_) => {}
             }
         }
+        self.webhooks.endpoints().map_err(ConfigError)?;
         if database.mongodb_pool_size == 0 {
             return Err(ConfigError("MONGODB_POOL_SIZE must be at least 1".into()));
         }

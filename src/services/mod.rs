@@ -30,6 +30,7 @@ pub mod sign_in_guard;
 pub mod timeline;
 pub mod typing;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -92,6 +93,9 @@ pub struct Services {
     pub user_sockets: Arc<dyn UserSockets>,
     /// The app's backend's keys (`SERVER_API_KEYS`).
     pub api_keys: ApiKeys,
+    /// Signed webhooks: recorded with each message, sent by
+    /// [`webhooks::Webhooks::deliver_until`].
+    pub webhooks: webhooks::Webhooks,
 }
 
 /// Where typing is decided: in Redis when the cluster has a link (so a
@@ -131,7 +135,8 @@ impl Services {
         let audience = Audience::new(db.clone(), blocks.clone());
         let log = account_log::AccountLog::new(db.clone(), bus.clone());
         let notifications = NotificationService::new(db.clone(), log.clone());
-        let timeline = Timeline::new(db.clone(), bus.clone());
+        let webhooks = webhooks::Webhooks::from_settings(db.clone(), settings)?;
+        let timeline = Timeline::new(db.clone(), bus.clone()).with_webhooks(webhooks.clone());
         let chats = ChatService::new(
             db.clone(),
             bus.clone(),
@@ -221,6 +226,7 @@ impl Services {
             sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
             account_log: log,
             api_keys,
+            webhooks,
             data_export: data_export::DataExport::new(db.clone()),
             accounts,
             friends,

@@ -47,11 +47,23 @@ pub enum Posted {
 pub struct Timeline {
     db: Database,
     bus: Arc<dyn EventBus>,
+    /// Where new messages' webhooks are recorded (before the message).
+    webhooks: Option<super::webhooks::Webhooks>,
 }
 
 impl Timeline {
     pub fn new(db: Database, bus: Arc<dyn EventBus>) -> Self {
-        Self { db, bus }
+        Self {
+            db,
+            bus,
+            webhooks: None,
+        }
+    }
+
+    /// Records the webhooks of each new message (see `services::webhooks`).
+    pub fn with_webhooks(mut self, webhooks: super::webhooks::Webhooks) -> Self {
+        self.webhooks = Some(webhooks);
+        self
     }
 
     /// Stores a new message as the chat's last and publishes it.
@@ -85,6 +97,13 @@ impl Timeline {
             mentions: draft.mentions.users,
             mentions_all: draft.mentions.all,
         };
+        // Written first, so a stored message always has its webhooks.
+        if let Some(webhooks) = &self.webhooks
+            && let Err(error) = webhooks.record_message(&message).await
+        {
+            self.void(chat, seq, sender.id).await;
+            return Err(error);
+        }
         // The chat's place in its members' chat lists moves meanwhile.
         let chats = self.db.chats();
         let (stored, touched) = tokio::join!(messages.insert(&message), chats.touch(chat));

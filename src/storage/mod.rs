@@ -23,6 +23,7 @@ pub mod receipts;
 pub mod reports;
 pub mod sessions;
 pub mod users;
+pub mod webhook_outbox;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -120,6 +121,7 @@ impl Database {
         self.moderation().ensure_indexes().await?;
         self.invite_links().ensure_indexes().await?;
         self.reports().ensure_indexes().await?;
+        self.webhook_outbox().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -208,6 +210,10 @@ impl Database {
 
     pub fn invite_links(&self) -> InviteLinkStore {
         InviteLinkStore::new(&self.db)
+    }
+
+    pub fn webhook_outbox(&self) -> webhook_outbox::WebhookOutboxStore {
+        webhook_outbox::WebhookOutboxStore::new(&self.db)
     }
 
     pub fn reports(&self) -> ReportStore {

@@ -39,4 +39,5 @@ mod shutdown;
 mod social;
 mod sse;
 mod transport_limits;
+mod webhooks;
 mod ws_tokens;
