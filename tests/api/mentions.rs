@@ -135,6 +135,17 @@ async fn send_message__with_mentions__notifies_them_and_counts_exactly_on_every_
     assert_eq!(counts(&app, &bob_phone, &chat).await, (2, 1));
     assert_eq!(counts(&app, &cat.token, &chat).await, (2, 0));
     assert!(mentioned(&app, &cat).await.is_empty());
+    let synced = app
+        .gql_ok(
+            Some(&bob.token),
+            "{ sync { chats { id unreadMentionCount } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        synced["sync"]["chats"],
+        json!([{ "id": chat, "unreadMentionCount": 1 }])
+    );
 
     // Reading on the phone clears the count everywhere, live too.
     app.gql_ok(
