@@ -97,6 +97,9 @@ type Documents = {
     "query ChatNotificationDefault {\n  chatNotificationDefault\n}": typeof types.ChatNotificationDefaultDocument,
     "mutation SetChatNotifications($input: SetChatNotificationsInput!) {\n  setChatNotifications(input: $input) {\n    defaultLevel\n    chat {\n      id\n      notificationLevel\n      mutedUntil\n    }\n  }\n}": typeof types.SetChatNotificationsDocument,
     "mutation UnarchiveChat($input: ArchiveChatInput!) {\n  unarchiveChat(input: $input) {\n    id\n    isArchived\n  }\n}": typeof types.UnarchiveChatDocument,
+    "query PushPublicKey {\n  pushPublicKey\n}": typeof types.PushPublicKeyDocument,
+    "mutation RegisterPushSubscription($input: RegisterPushSubscriptionInput!) {\n  registerPushSubscription(input: $input)\n}": typeof types.RegisterPushSubscriptionDocument,
+    "mutation UnregisterPushSubscription($input: UnregisterPushSubscriptionInput!) {\n  unregisterPushSubscription(input: $input)\n}": typeof types.UnregisterPushSubscriptionDocument,
     "mutation DeactivateUser($input: DeactivateUserInput!) {\n  deactivateUser(input: $input) {\n    userId\n    deactivated\n  }\n}": typeof types.DeactivateUserDocument,
     "mutation DeleteUser($input: DeleteUserInput!) {\n  deleteUser(input: $input) {\n    userId\n  }\n}": typeof types.DeleteUserDocument,
     "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}": typeof types.RevokeUserTokensDocument,
@@ -190,6 +193,9 @@ const documents: Documents = {
     "query ChatNotificationDefault {\n  chatNotificationDefault\n}": types.ChatNotificationDefaultDocument,
     "mutation SetChatNotifications($input: SetChatNotificationsInput!) {\n  setChatNotifications(input: $input) {\n    defaultLevel\n    chat {\n      id\n      notificationLevel\n      mutedUntil\n    }\n  }\n}": types.SetChatNotificationsDocument,
     "mutation UnarchiveChat($input: ArchiveChatInput!) {\n  unarchiveChat(input: $input) {\n    id\n    isArchived\n  }\n}": types.UnarchiveChatDocument,
+    "query PushPublicKey {\n  pushPublicKey\n}": types.PushPublicKeyDocument,
+    "mutation RegisterPushSubscription($input: RegisterPushSubscriptionInput!) {\n  registerPushSubscription(input: $input)\n}": types.RegisterPushSubscriptionDocument,
+    "mutation UnregisterPushSubscription($input: UnregisterPushSubscriptionInput!) {\n  unregisterPushSubscription(input: $input)\n}": types.UnregisterPushSubscriptionDocument,
     "mutation DeactivateUser($input: DeactivateUserInput!) {\n  deactivateUser(input: $input) {\n    userId\n    deactivated\n  }\n}": types.DeactivateUserDocument,
     "mutation DeleteUser($input: DeleteUserInput!) {\n  deleteUser(input: $input) {\n    userId\n  }\n}": types.DeleteUserDocument,
     "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}": types.RevokeUserTokensDocument,
@@ -546,6 +552,18 @@ export function graphql(source: "mutation SetChatNotifications($input: SetChatNo
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation UnarchiveChat($input: ArchiveChatInput!) {\n  unarchiveChat(input: $input) {\n    id\n    isArchived\n  }\n}"): (typeof documents)["mutation UnarchiveChat($input: ArchiveChatInput!) {\n  unarchiveChat(input: $input) {\n    id\n    isArchived\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PushPublicKey {\n  pushPublicKey\n}"): (typeof documents)["query PushPublicKey {\n  pushPublicKey\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RegisterPushSubscription($input: RegisterPushSubscriptionInput!) {\n  registerPushSubscription(input: $input)\n}"): (typeof documents)["mutation RegisterPushSubscription($input: RegisterPushSubscriptionInput!) {\n  registerPushSubscription(input: $input)\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UnregisterPushSubscription($input: UnregisterPushSubscriptionInput!) {\n  unregisterPushSubscription(input: $input)\n}"): (typeof documents)["mutation UnregisterPushSubscription($input: UnregisterPushSubscriptionInput!) {\n  unregisterPushSubscription(input: $input)\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -21,6 +21,7 @@ pub mod identity;
 mod logging;
 mod messaging;
 mod moderation;
+mod push;
 mod queries;
 mod quota;
 mod rate_limits;
@@ -38,6 +39,7 @@ pub use identity::{AuthMode, IdentitySettings, ServerApiKey};
 pub use logging::{LogFormat, LoggingSettings};
 pub use messaging::MessagingSettings;
 pub use moderation::ModerationSettings;
+pub use push::PushSettings;
 pub use queries::QuerySettings;
 pub use quota::RateQuota;
 pub use rate_limits::RateLimitSettings;
@@ -61,6 +63,7 @@ pub struct Settings {
     pub identity: IdentitySettings,
     pub moderation: ModerationSettings,
     pub webhooks: WebhookSettings,
+    pub push: PushSettings,
 }
 
 /// Why the settings could not be used.
@@ -103,6 +106,7 @@ impl Settings {
             identity: group(&vars)?,
             moderation: group(&vars)?,
             webhooks: group(&vars)?,
+            push: group(&vars)?,
         })
     }
 
@@ -131,6 +135,7 @@ impl Settings {
             }
         }
         self.webhooks.endpoints().map_err(ConfigError)?;
+        self.push.vapid_key().map_err(ConfigError)?;
         if database.mongodb_pool_size == 0 {
             return Err(ConfigError("MONGODB_POOL_SIZE must be at least 1".into()));
         }

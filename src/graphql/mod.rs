@@ -17,6 +17,7 @@ pub mod observe;
 pub mod operation;
 pub mod pagination;
 pub mod persisted_queries;
+pub mod push;
 pub mod query_limits;
 pub mod rate_limits;
 pub mod server_api;
@@ -47,6 +48,7 @@ pub struct Query(
     chats::ModerationQuery,
     chats::ReportQuery,
     chat_preferences::ChatPreferenceQuery,
+    push::PushQuery,
     messages::MessageQuery,
     sync::SyncQuery,
 );
@@ -63,6 +65,7 @@ pub struct Mutation(
     chats::InviteLinkMutation,
     chats::ReportMutation,
     chat_preferences::ChatPreferenceMutation,
+    push::PushMutation,
     messages::MessageMutation,
     typing::TypingMutation,
     server_api::ServerMutation,

@@ -65,6 +65,8 @@ pub struct MessageService {
     /// What followers listen on and how far they replay ([`Self::follow`]).
     following: Following,
     mentions: Mentions,
+    /// Pushes and webhooks for recipients without an open socket.
+    offline: Option<super::push::offline::OfflineDelivery>,
 }
 
 impl MessageService {
@@ -87,7 +89,14 @@ impl MessageService {
             edit_window,
             delete_window,
             following,
+            offline: None,
         }
+    }
+
+    /// Reaches recipients without an open socket (see `services::push::offline`).
+    pub fn with_offline(mut self, offline: super::push::offline::OfflineDelivery) -> Self {
+        self.offline = Some(offline);
+        self
     }
 
     /// Sends a message. A repeated `clientMessageId` returns the first
@@ -136,6 +145,9 @@ impl MessageService {
         match self.timeline.post(chat.id, &sender, draft).await? {
             Posted::New(message) => {
                 self.mentions.notify_added(&message, &Mentioned::default());
+                if let Some(offline) = &self.offline {
+                    offline.message_stored(&message);
+                }
                 Ok(message)
             }
             Posted::Duplicate(message) => Ok(message),

@@ -22,6 +22,7 @@ pub mod message_stream;
 pub mod messages;
 pub mod notifications;
 pub mod presence;
+pub mod push;
 pub mod report_webhook;
 pub mod reports;
 pub mod session_watch;
@@ -96,6 +97,8 @@ pub struct Services {
     /// Signed webhooks: recorded with each message, sent by
     /// [`webhooks::Webhooks::deliver_until`].
     pub webhooks: webhooks::Webhooks,
+    /// Web Push registrations and the VAPID key.
+    pub push: push::PushService,
 }
 
 /// Where typing is decided: in Redis when the cluster has a link (so a
@@ -135,7 +138,15 @@ impl Services {
         let audience = Audience::new(db.clone(), blocks.clone());
         let log = account_log::AccountLog::new(db.clone(), bus.clone());
         let notifications = NotificationService::new(db.clone(), log.clone());
-        let webhooks = webhooks::Webhooks::from_settings(db.clone(), settings)?;
+        let push = push::PushService::from_settings(db.clone(), settings)?;
+        let webhooks =
+            webhooks::Webhooks::from_settings(db.clone(), settings)?.with_push(push.clone());
+        let offline = push::offline::OfflineDelivery::new(
+            db.clone(),
+            push.clone(),
+            cluster.presence(),
+            webhooks.endpoint_urls(),
+        );
         let timeline = Timeline::new(db.clone(), bus.clone()).with_webhooks(webhooks.clone());
         let chats = ChatService::new(
             db.clone(),
@@ -168,7 +179,8 @@ impl Services {
                     ),
                 },
             },
-        );
+        )
+        .with_offline(offline);
         let reports = ReportService::new(
             db.clone(),
             chats.clone(),
@@ -227,6 +239,7 @@ impl Services {
             account_log: log,
             api_keys,
             webhooks,
+            push,
             data_export: data_export::DataExport::new(db.clone()),
             accounts,
             friends,

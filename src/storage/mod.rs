@@ -19,6 +19,7 @@ mod migrations;
 pub mod moderation;
 pub mod notifications;
 pub mod paging;
+pub mod push_subscriptions;
 pub mod receipts;
 pub mod reports;
 pub mod sessions;
@@ -122,6 +123,7 @@ impl Database {
         self.invite_links().ensure_indexes().await?;
         self.reports().ensure_indexes().await?;
         self.webhook_outbox().ensure_indexes().await?;
+        self.push_subscriptions().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -214,6 +216,10 @@ impl Database {
 
     pub fn webhook_outbox(&self) -> webhook_outbox::WebhookOutboxStore {
         webhook_outbox::WebhookOutboxStore::new(&self.db)
+    }
+
+    pub fn push_subscriptions(&self) -> push_subscriptions::PushSubscriptionStore {
+        push_subscriptions::PushSubscriptionStore::new(&self.db)
     }
 
     pub fn reports(&self) -> ReportStore {

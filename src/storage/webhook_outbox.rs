@@ -36,6 +36,23 @@ pub struct OutboxEntry {
     pub next_attempt_at: bson::DateTime,
     pub lease_until: bson::DateTime,
     pub attempts: i32,
+    /// A Web Push rather than a webhook: `endpoint` is the browser's push
+    /// endpoint and `body` the payload, encrypted when sent.
+    #[serde(default)]
+    pub push: Option<PushTarget>,
+}
+
+/// How a Web Push entry is sent (see `services::push`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PushTarget {
+    /// The browser's keys, as registered (base64url).
+    pub p256dh: String,
+    pub auth: String,
+    /// The `Topic` header: a newer push of the same topic replaces one the
+    /// push service still holds.
+    pub topic: String,
+    /// The `TTL` header, in seconds.
+    pub ttl: u32,
 }
 
 impl OutboxEntry {

@@ -26,6 +26,7 @@ mod metrics;
 mod moderation;
 mod outages;
 mod presence;
+mod push;
 mod query_limits;
 mod rate_limits;
 mod reports;

@@ -141,7 +141,9 @@ async fn webhooks__a_message_and_its_mention__arrive_signed_and_verify() {
         )
         .await;
     let id = sent["sendMessage"]["id"].as_str().unwrap().to_owned();
-    delivered(&receiver, 2).await;
+    // message.created, message.mentioned, and user.offline_message for
+    // Bob, who has no socket open.
+    delivered(&receiver, 3).await;
     assert_eq!(receiver.forged.load(Ordering::SeqCst), 0);
     let by_type: HashMap<String, Value> = receiver
         .accepted()
@@ -161,8 +163,57 @@ async fn webhooks__a_message_and_its_mention__arrive_signed_and_verify() {
         by_type["message.mentioned"]["data"]["mentions"],
         json!([bob.id])
     );
-    let ids: Vec<String> = receiver.accepted().into_iter().map(|(id, _)| id).collect();
-    assert_ne!(ids[0], ids[1], "each delivery has its own webhook-id");
+    let offline = &by_type["user.offline_message"]["data"];
+    assert_eq!(
+        (
+            offline["userId"].as_str(),
+            offline["messageId"].as_str(),
+            offline["mentioned"].as_bool()
+        ),
+        (Some(bob.id.as_str()), Some(id.as_str()), Some(true))
+    );
+    let mut ids: Vec<String> = receiver.accepted().into_iter().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "each delivery has its own webhook-id");
+}
+
+#[tokio::test]
+async fn webhooks__recipient_with_an_open_socket__has_no_offline_message_event() {
+    let (receiver, url) = start_receiver(true).await;
+    let app = TestApp::spawn_with(webhooks_to(&url)).await;
+    let [ada, bob, cyd] = [
+        app.sign_up("ada").await,
+        app.sign_up("bob").await,
+        app.sign_up("cyd").await,
+    ];
+    let chat = app.group(&ada, &[&bob, &cyd], "team").await;
+    let _socket = app.ws(&bob.token).await;
+    let bob_id = chat_server::domain::UserId::parse("user", &bob.id).unwrap();
+    eventually("bob is online", || async {
+        app.services.presence.is_online(bob_id).await
+    })
+    .await;
+    app.say(&ada, &chat, "hello").await;
+    eventually("cyd's offline event", || async {
+        !receiver.messages("user.offline_message").is_empty()
+    })
+    .await;
+    eventually("the outbox is empty", || async {
+        app.services.webhooks.backlog().await.unwrap() == 0
+    })
+    .await;
+    let offline: Vec<Value> = receiver
+        .accepted()
+        .into_iter()
+        .filter(|(_, body)| body["type"] == "user.offline_message")
+        .map(|(_, body)| body["data"]["userId"].clone())
+        .collect();
+    assert_eq!(
+        offline,
+        vec![json!(cyd.id)],
+        "only the user without a socket"
+    );
 }
 
 #[tokio::test]
@@ -185,7 +236,8 @@ async fn webhooks__receiver_down_for_a_while__are_delivered_once_it_is_back() {
     .await;
     assert!(receiver.accepted().is_empty());
     receiver.up.store(true, Ordering::SeqCst);
-    delivered(&receiver, 2).await;
+    // Each message's message.created and Bob's user.offline_message.
+    delivered(&receiver, 4).await;
     let mut messages = receiver.messages("message.created");
     messages.sort();
     let mut expected = vec![first, second];
@@ -221,7 +273,8 @@ async fn webhooks__server_stopped_mid_backlog__every_event_delivered_once_after_
     // Two instances on the same database share the backlog.
     let one = app.spawn_peer(webhooks_to(&url)).await;
     let two = app.spawn_peer(webhooks_to(&url)).await;
-    delivered(&receiver, sent.len()).await;
+    // Each message's message.created and Bob's user.offline_message.
+    delivered(&receiver, 2 * sent.len()).await;
     eventually("the outbox is empty", || async {
         one.services.webhooks.backlog().await.unwrap() == 0
     })
@@ -233,6 +286,7 @@ async fn webhooks__server_stopped_mid_backlog__every_event_delivered_once_after_
     let mut ids: Vec<String> = receiver.accepted().into_iter().map(|(id, _)| id).collect();
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), sent.len(), "no webhook-id twice");
+    assert_eq!(ids.len(), 2 * sent.len(), "no webhook-id twice");
+    assert_eq!(receiver.accepted().len(), 2 * sent.len(), "none twice");
     drop(two);
 }

@@ -10,6 +10,9 @@ import {
   ArchiveChatDocument,
   BlockedUsersDocument,
   ChatNotificationDefaultDocument,
+  PushPublicKeyDocument,
+  RegisterPushSubscriptionDocument,
+  UnregisterPushSubscriptionDocument,
   SetChatNotificationsDocument,
   UnarchiveChatDocument,
   BlockUserDocument,
@@ -97,8 +100,12 @@ import { createDriver, GraphQLFailure, type ChatDriver, type Library, type Subsc
 import { startServer, type RunningServer } from '../support/server.ts';
 import { AUDIENCE, startProvider, type Provider } from '../support/provider.ts';
 import { print } from 'graphql';
+import { createECDH, randomBytes } from 'node:crypto';
 
 const PASSWORD = 'correct horse battery staple';
+/** The server's Web Push (VAPID) key pair. */
+const vapid = createECDH('prime256v1');
+vapid.generateKeys();
 /** The app's backend's key (SERVER_API_KEYS). */
 const SERVER_API_KEY = 'e2e-backend-key-0123456789abcdef0123456789';
 
@@ -162,6 +169,9 @@ export function chatScenario(library: Library): void {
         AUTH_AUDIENCE: AUDIENCE,
         AUTH_JWKS_URL: provider.jwksUrl,
         SERVER_API_KEYS: `e2e:${SERVER_API_KEY}`,
+        VAPID_PRIVATE_KEY: vapid.getPrivateKey('base64url'),
+        VAPID_SUBJECT: 'mailto:e2e@example.com',
+        PUSH_ALLOW_HTTP_LOOPBACK: 'true',
       });
       alice = newDriver();
       bob = newDriver();
@@ -800,6 +810,30 @@ export function chatScenario(library: Library): void {
       assert.equal(back.isArchived, false);
       assert.ok((await listed(false)).includes(mentionsGroupId));
       await bob.mutate(SetChatNotificationsDocument, { input: { chatId: mentionsGroupId, level: null } });
+    });
+
+    it('web push: the public key, then bob registers a browser subscription and unregisters it', async () => {
+      const key = (await bob.query(PushPublicKeyDocument, {})).pushPublicKey;
+      assert.equal(key, vapid.getPublicKey('base64url'));
+      // What a browser's PushSubscription.toJSON() holds.
+      const browser = createECDH('prime256v1');
+      browser.generateKeys();
+      const endpoint = 'http://127.0.0.1:9/push/bob-e2e';
+      const keys = { p256dh: browser.getPublicKey('base64url'), auth: randomBytes(16).toString('base64url') };
+      await rejectsWithCode(
+        bob.mutate(RegisterPushSubscriptionDocument, { input: { endpoint: 'http://push.example.com/x', keys } }),
+        'BAD_USER_INPUT',
+      );
+      await rejectsWithCode(
+        bob.mutate(RegisterPushSubscriptionDocument, { input: { endpoint, keys: { ...keys, auth: 'AAAA' } } }),
+        'BAD_USER_INPUT',
+      );
+      const registered = await bob.mutate(RegisterPushSubscriptionDocument, { input: { endpoint, keys } });
+      assert.equal(registered.registerPushSubscription, true);
+      const removed = await bob.mutate(UnregisterPushSubscriptionDocument, { input: { endpoint } });
+      assert.equal(removed.unregisterPushSubscription, true);
+      const again = await bob.mutate(UnregisterPushSubscriptionDocument, { input: { endpoint } });
+      assert.equal(again.unregisterPushSubscription, false);
     });
 
     it('moderation: a stranger is invited, not added; rules, slow mode, mute and ban', async () => {

@@ -8,9 +8,14 @@
 //! `webhook-id` stays the same on every attempt, so receivers drop repeats
 //! (a crash between a delivery and its removal sends it again).
 //!
+//! Web Push entries (`services::push`) go the same way, encrypted and
+//! VAPID-signed at each attempt; a push service's 404 or 410 means the
+//! browser's subscription is gone: its registration is removed with the
+//! entry (outcome `gone`).
+//!
 //! Metrics: `chat_webhook_backlog` (entries not yet delivered) and
 //! `chat_webhook_deliveries_total{outcome}` (`delivered`, `failed` per
-//! failed attempt, `gave_up`, `dropped`).
+//! failed attempt, `gave_up`, `dropped`, `gone`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +47,7 @@ pub struct Sender {
     lease: chrono::Duration,
     backoff: Duration,
     retry_for: chrono::Duration,
+    push: Option<crate::services::push::PushService>,
 }
 
 impl Sender {
@@ -49,6 +55,7 @@ impl Sender {
         db: Database,
         endpoints: Arc<[WebhookEndpoint]>,
         settings: &WebhookSettings,
+        push: Option<crate::services::push::PushService>,
     ) -> AppResult<Self> {
         let timeout = Duration::from_millis(settings.webhook_timeout_ms);
         let client = reqwest::Client::builder()
@@ -65,6 +72,7 @@ impl Sender {
             lease: chrono::Duration::milliseconds(settings.webhook_lease_ms as i64),
             backoff: Duration::from_millis(settings.webhook_backoff_ms),
             retry_for: chrono::Duration::seconds(settings.webhook_retry_seconds as i64),
+            push,
         })
     }
 
@@ -104,10 +112,16 @@ impl Sender {
         if !store.lease(&entry.id, now, now + self.lease).await? {
             return Ok(()); // Another instance has it.
         }
-        let Some(endpoint) = self.endpoints.iter().find(|e| e.url == entry.endpoint) else {
+        let endpoint = self.endpoints.iter().find(|e| e.url == entry.endpoint);
+        let known = match &entry.push {
+            Some(_) => self.push.is_some(),
+            None => endpoint.is_some(),
+        };
+        // An endpoint no longer configured, or push turned off.
+        if !known {
             outcome("dropped");
             return store.remove(&entry.id).await;
-        };
+        }
         if let Some(message) = entry.message_id {
             let stored = self.db.messages().find(MessageId(message)).await?.is_some();
             if !stored {
@@ -120,20 +134,52 @@ impl Sender {
                 return store.retry(&entry.id, entry.attempts, next).await;
             }
         }
-        let timestamp = Utc::now().timestamp();
-        let signature = standard_signature(&endpoint.key, &entry.id, timestamp, &entry.body);
-        let sent = self
-            .client
-            .post(&endpoint.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("webhook-id", &entry.id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(entry.body.clone())
-            .send()
-            .await
-            .and_then(|r| r.error_for_status());
-        match sent {
+        let request = match (&entry.push, endpoint) {
+            (Some(target), _) => {
+                // Unregistered (or its session ended) since: not sent.
+                let registered = self
+                    .db
+                    .push_subscriptions()
+                    .holds(&entry.endpoint, &target.p256dh)
+                    .await?;
+                match self.push_request(&entry, target).filter(|_| registered) {
+                    Some(request) => request,
+                    None => {
+                        outcome("dropped");
+                        return store.remove(&entry.id).await;
+                    }
+                }
+            }
+            (None, Some(endpoint)) => {
+                let timestamp = Utc::now().timestamp();
+                let signature =
+                    standard_signature(&endpoint.key, &entry.id, timestamp, &entry.body);
+                self.client
+                    .post(&endpoint.url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .header("webhook-id", &entry.id)
+                    .header("webhook-timestamp", timestamp.to_string())
+                    .header("webhook-signature", signature)
+                    .body(entry.body.clone())
+            }
+            (None, None) => {
+                outcome("dropped");
+                return store.remove(&entry.id).await;
+            }
+        };
+        let sent = request.send().await;
+        if entry.push.is_some()
+            && let Ok(response) = &sent
+            && matches!(response.status().as_u16(), 404 | 410)
+        {
+            outcome("gone");
+            self.db
+                .push_subscriptions()
+                .remove_endpoint(&entry.endpoint)
+                .await?;
+            return store.remove(&entry.id).await;
+        }
+        match sent.and_then(|r| r.error_for_status()) {
             Ok(_) => {
                 outcome("delivered");
                 store.remove(&entry.id).await
@@ -152,6 +198,30 @@ impl Sender {
                     .await
             }
         }
+    }
+
+    /// A Web Push request: the payload encrypted for the browser, VAPID
+    /// signed; `None` when the stored keys or endpoint are unusable.
+    fn push_request(
+        &self,
+        entry: &OutboxEntry,
+        target: &crate::storage::webhook_outbox::PushTarget,
+    ) -> Option<reqwest::RequestBuilder> {
+        use crate::services::push::crypto;
+        let vapid = self.push.as_ref()?.vapid()?;
+        let keys = crypto::BrowserKeys::parse(&target.p256dh, &target.auth).ok()?;
+        let authorization = vapid.authorization(&entry.endpoint, Utc::now().timestamp())?;
+        Some(
+            self.client
+                .post(&entry.endpoint)
+                .header(reqwest::header::AUTHORIZATION, authorization)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .header(reqwest::header::CONTENT_ENCODING, "aes128gcm")
+                .header("TTL", target.ttl.to_string())
+                .header("Topic", &target.topic)
+                .header("Urgency", "normal")
+                .body(crypto::encrypt(&keys, entry.body.as_bytes())),
+        )
     }
 
     /// The wait before attempt `attempts + 1`: doubling, capped, jittered.

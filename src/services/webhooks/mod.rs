@@ -29,6 +29,8 @@ pub struct Webhooks {
     db: Database,
     endpoints: Arc<[WebhookEndpoint]>,
     settings: Arc<crate::config::WebhookSettings>,
+    /// Web Push entries share this outbox (see `services::push`).
+    push: Option<crate::services::push::PushService>,
 }
 
 impl Webhooks {
@@ -41,7 +43,19 @@ impl Webhooks {
             db,
             endpoints: endpoints.into(),
             settings: Arc::new(settings.webhooks.clone()),
+            push: None,
         })
+    }
+
+    /// Sends the Web Push entries of the outbox too (when configured).
+    pub fn with_push(mut self, push: crate::services::push::PushService) -> Self {
+        self.push = push.vapid().is_some().then_some(push);
+        self
+    }
+
+    /// The endpoints' URLs.
+    pub fn endpoint_urls(&self) -> Vec<String> {
+        self.endpoints.iter().map(|e| e.url.clone()).collect()
     }
 
     /// Records the webhooks of a new `message` (before it is stored).
@@ -80,6 +94,7 @@ impl Webhooks {
                     next_attempt_at: now,
                     lease_until: bson::DateTime::from_millis(0),
                     attempts: 0,
+                    push: None,
                 })
             })
             .collect();
@@ -92,12 +107,12 @@ impl Webhooks {
     }
 
     /// Sends due deliveries until `stop` (see [`delivery`]); nothing
-    /// without endpoints.
+    /// without endpoints or Web Push.
     pub async fn deliver_until(self, stop: tokio_util::sync::CancellationToken) {
-        if self.endpoints.is_empty() {
+        if self.endpoints.is_empty() && self.push.is_none() {
             return;
         }
-        match delivery::Sender::new(self.db, self.endpoints, &self.settings) {
+        match delivery::Sender::new(self.db, self.endpoints, &self.settings, self.push) {
             Ok(sender) => sender.run(stop).await,
             Err(error) => tracing::error!(?error, "webhook delivery cannot start"),
         }
