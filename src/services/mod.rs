@@ -137,7 +137,6 @@ impl Services {
         let blocks = BlockRules::new(db.clone(), bus.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
         let log = account_log::AccountLog::new(db.clone(), bus.clone());
-        let notifications = NotificationService::new(db.clone(), log.clone());
         let push = push::PushService::from_settings(db.clone(), settings)?;
         let webhooks =
             webhooks::Webhooks::from_settings(db.clone(), settings)?.with_push(push.clone());
@@ -147,6 +146,8 @@ impl Services {
             cluster.presence(),
             webhooks.endpoint_urls(),
         );
+        let notifications =
+            NotificationService::new(db.clone(), log.clone()).with_offline(offline.clone());
         let timeline = Timeline::new(db.clone(), bus.clone()).with_webhooks(webhooks.clone());
         let chats = ChatService::new(
             db.clone(),

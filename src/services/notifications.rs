@@ -30,11 +30,24 @@ pub struct NotificationDraft {
 pub struct NotificationService {
     db: Database,
     log: AccountLog,
+    /// Pushes to recipients without an open socket.
+    offline: Option<super::push::offline::OfflineDelivery>,
 }
 
 impl NotificationService {
     pub fn new(db: Database, log: AccountLog) -> Self {
-        Self { db, log }
+        Self {
+            db,
+            log,
+            offline: None,
+        }
+    }
+
+    /// Pushes friend requests and group invites to offline recipients
+    /// (see `services::push::offline`).
+    pub fn with_offline(mut self, offline: super::push::offline::OfflineDelivery) -> Self {
+        self.offline = Some(offline);
+        self
     }
 
     /// Notifies each recipient (one insert for all), then pushes it live.
@@ -56,6 +69,9 @@ impl NotificationService {
             })
             .collect();
         self.db.notifications().insert_many(&notifications).await?;
+        if let Some(offline) = &self.offline {
+            offline.notified(recipients, &draft);
+        }
         // Numbered in each recipient's account log, then told.
         futures_util::stream::iter(notifications)
             .map(|notification| {

@@ -497,3 +497,32 @@ async fn push__previews_off__carry_no_text() {
     assert_eq!(payload["messageId"], sent["id"]);
     assert_eq!(payload["text"], Value::Null);
 }
+
+#[tokio::test]
+async fn push__friend_request_to_an_offline_user__is_pushed() {
+    let (service, base) = start_push_service().await;
+    let app = TestApp::spawn_with(push_enabled()).await;
+    let [ada, bob] = [app.sign_up("ada").await, app.sign_up("bob").await];
+    let browser = Browser::new(&base, "bob");
+    register(&app, &bob, &browser).await;
+    let request = app
+        .gql_ok(
+            Some(&ada.token),
+            "mutation($input: SendFriendRequestInput!) { sendFriendRequest(input: $input) { id } }",
+            json!({ "input": { "userId": bob.id } }),
+        )
+        .await;
+    pushed(&service, "bob", 1).await;
+    let push = &service.of("bob")[0];
+    assert_eq!(push.headers["topic"], "friend-request-received");
+    assert_eq!(
+        browser.decrypt(&push.body),
+        json!({
+            "type": "notification",
+            "kind": "FRIEND_REQUEST_RECEIVED",
+            "actorId": ada.id,
+            "chatId": null,
+            "friendRequestId": request["sendFriendRequest"]["id"],
+        })
+    );
+}

@@ -1,4 +1,5 @@
-//! Reaching recipients without an open socket: when a message is stored,
+//! Reaching recipients without an open socket. Friend requests and group
+//! invites are pushed too ([`OfflineDelivery::notified`]). When a message is stored,
 //! each member other than the sender who is offline on every instance
 //! (presence counts, shared through Redis when the cluster has it) and
 //! whose notification level for the chat allows it (ALL; MENTIONS only
@@ -24,8 +25,9 @@ use serde_json::json;
 use super::PushService;
 use crate::cluster::PresenceCounts;
 use crate::domain::preferences::{NotificationLevel, effective_level};
-use crate::domain::{Message, MessageKind, UserId};
+use crate::domain::{Message, MessageKind, NotificationKind, UserId};
 use crate::error::AppResult;
+use crate::services::notifications::NotificationDraft;
 use crate::storage::Database;
 use crate::storage::webhook_outbox::{OutboxEntry, PushTarget};
 
@@ -100,12 +102,7 @@ impl OfflineDelivery {
         if candidates.is_empty() {
             return Ok(());
         }
-        let offline: Vec<UserId> = futures_util::stream::iter(candidates)
-            .map(|user| async move { (!self.presence.is_online(user).await).then_some(user) })
-            .buffer_unordered(PRESENCE_READS)
-            .filter_map(std::future::ready)
-            .collect()
-            .await;
+        let offline = self.offline(candidates).await;
         if offline.is_empty() {
             return Ok(());
         }
@@ -182,6 +179,88 @@ impl OfflineDelivery {
                 entries.push(entry("msg", url, "user.offline_message", body.clone()));
             }
         }
+        self.db.webhook_outbox().insert_many(&entries).await
+    }
+
+    /// Those of `users` without a socket open on any instance.
+    async fn offline(&self, users: Vec<UserId>) -> Vec<UserId> {
+        futures_util::stream::iter(users)
+            .map(|user| async move { (!self.presence.is_online(user).await).then_some(user) })
+            .buffer_unordered(PRESENCE_READS)
+            .filter_map(std::future::ready)
+            .collect()
+            .await
+    }
+
+    /// Pushes, in the background, a friend request or group invite to
+    /// those of `recipients` without an open socket (one push per
+    /// registration; no preference applies: these concern no chat of
+    /// theirs yet). Mentions are pushed with their message.
+    pub fn notified(&self, recipients: &[UserId], draft: &NotificationDraft) {
+        let pushed = matches!(
+            draft.kind,
+            NotificationKind::FriendRequestReceived | NotificationKind::GroupInvite
+        );
+        if !pushed || self.push.vapid().is_none() || recipients.is_empty() {
+            return;
+        }
+        let (this, recipients, draft) = (self.clone(), recipients.to_vec(), *draft);
+        tokio::spawn(async move {
+            if let Err(error) = this.push_notification(recipients, draft).await {
+                tracing::warn!(?error, kind = ?draft.kind, "notification pushes not recorded");
+            }
+        });
+    }
+
+    async fn push_notification(
+        &self,
+        recipients: Vec<UserId>,
+        draft: NotificationDraft,
+    ) -> AppResult<()> {
+        let registrations = self.db.push_subscriptions().of_users(&recipients).await?;
+        let with: HashSet<UserId> = registrations.iter().map(|r| UserId(r.user_id)).collect();
+        let offline: HashSet<UserId> = self
+            .offline(with.into_iter().collect())
+            .await
+            .into_iter()
+            .collect();
+        let kind = serde_json::to_value(draft.kind).unwrap_or_default();
+        let body = json!({
+            "type": "notification",
+            "kind": kind,
+            "actorId": draft.actor.to_string(),
+            "chatId": draft.chat.map(|c| c.to_string()),
+            "friendRequestId": draft.friend_request.map(|r| r.to_string()),
+        })
+        .to_string();
+        // One topic per kind (at most 32 URL-safe characters).
+        let topic = kind
+            .as_str()
+            .unwrap_or("notification")
+            .to_lowercase()
+            .replace('_', "-");
+        let at = bson::DateTime::from_chrono(Utc::now());
+        let entries: Vec<OutboxEntry> = registrations
+            .iter()
+            .filter(|r| offline.contains(&UserId(r.user_id)))
+            .map(|r| OutboxEntry {
+                id: format!("push_{}", uuid::Uuid::new_v4().simple()),
+                endpoint: r.endpoint.clone(),
+                event: "push".into(),
+                body: body.clone(),
+                message_id: None,
+                created_at: at,
+                next_attempt_at: at,
+                lease_until: bson::DateTime::from_millis(0),
+                attempts: 0,
+                push: Some(PushTarget {
+                    p256dh: r.p256dh.clone(),
+                    auth: r.auth.clone(),
+                    topic: topic.clone(),
+                    ttl: self.push.settings().push_ttl_seconds,
+                }),
+            })
+            .collect();
         self.db.webhook_outbox().insert_many(&entries).await
     }
 
