@@ -131,3 +131,65 @@ impl Vapid {
         ))
     }
 }
+
+#[cfg(test)]
+#[allow(non_snake_case)]
+mod tests {
+    use super::*;
+
+    fn browser() -> (SecretKey, String, String) {
+        let secret = SecretKey::random(&mut rand::thread_rng());
+        let public = URL_SAFE_NO_PAD.encode(secret.public_key().to_encoded_point(false).as_bytes());
+        (secret, public, URL_SAFE_NO_PAD.encode([7u8; 16]))
+    }
+
+    #[test]
+    fn browser_keys__a_point_and_16_bytes__are_read_and_bad_ones_refused() {
+        let (secret, public, auth) = browser();
+        let compressed =
+            URL_SAFE_NO_PAD.encode(secret.public_key().to_encoded_point(true).as_bytes());
+        assert!(BrowserKeys::parse(&public, &auth).is_ok());
+        assert!(BrowserKeys::parse(&format!("{public}="), &auth).is_ok());
+        assert!(BrowserKeys::parse(&compressed, &auth).is_err());
+        assert!(BrowserKeys::parse(&public, &URL_SAFE_NO_PAD.encode([7u8; 15])).is_err());
+        assert!(BrowserKeys::parse("%%%", &auth).is_err());
+        let mut off_curve = vec![4u8];
+        off_curve.extend([1u8; 64]);
+        assert!(BrowserKeys::parse(&URL_SAFE_NO_PAD.encode(off_curve), &auth).is_err());
+    }
+
+    #[test]
+    fn encrypt__one_record_with_the_senders_key_as_key_id() {
+        let (_, public, auth) = browser();
+        let keys = BrowserKeys::parse(&public, &auth).unwrap();
+        let body = encrypt(&keys, b"hello");
+        assert_eq!(&body[16..20], &RECORD_SIZE.to_be_bytes());
+        assert_eq!(body[20], 65);
+        assert_eq!(body[21], 4, "an uncompressed point");
+        // The payload, its delimiter and the 16-byte tag.
+        assert_eq!(body.len(), 16 + 4 + 1 + 65 + 5 + 1 + 16);
+        let again = encrypt(&keys, b"hello");
+        assert_ne!(body, again, "a fresh salt and key each time");
+    }
+
+    #[test]
+    fn authorization__is_for_the_endpoints_origin_and_names_the_key() {
+        let key = SecretKey::random(&mut rand::thread_rng());
+        let vapid = Vapid::new(&key, "mailto:ops@example.com".into());
+        let header = vapid
+            .authorization("https://push.example.com:8443/send/abc?x=1", 1_000)
+            .unwrap();
+        let (token, k) = header
+            .strip_prefix("vapid t=")
+            .unwrap()
+            .split_once(", k=")
+            .unwrap();
+        assert_eq!(k, vapid.public_key);
+        let claims = token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+        assert_eq!(claims["aud"], "https://push.example.com:8443");
+        assert_eq!(claims["exp"], 1_000 + 12 * 3600);
+        assert!(vapid.authorization("not a url", 0).is_none());
+    }
+}
