@@ -526,3 +526,23 @@ async fn push__friend_request_to_an_offline_user__is_pushed() {
         })
     );
 }
+
+#[tokio::test]
+async fn push__group_invite_to_an_offline_user__is_pushed() {
+    let (service, base) = start_push_service().await;
+    let app = TestApp::spawn_with(push_enabled()).await;
+    let ada = app.sign_up("ada").await;
+    // Only friends may add Bob: he is invited instead.
+    let bob = app.sign_up_with_policy("bob", Some("FRIENDS")).await;
+    let browser = Browser::new(&base, "bob");
+    register(&app, &bob, &browser).await;
+    let chat = app.group(&ada, &[&bob], "team").await;
+    pushed(&service, "bob", 1).await;
+    let push = &service.of("bob")[0];
+    assert_eq!(push.headers["topic"], "group-invite");
+    let payload = browser.decrypt(&push.body);
+    assert_eq!(
+        (&payload["kind"], &payload["actorId"], &payload["chatId"]),
+        (&json!("GROUP_INVITE"), &json!(ada.id), &json!(chat))
+    );
+}
