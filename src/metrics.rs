@@ -56,6 +56,10 @@ pub const RATE_LIMITED: &str = "chat_rate_limited_total";
 pub const HTTP_CONNECTIONS: &str = "chat_http_connections";
 pub const CONNECTIONS_REFUSED: &str = "chat_connections_refused_total";
 pub const PERSISTED_QUERIES: &str = "chat_persisted_queries_total";
+/// Webhook deliveries not yet made (see `services::webhooks::delivery`).
+pub const WEBHOOK_BACKLOG: &str = "chat_webhook_backlog";
+/// Webhook attempts by outcome.
+pub const WEBHOOK_DELIVERIES: &str = "chat_webhook_deliveries_total";
 
 /// Every series name above (the dashboard in `ops/` is checked against it).
 pub const NAMES: &[&str] = &[
@@ -77,6 +81,8 @@ pub const NAMES: &[&str] = &[
     HTTP_CONNECTIONS,
     CONNECTIONS_REFUSED,
     PERSISTED_QUERIES,
+    WEBHOOK_BACKLOG,
+    WEBHOOK_DELIVERIES,
 ];
 
 /// Latency buckets in seconds: from a cached read to a request that timed out.
@@ -163,6 +169,8 @@ fn describe() {
     describe_counter!(REDIS_ERRORS, "Redis bus failures by operation");
     describe_counter!(REDIS_PUBLISH_DROPPED, "Events never sent to Redis");
     describe_gauge!(REDIS_LINK_UP, "1 while this instance is linked to Redis");
+    describe_gauge!(WEBHOOK_BACKLOG, "Webhook deliveries not yet made");
+    describe_counter!(WEBHOOK_DELIVERIES, "Webhook attempts by outcome");
     describe_counter!(RATE_LIMITED, "Calls refused by rate limiting, by bucket");
     describe_gauge!(HTTP_CONNECTIONS, "Open client connections");
     describe_counter!(

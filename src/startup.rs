@@ -184,6 +184,8 @@ impl Application {
             tracing::info!("shutdown requested");
             shutdown.cancel();
         });
+        let webhooks = self.state.services.webhooks.clone();
+        tokio::spawn(webhooks.deliver_until(self.shutdown.clone()));
         let sweep = self.state.services.rate_limits.clone();
         tokio::spawn(sweep.sweep_until(RATE_LIMIT_SWEEP, self.shutdown.clone()));
         let uploads = self.state.services.uploads.clone();

@@ -21,11 +21,13 @@ pub mod identity;
 mod logging;
 mod messaging;
 mod moderation;
+mod push;
 mod queries;
 mod quota;
 mod rate_limits;
 mod server;
 mod storage;
+mod webhooks;
 
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -38,11 +40,13 @@ pub use identity::{AuthMode, IdentitySettings, ServerApiKey};
 pub use logging::{LogFormat, LoggingSettings};
 pub use messaging::MessagingSettings;
 pub use moderation::ModerationSettings;
+pub use push::PushSettings;
 pub use queries::QuerySettings;
 pub use quota::RateQuota;
 pub use rate_limits::RateLimitSettings;
 pub use server::{AppEnv, ServerSettings};
 pub use storage::StorageSettings;
+pub use webhooks::{WebhookEndpoint, WebhookSettings};
 
 use auth::{DEVELOPMENT_JWT_SECRET, MIN_PRODUCTION_SECRET_LEN};
 
@@ -61,6 +65,8 @@ pub struct Settings {
     pub identity: IdentitySettings,
     pub moderation: ModerationSettings,
     pub storage: StorageSettings,
+    pub webhooks: WebhookSettings,
+    pub push: PushSettings,
 }
 
 /// Why the settings could not be used.
@@ -103,6 +109,8 @@ impl Settings {
             identity: group(&vars)?,
             moderation: group(&vars)?,
             storage: group(&vars)?,
+            webhooks: group(&vars)?,
+            push: group(&vars)?,
         })
     }
 
@@ -130,6 +138,8 @@ impl Settings {
                 Some(_) => {}
             }
         }
+        self.webhooks.endpoints().map_err(ConfigError)?;
+        self.push.vapid_key().map_err(ConfigError)?;
         if database.mongodb_pool_size == 0 {
             return Err(ConfigError("MONGODB_POOL_SIZE must be at least 1".into()));
         }

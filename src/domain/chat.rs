@@ -311,6 +311,12 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub client_message_id: Option<String>,
     pub system: Option<SystemInfo>,
+    /// Members mentioned (at most `MAX_MENTIONS`; see `services::mentions`).
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
+    /// `@all`: every member is mentioned.
+    #[serde(default)]
+    pub mentions_all: bool,
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod message;
 pub mod moderation;
 pub mod search_terms;
+pub mod preferences;
 pub mod social;
 pub mod text;
 pub mod upload;

@@ -44,6 +44,10 @@ pub struct ChatPermissions {
     /// read as ADMINS).
     #[serde(default = "admins_only")]
     pub pin: PermissionLevel,
+    /// Mentioning everyone (`mentionsAll`); groups from before it existed
+    /// leave it to admins.
+    #[serde(default = "admins_only")]
+    pub mention_all: PermissionLevel,
 }
 
 fn admins_only() -> PermissionLevel {
@@ -58,6 +62,7 @@ impl Default for ChatPermissions {
             edit_info: PermissionLevel::Admins,
             add_members: PermissionLevel::Admins,
             pin: PermissionLevel::Admins,
+            mention_all: PermissionLevel::Admins,
         }
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ChatId, FriendRequestId, NotificationId, UserId};
+use super::{ChatId, FriendRequestId, MessageId, NotificationId, UserId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -40,6 +40,8 @@ pub enum NotificationKind {
     /// `actor` reported a message of `chat`, which the user administers
     /// (see `reports`).
     MessageReported,
+    /// `actor` mentioned the user in `message` of `chat`.
+    Mentioned,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -50,6 +52,9 @@ pub struct Notification {
     pub actor: UserId,
     pub chat: Option<ChatId>,
     pub friend_request: Option<FriendRequestId>,
+    /// The message concerned (MENTIONED).
+    #[serde(default)]
+    pub message: Option<MessageId>,
     pub read: bool,
     pub created_at: DateTime<Utc>,
     /// Its number in the user's account log, once recorded there.

@@ -24,6 +24,10 @@ pub struct Loaders {
     pub unread: DataLoader<UnreadLoader>,
     /// Thread summaries, per root message.
     pub threads: DataLoader<ThreadLoader>,
+    /// The viewer's unread mentions, per chat.
+    pub unread_mentions: DataLoader<UnreadMentionLoader>,
+    /// The viewer's notification level and archive of each chat.
+    pub chat_settings: DataLoader<crate::graphql::chat_preferences::SettingsLoader>,
     /// Whom the viewer may watch (presence), computed once when first asked.
     pub watchable: tokio::sync::OnceCell<std::collections::HashSet<UserId>>,
 }
@@ -39,6 +43,14 @@ impl Loaders {
             receipts: DataLoader::new(ReceiptLoader(services.clone()), tokio::spawn),
             unread: DataLoader::new(UnreadLoader(services.clone(), viewer), tokio::spawn),
             threads: DataLoader::new(ThreadLoader(services.clone()), tokio::spawn),
+            unread_mentions: DataLoader::new(
+                UnreadMentionLoader(services.clone(), viewer),
+                tokio::spawn,
+            ),
+            chat_settings: DataLoader::new(
+                crate::graphql::chat_preferences::SettingsLoader(services.clone(), viewer),
+                tokio::spawn,
+            ),
             watchable: tokio::sync::OnceCell::new(),
         }
     }
@@ -71,6 +83,24 @@ impl Loader<ChatId> for UnreadLoader {
             return Ok(HashMap::new());
         };
         let counts = self.0.messages.unread_counts(viewer, keys).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(k).copied().unwrap_or(0)))
+            .collect())
+    }
+}
+
+pub struct UnreadMentionLoader(Services, Option<UserId>);
+
+impl Loader<ChatId> for UnreadMentionLoader {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ChatId]) -> Result<HashMap<ChatId, u64>, Self::Error> {
+        let Some(viewer) = self.1 else {
+            return Ok(HashMap::new());
+        };
+        let counts = self.0.messages.unread_mention_counts(viewer, keys).await?;
         Ok(keys
             .iter()
             .map(|k| (*k, counts.get(k).copied().unwrap_or(0)))

@@ -3,6 +3,7 @@
 //! database driver.
 
 pub mod account;
+pub mod chat_preferences;
 pub mod chats;
 pub mod context;
 pub mod errors;
@@ -17,6 +18,7 @@ pub mod operation;
 pub mod pagination;
 pub mod persisted_queries;
 pub mod pins;
+pub mod push;
 pub mod query_limits;
 pub mod rate_limits;
 pub mod search;
@@ -48,6 +50,8 @@ pub struct Query(
     chats::ChatQuery,
     chats::ModerationQuery,
     chats::ReportQuery,
+    chat_preferences::ChatPreferenceQuery,
+    push::PushQuery,
     messages::MessageQuery,
     search::SearchQuery,
     sync::SyncQuery,
@@ -64,6 +68,8 @@ pub struct Mutation(
     chats::ModerationMutation,
     chats::InviteLinkMutation,
     chats::ReportMutation,
+    chat_preferences::ChatPreferenceMutation,
+    push::PushMutation,
     messages::MessageMutation,
     pins::PinMutation,
     typing::TypingMutation,

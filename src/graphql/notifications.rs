@@ -34,6 +34,8 @@ pub enum NotificationKind {
     /// `actor` reported a message of `chatId`, which you administer: see
     /// `reports(chatId)`.
     MessageReported,
+    /// `actor` mentioned you in `messageId` of `chatId`.
+    Mentioned,
 }
 
 /// Something that happened to the signed-in user. Kept 30 days by default.
@@ -62,6 +64,11 @@ impl NotificationObject {
     /// The friend request concerned, for friend notifications.
     async fn friend_request_id(&self) -> Option<ID> {
         self.0.friend_request.map(|r| ID(r.to_string()))
+    }
+
+    /// The message concerned, for MENTIONED.
+    async fn message_id(&self) -> Option<ID> {
+        self.0.message.map(|m| ID(m.to_string()))
     }
 
     async fn read(&self) -> bool {

@@ -146,6 +146,8 @@ impl AccountService {
         leftovers.friends.forget(gone).await?;
         leftovers.blocks.forget(gone.id).await?;
         self.db.notifications().delete_all_of(gone.id).await?;
+        self.db.chat_preferences().delete_user(gone.id).await?;
+        self.db.push_subscriptions().remove_user(gone.id).await?;
         self.db.moderation().delete_invites_of(gone.id).await?;
         leftovers.chats.forget(gone).await?;
         self.db.messages().tombstone_all_by(gone.id).await?;

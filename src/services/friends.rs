@@ -78,6 +78,7 @@ impl FriendService {
                             actor: me,
                             chat: None,
                             friend_request: Some(request.id),
+                            message: None,
                         },
                     )
                     .await?;
@@ -306,6 +307,7 @@ impl FriendService {
                     actor: request.to,
                     chat: None,
                     friend_request: Some(request.id),
+                    message: None,
                 },
             )
             .await?;

@@ -31,6 +31,7 @@ use crate::storage::receipts::{Receipt, ReceiptKind};
 use super::around::{self, AroundPage, AroundTarget};
 use super::blocks::BlockRules;
 use super::chats::{ChatService, permissions};
+use super::mentions::{MentionChange, Mentioned, Mentions};
 use super::message_stream::{Follower, Following};
 use super::timeline::{Draft, Posted, Timeline};
 
@@ -45,6 +46,8 @@ pub struct Outgoing {
     /// A thread reply: the root (or a reply) named (see [`super::threads`]).
     pub thread_root: Option<MessageId>,
     pub client_message_id: Option<String>,
+    /// Unchecked (see `services::mentions`).
+    pub mentions: Mentioned,
 }
 
 /// What a receipt call did.
@@ -66,6 +69,9 @@ pub struct MessageService {
     following: Following,
     /// Deletes the files of messages deleted for everyone.
     uploads: Option<super::uploads::UploadService>,
+    mentions: Mentions,
+    /// Pushes and webhooks for recipients without an open socket.
+    offline: Option<super::push::offline::OfflineDelivery>,
 }
 
 impl MessageService {
@@ -78,7 +84,9 @@ impl MessageService {
         delete_window: Duration,
         following: Following,
     ) -> Self {
+        let mentions = Mentions::new(db.clone(), chats.notifications().clone());
         Self {
+            mentions,
             db,
             blocks,
             chats,
@@ -87,12 +95,19 @@ impl MessageService {
             delete_window,
             following,
             uploads: None,
+            offline: None,
         }
     }
 
     /// Deletes the files of messages deleted for everyone from `uploads`.
     pub fn with_uploads(mut self, uploads: super::uploads::UploadService) -> Self {
         self.uploads = Some(uploads);
+        self
+    }
+
+    /// Reaches recipients without an open socket (see `services::push::offline`).
+    pub fn with_offline(mut self, offline: super::push::offline::OfflineDelivery) -> Self {
+        self.offline = Some(offline);
         self
     }
 
@@ -132,6 +147,7 @@ impl MessageService {
             Some(named) => Some(super::threads::root_for_reply(&self.db, chat.id, named).await?),
             None => None,
         };
+        let mentions = self.mentions.check(&chat, outgoing.mentions).await?;
         let sender = self.user(me).await?;
         let draft = Draft {
             kind: outgoing.content.kind,
@@ -141,10 +157,15 @@ impl MessageService {
             thread_root,
             client_message_id,
             system: None,
+            mentions,
         };
         match self.timeline.post(chat.id, &sender, draft).await? {
             Posted::New(message) => {
                 super::threads::count_reply(&self.db, &message).await;
+                self.mentions.notify_added(&message, &Mentioned::default());
+                if let Some(offline) = &self.offline {
+                    offline.message_stored(&message);
+                }
                 Ok(message)
             }
             Posted::Duplicate(message) => Ok(message),
@@ -182,9 +203,17 @@ impl MessageService {
         }
     }
 
-    /// Edits a TEXT message (its author, within the edit window).
-    #[tracing::instrument(skip(self, text), fields(user_id = %me, message_id = %id))]
-    pub async fn edit(&self, me: UserId, id: MessageId, text: &str) -> AppResult<Message> {
+    /// Edits a TEXT message (its author, within the edit window); its
+    /// mentions change as `mentions` says (only users it adds are
+    /// notified).
+    #[tracing::instrument(skip(self, text, mentions), fields(user_id = %me, message_id = %id))]
+    pub async fn edit(
+        &self,
+        me: UserId,
+        id: MessageId,
+        text: &str,
+        mentions: MentionChange,
+    ) -> AppResult<Message> {
         let text = parse_text(text)?;
         let (message, _) = self.visible(me, id).await?;
         if message.sender != me {
@@ -204,13 +233,23 @@ impl MessageService {
         if !within(message.created_at, self.edit_window) {
             return Err(AppError::Forbidden("the edit window has passed".into()));
         }
+        let before = Mentioned::of(&message);
+        let mentions = match mentions.apply(&before) {
+            asked if asked != before => {
+                let membership = self.chats.membership(me, message.chat).await?;
+                self.mentions.check(&membership, asked).await?
+            }
+            _ => before.clone(),
+        };
         let edited = self
             .db
             .messages()
-            .edit_text(id, &text)
+            .edit_text(id, &text, &mentions.users, mentions.all)
             .await?
             .ok_or_else(|| AppError::Conflict("the message was deleted".into()))?;
-        self.changed(me, MessageEventKind::Edited, edited).await
+        let edited = self.changed(me, MessageEventKind::Edited, edited).await?;
+        self.mentions.notify_added(&edited, &before);
+        Ok(edited)
     }
 
     /// Deletes a message for everyone (a tombstone, broadcast) or for `me`
@@ -410,6 +449,36 @@ impl MessageService {
             .db
             .messages()
             .unread_counts_until(me, &positions, until)
+            .await?;
+        Ok(counts.get(&chat).copied().unwrap_or(0))
+    }
+
+    /// Of [`Self::unread_counts`], the messages that mention `me` (by name
+    /// or everyone at once). Two queries for any number of chats.
+    pub async fn unread_mention_counts(
+        &self,
+        me: UserId,
+        chats: &[ChatId],
+    ) -> AppResult<HashMap<ChatId, u64>> {
+        let positions = self.db.receipts().read_positions(me, chats).await?;
+        self.db
+            .messages()
+            .unread_mention_counts_until(me, &positions, None)
+            .await
+    }
+
+    /// `me`'s unread mentions in `chat` as of its sequence number `until`.
+    pub async fn unread_mention_count_until(
+        &self,
+        me: UserId,
+        chat: ChatId,
+        until: Option<i64>,
+    ) -> AppResult<u64> {
+        let positions = self.db.receipts().read_positions(me, &[chat]).await?;
+        let counts = self
+            .db
+            .messages()
+            .unread_mention_counts_until(me, &positions, until)
             .await?;
         Ok(counts.get(&chat).copied().unwrap_or(0))
     }

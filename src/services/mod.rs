@@ -11,17 +11,20 @@ pub mod account_sync;
 pub mod around;
 pub mod audience;
 pub mod blocks;
+pub mod chat_preferences;
 pub mod chats;
 pub mod data_export;
 pub mod friends;
 pub mod identities;
 pub mod identity_cache;
 pub mod known_accounts;
+pub mod mentions;
 pub mod message_stream;
 pub mod messages;
 pub mod notifications;
 pub mod pins;
 pub mod presence;
+pub mod push;
 pub mod report_webhook;
 pub mod reports;
 pub mod search;
@@ -33,6 +36,7 @@ pub mod timeline;
 pub mod typing;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -85,6 +89,7 @@ pub struct Services {
     pub notifications: NotificationService,
     pub timeline: Timeline,
     pub chats: ChatService,
+    pub chat_preferences: chat_preferences::ChatPreferences,
     pub messages: MessageService,
     /// Pinned messages.
     pub pins: pins::PinService,
@@ -102,6 +107,11 @@ pub struct Services {
     pub api_keys: ApiKeys,
     /// Uploaded files (`createUpload`, signed download URLs).
     pub uploads: uploads::UploadService,
+    /// Signed webhooks: recorded with each message, sent by
+    /// [`webhooks::Webhooks::deliver_until`].
+    pub webhooks: webhooks::Webhooks,
+    /// Web Push registrations and the VAPID key.
+    pub push: push::PushService,
 }
 
 /// Where typing is decided: in Redis when the cluster has a link (so a
@@ -140,8 +150,18 @@ impl Services {
         let blocks = BlockRules::new(db.clone(), bus.clone());
         let audience = Audience::new(db.clone(), blocks.clone());
         let log = account_log::AccountLog::new(db.clone(), bus.clone());
-        let notifications = NotificationService::new(db.clone(), log.clone());
-        let timeline = Timeline::new(db.clone(), bus.clone());
+        let push = push::PushService::from_settings(db.clone(), settings)?;
+        let webhooks =
+            webhooks::Webhooks::from_settings(db.clone(), settings)?.with_push(push.clone());
+        let offline = push::offline::OfflineDelivery::new(
+            db.clone(),
+            push.clone(),
+            cluster.presence(),
+            webhooks.endpoint_urls(),
+        );
+        let notifications =
+            NotificationService::new(db.clone(), log.clone()).with_offline(offline.clone());
+        let timeline = Timeline::new(db.clone(), bus.clone()).with_webhooks(webhooks.clone());
         let chats = ChatService::new(
             db.clone(),
             bus.clone(),
@@ -184,7 +204,8 @@ impl Services {
                 &chats,
             ),
         )
-        .with_uploads(uploads.clone());
+        .with_uploads(uploads.clone())
+        .with_offline(offline);
         let reports = ReportService::new(
             db.clone(),
             chats.clone(),
@@ -249,6 +270,8 @@ impl Services {
             sync: account_sync::AccountSync::new(log.clone(), chats.clone()),
             account_log: log,
             api_keys,
+            webhooks,
+            push,
             data_export: data_export::DataExport::new(db.clone()),
             accounts,
             friends,
@@ -258,6 +281,7 @@ impl Services {
             messages,
             reports,
             timeline,
+            chat_preferences: chat_preferences::ChatPreferences::new(db.clone(), chats.clone()),
             chats,
             sessions,
             blocks,

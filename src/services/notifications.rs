@@ -5,7 +5,7 @@ use chrono::Utc;
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::domain::{
-    ChatId, FriendRequestId, Notification, NotificationId, NotificationKind, UserId,
+    ChatId, FriendRequestId, MessageId, Notification, NotificationId, NotificationKind, UserId,
 };
 use crate::error::AppResult;
 use crate::storage::{Database, Page, PageRequest};
@@ -22,17 +22,32 @@ pub struct NotificationDraft {
     pub actor: UserId,
     pub chat: Option<ChatId>,
     pub friend_request: Option<FriendRequestId>,
+    /// The message concerned (mentions).
+    pub message: Option<MessageId>,
 }
 
 #[derive(Clone)]
 pub struct NotificationService {
     db: Database,
     log: AccountLog,
+    /// Pushes to recipients without an open socket.
+    offline: Option<super::push::offline::OfflineDelivery>,
 }
 
 impl NotificationService {
     pub fn new(db: Database, log: AccountLog) -> Self {
-        Self { db, log }
+        Self {
+            db,
+            log,
+            offline: None,
+        }
+    }
+
+    /// Pushes friend requests and group invites to offline recipients
+    /// (see `services::push::offline`).
+    pub fn with_offline(mut self, offline: super::push::offline::OfflineDelivery) -> Self {
+        self.offline = Some(offline);
+        self
     }
 
     /// Notifies each recipient (one insert for all), then pushes it live.
@@ -47,12 +62,16 @@ impl NotificationService {
                 actor: draft.actor,
                 chat: draft.chat,
                 friend_request: draft.friend_request,
+                message: draft.message,
                 read: false,
                 created_at: now,
                 seq: None,
             })
             .collect();
         self.db.notifications().insert_many(&notifications).await?;
+        if let Some(offline) = &self.offline {
+            offline.notified(recipients, &draft);
+        }
         // Numbered in each recipient's account log, then told.
         futures_util::stream::iter(notifications)
             .map(|notification| {

@@ -149,6 +149,7 @@ impl PinService {
             media: Vec::new(),
             reply_to: None,
             thread_root: None,
+            mentions: Default::default(),
             client_message_id: None,
             system: Some(info),
         };

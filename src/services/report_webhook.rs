@@ -11,10 +11,8 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use sha2::Sha256;
 
 use crate::config::Settings;
 use crate::domain::{Message, Report};
@@ -113,10 +111,7 @@ impl ReportWebhook {
 
 /// HMAC-SHA256 of `body` under `key`, hex-encoded.
 pub fn sign(key: &[u8], body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
+    super::webhooks::signing::hmac_sha256(key, &[body])
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -360,6 +360,11 @@ impl SessionService {
     ) -> AppResult<Vec<SessionId>> {
         let revoked = self.db.sessions().delete(user, ids, keep).await?;
         if !revoked.is_empty() {
+            // Their browsers' Web Push registrations end with them.
+            self.db
+                .push_subscriptions()
+                .remove_sessions(&revoked)
+                .await?;
             tracing::info!(count = revoked.len(), "sessions revoked");
             self.announce(user, revoked.clone());
         }

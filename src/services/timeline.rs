@@ -34,6 +34,8 @@ pub struct Draft {
     pub thread_root: Option<MessageId>,
     pub client_message_id: Option<String>,
     pub system: Option<SystemInfo>,
+    /// Checked already (see `services::mentions`).
+    pub mentions: super::mentions::Mentioned,
 }
 
 /// What posting a message did.
@@ -47,11 +49,23 @@ pub enum Posted {
 pub struct Timeline {
     db: Database,
     bus: Arc<dyn EventBus>,
+    /// Where new messages' webhooks are recorded (before the message).
+    webhooks: Option<super::webhooks::Webhooks>,
 }
 
 impl Timeline {
     pub fn new(db: Database, bus: Arc<dyn EventBus>) -> Self {
-        Self { db, bus }
+        Self {
+            db,
+            bus,
+            webhooks: None,
+        }
+    }
+
+    /// Records the webhooks of each new message (see `services::webhooks`).
+    pub fn with_webhooks(mut self, webhooks: super::webhooks::Webhooks) -> Self {
+        self.webhooks = Some(webhooks);
+        self
     }
 
     /// Stores a new message as the chat's last and publishes it.
@@ -83,7 +97,16 @@ impl Timeline {
             created_at: Utc::now(),
             client_message_id: draft.client_message_id,
             system: draft.system,
+            mentions: draft.mentions.users,
+            mentions_all: draft.mentions.all,
         };
+        // Written first, so a stored message always has its webhooks.
+        if let Some(webhooks) = &self.webhooks
+            && let Err(error) = webhooks.record_message(&message).await
+        {
+            self.void(chat, seq, sender.id).await;
+            return Err(error);
+        }
         // The chat's place in its members' chat lists moves meanwhile.
         let chats = self.db.chats();
         let (stored, touched) = tokio::join!(messages.insert(&message), chats.touch(chat));
@@ -142,6 +165,7 @@ impl Timeline {
             thread_root: None,
             client_message_id: None,
             system: Some(info),
+            mentions: Default::default(),
         };
         match self.post(chat.id, actor, draft).await? {
             Posted::New(message) | Posted::Duplicate(message) => Ok(message),

@@ -110,6 +110,13 @@ pub struct ChatChanges {
     pub privacy: Option<ChatPrivacy>,
 }
 
+/// Which of a user's chats a page is taken from.
+pub enum ChatSet {
+    All,
+    Except(Vec<ChatId>),
+    Only(Vec<ChatId>),
+}
+
 /// Keyset position in a user's chat list (most recent activity first).
 #[derive(Clone, Copy, Debug)]
 pub struct ChatCursor {
@@ -400,7 +407,29 @@ impl ChatStore {
         after: Option<ChatCursor>,
         limit: usize,
     ) -> AppResult<Page<Chat>> {
+        self.page_for_member_of(user, after, limit, &ChatSet::All)
+            .await
+    }
+
+    /// [`Self::page_for_member`] among `set` only.
+    pub async fn page_for_member_of(
+        &self,
+        user: UserId,
+        after: Option<ChatCursor>,
+        limit: usize,
+        set: &ChatSet,
+    ) -> AppResult<Page<Chat>> {
         let mut filter = doc! { "participants": user.oid() };
+        let ids = |ids: &[ChatId]| ids.iter().map(|c| c.oid()).collect::<Vec<ObjectId>>();
+        match set {
+            ChatSet::All => {}
+            ChatSet::Except(except) => {
+                filter.insert("_id", doc! { "$nin": ids(except) });
+            }
+            ChatSet::Only(only) => {
+                filter.insert("_id", doc! { "$in": ids(only) });
+            }
+        }
         if let Some(after) = after {
             let at = bson::DateTime::from_chrono(after.last_activity);
             filter.insert(
@@ -426,6 +455,40 @@ impl ChatStore {
         let has_next = items.len() > limit;
         items.truncate(limit);
         Ok(Page { items, has_next })
+    }
+
+    /// When each of `ids` last had a message (what orders chat lists).
+    pub async fn last_activities(
+        &self,
+        ids: &[ChatId],
+    ) -> AppResult<HashMap<ChatId, DateTime<Utc>>> {
+        let oids: Vec<ObjectId> = ids.iter().map(|c| c.oid()).collect();
+        let docs: Vec<Document> = self
+            .documents()
+            .find(doc! { "_id": { "$in": oids } })
+            .projection(doc! { "lastActivity": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| {
+                let id = d.get_object_id("_id").ok()?;
+                let at = d.get_datetime("lastActivity").ok()?;
+                Some((ChatId(id), to_chrono(*at)))
+            })
+            .collect())
+    }
+
+    /// True when every one of `users` is a member of chat `id` (one count,
+    /// the member list stays in the database).
+    pub async fn has_members(&self, id: ChatId, users: &[UserId]) -> AppResult<bool> {
+        let users: Vec<ObjectId> = users.iter().map(UserId::oid).collect();
+        let found = self
+            .chats
+            .count_documents(doc! { "_id": id.oid(), "participants": { "$all": users } })
+            .await?;
+        Ok(found > 0)
     }
 
     /// Public groups whose name starts with `prefix` (any case), newest first.

@@ -54,6 +54,10 @@ struct MessageDoc {
     /// messages, tombstones and the log's snapshots.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     terms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mentions: Vec<ObjectId>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    mentions_all: bool,
 }
 
 impl From<MessageDoc> for Message {
@@ -80,6 +84,8 @@ impl From<MessageDoc> for Message {
             created_at: to_chrono(d.created_at),
             client_message_id: d.client_message_id,
             system: d.system,
+            mentions: d.mentions.into_iter().map(UserId).collect(),
+            mentions_all: d.mentions_all,
         }
     }
 }
@@ -108,6 +114,8 @@ impl From<&Message> for MessageDoc {
             client_message_id: m.client_message_id.clone(),
             system: m.system.clone(),
             terms: super::search::terms_of(m.kind, m.is_deleted, m.text.as_deref()),
+            mentions: m.mentions.iter().map(UserId::oid).collect(),
+            mentions_all: m.mentions_all,
         }
     }
 }
@@ -379,7 +387,15 @@ impl MessageStore {
     /// Replaces a message's text and stamps the edit; `None` when the
     /// message is gone or was deleted for everyone (checked in the same
     /// update, so an edit never revives a tombstone).
-    pub async fn edit_text(&self, id: MessageId, text: &str) -> AppResult<Option<Message>> {
+    /// Sets a message's text and whom it mentions (`mentions_all`: everyone).
+    pub async fn edit_text(
+        &self,
+        id: MessageId,
+        text: &str,
+        mentions: &[UserId],
+        mentions_all: bool,
+    ) -> AppResult<Option<Message>> {
+        let mentions: Vec<ObjectId> = mentions.iter().map(UserId::oid).collect();
         self.modify(
             id,
             doc! { "isDeleted": false },
@@ -387,6 +403,8 @@ impl MessageStore {
                 "text": text,
                 "editedAt": bson::DateTime::now(),
                 "terms": super::search::terms_of(MessageKind::Text, false, Some(text)),
+                "mentions": mentions,
+                "mentionsAll": mentions_all,
             } },
         )
         .await
@@ -725,6 +743,27 @@ impl MessageStore {
         positions: &[(ChatId, i64)],
         until: Option<i64>,
     ) -> AppResult<HashMap<ChatId, u64>> {
+        self.count_unread(viewer, positions, until, false).await
+    }
+
+    /// Of [`Self::unread_counts_until`], those that mention `viewer` (by
+    /// name or all members at once).
+    pub async fn unread_mention_counts_until(
+        &self,
+        viewer: UserId,
+        positions: &[(ChatId, i64)],
+        until: Option<i64>,
+    ) -> AppResult<HashMap<ChatId, u64>> {
+        self.count_unread(viewer, positions, until, true).await
+    }
+
+    async fn count_unread(
+        &self,
+        viewer: UserId,
+        positions: &[(ChatId, i64)],
+        until: Option<i64>,
+        mentioning: bool,
+    ) -> AppResult<HashMap<ChatId, u64>> {
         if positions.is_empty() {
             return Ok(HashMap::new());
         }
@@ -738,14 +777,26 @@ impl MessageStore {
                 doc! { "chatId": chat.oid(), "seq": seq }
             })
             .collect();
+        let mut filter = doc! {
+            "$or": branches,
+            "senderId": { "$ne": viewer.oid() },
+            "isDeleted": false,
+            "deletedFor": { "$ne": viewer.oid() },
+            "kind": { "$ne": "SYSTEM" },
+        };
+        if mentioning {
+            // Both `$or`s must hold: the position branches and a mention.
+            let positions = filter.remove("$or").unwrap_or_default();
+            filter.insert(
+                "$and",
+                vec![
+                    doc! { "$or": positions },
+                    doc! { "$or": [{ "mentions": viewer.oid() }, { "mentionsAll": true }] },
+                ],
+            );
+        }
         let pipeline = vec![
-            doc! { "$match": {
-                "$or": branches,
-                "senderId": { "$ne": viewer.oid() },
-                "isDeleted": false,
-                "deletedFor": { "$ne": viewer.oid() },
-                "kind": { "$ne": "SYSTEM" },
-            } },
+            doc! { "$match": filter },
             doc! { "$group": { "_id": "$chatId", "count": { "$sum": 1 } } },
         ];
         let rows: Vec<Document> = self

@@ -9,6 +9,7 @@
 pub mod account_logs;
 pub mod blocks;
 pub mod chat_heads;
+pub mod chat_preferences;
 pub mod chats;
 pub mod friends;
 pub mod identities;
@@ -19,6 +20,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod paging;
 pub mod pins;
+pub mod push_subscriptions;
 pub mod receipts;
 pub mod reports;
 pub mod search;
@@ -26,6 +28,7 @@ pub mod sessions;
 pub mod threads;
 pub mod uploads;
 pub mod users;
+pub mod webhook_outbox;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -115,6 +118,7 @@ impl Database {
         self.friends().ensure_indexes().await?;
         self.blocks().ensure_indexes().await?;
         self.chats().ensure_indexes().await?;
+        self.chat_preferences().ensure_indexes().await?;
         self.messages()
             .ensure_indexes(self.chat_event_retention)
             .await?;
@@ -126,6 +130,8 @@ impl Database {
         self.pins().ensure_indexes().await?;
         self.threads().ensure_indexes().await?;
         self.search().ensure_indexes().await?;
+        self.webhook_outbox().ensure_indexes().await?;
+        self.push_subscriptions().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
             .await?;
@@ -195,6 +201,10 @@ impl Database {
         ChatStore::new(&self.db)
     }
 
+    pub fn chat_preferences(&self) -> chat_preferences::ChatPreferenceStore {
+        chat_preferences::ChatPreferenceStore::new(&self.db)
+    }
+
     pub fn chat_heads(&self) -> ChatHeadStore {
         ChatHeadStore::new(&self.db)
     }
@@ -217,6 +227,14 @@ impl Database {
 
     pub fn invite_links(&self) -> InviteLinkStore {
         InviteLinkStore::new(&self.db)
+    }
+
+    pub fn webhook_outbox(&self) -> webhook_outbox::WebhookOutboxStore {
+        webhook_outbox::WebhookOutboxStore::new(&self.db)
+    }
+
+    pub fn push_subscriptions(&self) -> push_subscriptions::PushSubscriptionStore {
+        push_subscriptions::PushSubscriptionStore::new(&self.db)
     }
 
     pub fn reports(&self) -> ReportStore {

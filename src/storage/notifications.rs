@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::paging::{Page, PageRequest};
 use super::to_chrono;
 use crate::domain::{
-    ChatId, FriendRequestId, Notification, NotificationId, NotificationKind, UserId,
+    ChatId, FriendRequestId, MessageId, Notification, NotificationId, NotificationKind, UserId,
 };
 use crate::error::AppResult;
 
@@ -27,6 +27,8 @@ struct NotificationDoc {
     actor_id: ObjectId,
     chat_id: Option<ObjectId>,
     friend_request_id: Option<ObjectId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<ObjectId>,
     read: bool,
     created_at: bson::DateTime,
 }
@@ -40,6 +42,7 @@ impl From<NotificationDoc> for Notification {
             actor: UserId(doc.actor_id),
             chat: doc.chat_id.map(ChatId),
             friend_request: doc.friend_request_id.map(FriendRequestId),
+            message: doc.message_id.map(MessageId),
             read: doc.read,
             created_at: to_chrono(doc.created_at),
             seq: None,
@@ -56,6 +59,7 @@ impl From<&Notification> for NotificationDoc {
             actor_id: n.actor.oid(),
             chat_id: n.chat.map(|c| c.oid()),
             friend_request_id: n.friend_request.map(|r| r.oid()),
+            message_id: n.message.map(|m| m.oid()),
             read: n.read,
             created_at: bson::DateTime::from_chrono(n.created_at),
         }

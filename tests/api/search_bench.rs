@@ -102,6 +102,8 @@ async fn search_bench() {
                 media: Vec::new(),
                 reply_to: None,
                 thread_root: None,
+                mentions: Vec::new(),
+                mentions_all: false,
                 reactions: Vec::new(),
                 deleted_for: Vec::new(),
                 is_deleted: false,

@@ -7,7 +7,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ArchiveChatDocument,
   BlockedUsersDocument,
+  ChatNotificationDefaultDocument,
+  PushPublicKeyDocument,
+  RegisterPushSubscriptionDocument,
+  UnregisterPushSubscriptionDocument,
+  SetChatNotificationsDocument,
+  UnarchiveChatDocument,
   BlockUserDocument,
   CancelFriendRequestDocument,
   DeleteAccountDocument,
@@ -104,8 +111,12 @@ import { createDriver, GraphQLFailure, type ChatDriver, type Library, type Subsc
 import { startServer, type RunningServer } from '../support/server.ts';
 import { AUDIENCE, startProvider, type Provider } from '../support/provider.ts';
 import { print } from 'graphql';
+import { createECDH, randomBytes } from 'node:crypto';
 
 const PASSWORD = 'correct horse battery staple';
+/** The server's Web Push (VAPID) key pair. */
+const vapid = createECDH('prime256v1');
+vapid.generateKeys();
 /** The app's backend's key (SERVER_API_KEYS). */
 const SERVER_API_KEY = 'e2e-backend-key-0123456789abcdef0123456789';
 
@@ -155,6 +166,7 @@ export function chatScenario(library: Library): void {
     let chat: ChatFieldsFragment;
     let message: MessageFieldsFragment;
     let lastReactions: MessageFieldsFragment['reactions'] = [];
+    let mentionsGroupId: string;
 
     before(async () => {
       // Offline after 0.5 s without a socket instead of 5 s, so the presence
@@ -168,6 +180,9 @@ export function chatScenario(library: Library): void {
         AUTH_AUDIENCE: AUDIENCE,
         AUTH_JWKS_URL: provider.jwksUrl,
         SERVER_API_KEYS: `e2e:${SERVER_API_KEY}`,
+        VAPID_PRIVATE_KEY: vapid.getPrivateKey('base64url'),
+        VAPID_SUBJECT: 'mailto:e2e@example.com',
+        PUSH_ALLOW_HTTP_LOOPBACK: 'true',
       });
       alice = newDriver();
       bob = newDriver();
@@ -749,6 +764,87 @@ export function chatScenario(library: Library): void {
       assert.deepEqual(nextPage.members.map((m) => m.id), [carolId]);
       const past = (await alice.query(ChatMembersDocument, { chatId: group.id, after: carolId })).chat;
       assert.deepEqual(past.members, []);
+    });
+
+    it('mentions: alice mentions bob in a group; bob is notified and counts an unread mention', async () => {
+      const group = (
+        await alice.mutate(CreateChatDocument, { input: { participantIds: [bobUser.id], isGroup: true, name: 'E2E Mentions' } })
+      ).createChat;
+      await bobChatEvents.events.nextMatching('CREATED for the mentions group', (e) => e.chatEvents.chatId === group.id && e.chatEvents.kind === 'CREATED');
+      const sent = (
+        await alice.mutate(SendMessageDocument, { input: { chatId: group.id, text: '@Bob, look', mentions: [bobUser.id] } })
+      ).sendMessage;
+      assert.deepEqual(sent.mentions.map((u) => u.id), [bobUser.id]);
+      assert.equal(sent.mentionsAll, false);
+      const live = await bobChatEvents.events.nextMatching(
+        'NEW_MESSAGE with the mention on bob\'s chatEvents',
+        (e) => e.chatEvents.kind === 'NEW_MESSAGE' && e.chatEvents.message?.id === sent.id,
+      );
+      assert.deepEqual([live.chatEvents.unreadCount, live.chatEvents.unreadMentionCount], [1, 1]);
+      const note = await bobNotifications.events.nextMatching(
+        'MENTIONED on bob\'s notificationEvents',
+        (e) => e.notificationEvents.notification?.kind === 'MENTIONED',
+      );
+      assert.equal(note.notificationEvents.notification?.messageId, sent.id);
+      assert.equal(note.notificationEvents.notification?.chatId, group.id);
+      assert.equal((await bob.query(ChatDocument, { id: group.id })).chat.unreadMentionCount, 1);
+      mentionsGroupId = group.id;
+      // Only members can be mentioned, and only admins mention everyone.
+      await rejectsWithCode(
+        alice.mutate(SendMessageDocument, { input: { chatId: group.id, text: 'x', mentions: ['000000000000000000000000'] } }),
+        'BAD_USER_INPUT',
+      );
+      await rejectsWithCode(
+        bob.mutate(SendMessageDocument, { input: { chatId: group.id, text: 'all', mentionsAll: true } }),
+        'FORBIDDEN',
+      );
+    });
+
+    it('preferences: bob mutes and archives the group; it stays archived on a new message until unarchived', async () => {
+      const muted = (
+        await bob.mutate(SetChatNotificationsDocument, { input: { chatId: mentionsGroupId, level: 'NONE' } })
+      ).setChatNotifications;
+      assert.equal(muted.chat?.notificationLevel, 'NONE');
+      assert.equal(muted.defaultLevel, 'ALL');
+      assert.equal((await bob.query(ChatNotificationDefaultDocument, {})).chatNotificationDefault, 'ALL');
+      const archived = (await bob.mutate(ArchiveChatDocument, { input: { chatId: mentionsGroupId } })).archiveChat;
+      assert.equal(archived.isArchived, true);
+      const listed = async (archivedOnly: boolean) =>
+        (await bob.query(ChatsDocument, { first: 50, archived: archivedOnly })).chats.edges.map((e) => e.node.id);
+      assert.ok(!(await listed(false)).includes(mentionsGroupId));
+      assert.deepEqual(await listed(true), [mentionsGroupId]);
+      // Muted too, so a new message leaves it in the archive, still counted.
+      await alice.mutate(SendMessageDocument, { input: { chatId: mentionsGroupId, text: 'anyone?' } });
+      assert.deepEqual(await listed(true), [mentionsGroupId]);
+      assert.equal((await bob.query(ChatDocument, { id: mentionsGroupId })).chat.unreadCount, 2);
+      const back = (await bob.mutate(UnarchiveChatDocument, { input: { chatId: mentionsGroupId } })).unarchiveChat;
+      assert.equal(back.isArchived, false);
+      assert.ok((await listed(false)).includes(mentionsGroupId));
+      await bob.mutate(SetChatNotificationsDocument, { input: { chatId: mentionsGroupId, level: null } });
+    });
+
+    it('web push: the public key, then bob registers a browser subscription and unregisters it', async () => {
+      const key = (await bob.query(PushPublicKeyDocument, {})).pushPublicKey;
+      assert.equal(key, vapid.getPublicKey('base64url'));
+      // What a browser's PushSubscription.toJSON() holds.
+      const browser = createECDH('prime256v1');
+      browser.generateKeys();
+      const endpoint = 'http://127.0.0.1:9/push/bob-e2e';
+      const keys = { p256dh: browser.getPublicKey('base64url'), auth: randomBytes(16).toString('base64url') };
+      await rejectsWithCode(
+        bob.mutate(RegisterPushSubscriptionDocument, { input: { endpoint: 'http://push.example.com/x', keys } }),
+        'BAD_USER_INPUT',
+      );
+      await rejectsWithCode(
+        bob.mutate(RegisterPushSubscriptionDocument, { input: { endpoint, keys: { ...keys, auth: 'AAAA' } } }),
+        'BAD_USER_INPUT',
+      );
+      const registered = await bob.mutate(RegisterPushSubscriptionDocument, { input: { endpoint, keys } });
+      assert.equal(registered.registerPushSubscription, true);
+      const removed = await bob.mutate(UnregisterPushSubscriptionDocument, { input: { endpoint } });
+      assert.equal(removed.unregisterPushSubscription, true);
+      const again = await bob.mutate(UnregisterPushSubscriptionDocument, { input: { endpoint } });
+      assert.equal(again.unregisterPushSubscription, false);
     });
 
     it('moderation: a stranger is invited, not added; rules, slow mode, mute and ban', async () => {

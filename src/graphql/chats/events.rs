@@ -31,8 +31,9 @@ pub enum ChatEventKind {
     /// lists; the chat's own stream is `messageEvents`).
     NewMessage,
     /// Your unread count of the chat changed otherwise than by a new
-    /// message (you read on another device, or a message was deleted):
-    /// `unreadCount` is the new value.
+    /// message (you read on another device, or a message was deleted), or
+    /// your unread mentions may have (an edit changed a message's
+    /// mentions): `unreadCount` and `unreadMentionCount` are the new values.
     UnreadChanged,
     /// Replayed after `after`: the chat changed while you were away; `chat`
     /// is its current state (last message, `unreadCount`). The chat's own
@@ -143,6 +144,32 @@ impl ChatEventObject {
         // Only a count as of a known position can be moved by later events.
         if self.seq.is_some() {
             counts.set(chat, count);
+        }
+        Ok(Some(count))
+    }
+
+    /// Of `unreadCount`, the messages that mention you, after this event
+    /// (null when `unreadCount` is). Costs nothing on NEW_MESSAGE once known.
+    async fn unread_mention_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {
+        let (Some(chat), Some((me, counts))) = (self.chat_id, &self.unread) else {
+            return Ok(None);
+        };
+        if matches!(
+            self.kind,
+            ChatEventKind::MemberRemoved | ChatEventKind::Deleted
+        ) && self.users.contains(me)
+        {
+            return Ok(None);
+        }
+        if let Some(count) = counts.get_mentions(chat) {
+            return Ok(Some(count));
+        }
+        let messages = &ctx.services()?.messages;
+        let count = messages
+            .unread_mention_count_until(*me, chat, self.seq)
+            .await?;
+        if self.seq.is_some() {
+            counts.set_mentions(chat, count);
         }
         Ok(Some(count))
     }

@@ -132,6 +132,42 @@ impl ChatObject {
             .unwrap_or(0))
     }
 
+    /// Of `unreadCount`, the messages that mention you (by name or
+    /// everyone at once); the same on all your devices.
+    async fn unread_mention_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(ctx
+            .loaders()?
+            .unread_mentions
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// What the chat may raise for you now (see `setChatNotifications`):
+    /// its own level while in force, else your default.
+    async fn notification_level(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::graphql::chat_preferences::ChatNotificationLevel> {
+        let settings = crate::graphql::chat_preferences::settings_of(ctx, &self.0).await?;
+        Ok(settings.level.into())
+    }
+
+    /// When the chat's own level ends (your default applies then); null
+    /// when it has none in force, or one without end.
+    async fn muted_until(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(crate::graphql::chat_preferences::settings_of(ctx, &self.0)
+            .await?
+            .until)
+    }
+
+    /// True while you have the chat archived (out of `chats`).
+    async fn is_archived(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(crate::graphql::chat_preferences::settings_of(ctx, &self.0)
+            .await?
+            .archived)
+    }
+
     /// When the chat last had a message (what orders `chats`); in groups of
     /// more than 64 members, to within a second.
     async fn last_activity(&self) -> DateTime<Utc> {
@@ -325,7 +361,8 @@ pub struct ChatQuery;
 
 #[Object]
 impl ChatQuery {
-    /// The signed-in user's chats, most recent activity first.
+    /// The signed-in user's chats, most recent activity first; with
+    /// `archived: true` only those archived (`archiveChat`), else the rest.
     #[graphql(
         guard = "Authenticated",
         complexity = "super::connection_complexity(first, None::<i32>, super::pagination::DEFAULT_PAGE, child_complexity)"
@@ -335,6 +372,7 @@ impl ChatQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        #[graphql(default = false)] archived: bool,
     ) -> async_graphql::Result<Connection<String, ChatObject>> {
         let me = ctx.current_user()?;
         let limit = pagination::page_size("first", first)?;
@@ -345,7 +383,11 @@ impl ChatQuery {
                     .ok_or_else(|| AppError::bad_input("after", "is not a valid cursor"))
             })
             .transpose()?;
-        let page = ctx.services()?.chats.page(me.id, cursor, limit).await?;
+        let page = ctx
+            .services()?
+            .chat_preferences
+            .page(me.id, cursor, limit, archived)
+            .await?;
         let mut connection = Connection::new(cursor.is_some(), page.has_next);
         connection.edges = page
             .items

@@ -61,6 +61,9 @@ pub struct ChatPermissionsObject {
     /// either person may pin).
     #[graphql(default_with = "PermissionLevel::Admins")]
     pub pin: PermissionLevel,
+    /// Mentioning everyone (`mentionsAll`); ADMINS when left out.
+    #[graphql(default_with = "PermissionLevel::Admins")]
+    pub mention_all: PermissionLevel,
 }
 
 impl From<crate::domain::ChatPermissions> for ChatPermissionsObject {
@@ -70,6 +73,7 @@ impl From<crate::domain::ChatPermissions> for ChatPermissionsObject {
             edit_info: p.edit_info.into(),
             add_members: p.add_members.into(),
             pin: p.pin.into(),
+            mention_all: p.mention_all.into(),
         }
     }
 }
@@ -81,6 +85,7 @@ impl From<ChatPermissionsObject> for crate::domain::ChatPermissions {
             edit_info: p.edit_info.into(),
             add_members: p.add_members.into(),
             pin: p.pin.into(),
+            mention_all: p.mention_all.into(),
         }
     }
 }
@@ -101,6 +106,8 @@ pub struct MyPermissions {
     can_manage_admins: bool,
     /// Pin and unpin messages.
     can_pin: bool,
+    /// Mention everyone (`mentionsAll`).
+    can_mention_all: bool,
     /// When the signed-in user's mute ends; `null` when not muted or muted
     /// until unmuted (see `muted`).
     muted_until: Option<DateTime<Utc>>,
@@ -121,6 +128,7 @@ impl MyPermissions {
             can_moderate: group && may(Action::Moderate),
             can_manage_admins: group && may(Action::ManageAdmins),
             can_pin: mute.is_none() && (!group || may(Action::Pin)),
+            can_mention_all: !group || may(Action::MentionAll),
             muted_until: mute.and_then(|m| m.until),
             muted: mute.is_some(),
         }

@@ -299,6 +299,24 @@ impl MessageObject {
             .collect()
     }
 
+    /// Members this message mentions by name (at most 50): the first
+    /// `first` (default 20, at most 100) after the user `after`.
+    #[graphql(complexity = "crate::graphql::user_list_complexity(first, child_complexity)")]
+    async fn mentions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<ID>,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        let page = pagination::user_page(&self.message.mentions, first, after.as_ref())?;
+        prefetch::users(ctx, self.known.as_deref(), page).await
+    }
+
+    /// True when the message mentions every member (`@all`).
+    async fn mentions_all(&self) -> bool {
+        self.message.mentions_all
+    }
+
     /// Members (other than the sender) who have read this message: the
     /// first `first` (default 20, at most 100) after the member `after`, in
     /// the chat's member order. `readCount` says how many in all.

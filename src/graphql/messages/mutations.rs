@@ -6,10 +6,11 @@ use super::{MessageKind, MessageObject, parse_cursor};
 use crate::domain::message::{
     MEDIA_MAX_ITEMS, MediaInput as RawMedia, kind_of_media, parse_content, parse_uploaded_content,
 };
-use crate::domain::{ChatId, MessageId};
+use crate::domain::{ChatId, MessageId, UserId};
 use crate::error::AppError;
 use crate::graphql::context::{Authenticated, ContextExt};
 use crate::graphql::uploads::parse_upload_ids;
+use crate::services::mentions::{MentionChange, Mentioned};
 use crate::services::messages::Outgoing;
 use crate::storage::receipts::ReceiptKind;
 
@@ -57,12 +58,36 @@ pub struct SendMessageInput {
     /// stores nothing new. Ids are per chat: the same id in another chat is
     /// another message.
     client_message_id: Option<String>,
+    /// Members to mention (at most 50; repeats count once). Each gets a
+    /// MENTIONED notification unless the chat is muted to NONE for them.
+    mentions: Option<Vec<ID>>,
+    /// Mention every member: group admins, or any member where the group's
+    /// `permissions.mentionAll` is MEMBERS.
+    mentions_all: Option<bool>,
 }
 
 #[derive(InputObject)]
 pub struct EditMessageInput {
     message_id: ID,
     text: String,
+    /// The message's new mentions (as in `sendMessage`); null keeps them.
+    /// Only users this adds are notified.
+    mentions: Option<Vec<ID>>,
+    /// Null keeps the message's `mentionsAll`.
+    mentions_all: Option<bool>,
+}
+
+/// Parses the mention ids of an input (their rules: `services::mentions`).
+fn parse_mentions(ids: Option<Vec<ID>>, all: Option<bool>) -> async_graphql::Result<Mentioned> {
+    let users = ids
+        .unwrap_or_default()
+        .iter()
+        .map(|id| UserId::parse("mentions", id))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Mentioned {
+        users,
+        all: all.unwrap_or(false),
+    })
 }
 
 #[derive(InputObject)]
@@ -183,6 +208,7 @@ impl MessageMutation {
             reply_to,
             thread_root,
             client_message_id: input.client_message_id,
+            mentions: parse_mentions(input.mentions, input.mentions_all)?,
         };
         let sent = services.messages.send(me.id, outgoing).await;
         if sent.is_err()
@@ -203,10 +229,17 @@ impl MessageMutation {
     ) -> async_graphql::Result<MessageObject> {
         let me = ctx.current_user()?;
         let id = MessageId::parse("messageId", &input.message_id)?;
+        let mentions = MentionChange {
+            users: input
+                .mentions
+                .map(|ids| parse_mentions(Some(ids), None).map(|m| m.users))
+                .transpose()?,
+            all: input.mentions_all,
+        };
         Ok(MessageObject::new(
             ctx.services()?
                 .messages
-                .edit(me.id, id, &input.text)
+                .edit(me.id, id, &input.text, mentions)
                 .await?,
         ))
     }

@@ -103,21 +103,43 @@ pub struct ChatFeed {
 /// the count unknown, to be counted again (once) when asked for, as of the
 /// sequence number of the event asking (later messages then add
 /// themselves). So a badge on every new message costs no database read.
+/// Unread mentions are kept the same way; an edit that may change them
+/// (it mentions `me`, or `me` had unread mentions) makes them unknown.
 #[derive(Clone, Default)]
-pub struct UnreadCounts(Arc<std::sync::Mutex<HashMap<ChatId, u64>>>);
+pub struct UnreadCounts(Arc<std::sync::Mutex<HashMap<ChatId, Known>>>);
+
+/// What a feed knows of one chat's counts.
+#[derive(Clone, Copy, Default)]
+struct Known {
+    unread: Option<u64>,
+    mentions: Option<u64>,
+}
 
 impl UnreadCounts {
     pub fn get(&self, chat: ChatId) -> Option<u64> {
-        self.lock().get(&chat).copied()
+        self.lock().get(&chat).and_then(|k| k.unread)
     }
 
     pub fn set(&self, chat: ChatId, count: u64) {
-        self.lock().insert(chat, count);
+        self.lock().entry(chat).or_default().unread = Some(count);
     }
 
-    fn add_one(&self, chat: ChatId) {
-        if let Some(count) = self.lock().get_mut(&chat) {
-            *count += 1;
+    pub fn get_mentions(&self, chat: ChatId) -> Option<u64> {
+        self.lock().get(&chat).and_then(|k| k.mentions)
+    }
+
+    pub fn set_mentions(&self, chat: ChatId, count: u64) {
+        self.lock().entry(chat).or_default().mentions = Some(count);
+    }
+
+    fn add_one(&self, chat: ChatId, mentioned: bool) {
+        if let Some(known) = self.lock().get_mut(&chat) {
+            if let Some(count) = known.unread.as_mut() {
+                *count += 1;
+            }
+            if let Some(count) = known.mentions.as_mut().filter(|_| mentioned) {
+                *count += 1;
+            }
         }
     }
 
@@ -125,7 +147,14 @@ impl UnreadCounts {
         self.lock().remove(&chat);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChatId, u64>> {
+    /// Makes the mention count unknown; true when it may have been nonzero.
+    fn forget_mentions(&self, chat: ChatId) -> bool {
+        let mut counts = self.lock();
+        let known = counts.get_mut(&chat).and_then(|k| k.mentions.take());
+        known.is_some_and(|n| n > 0)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ChatId, Known>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -362,11 +391,11 @@ impl ChatFeed {
                 if self.snapshot_seqs.get(&m.chat).is_some_and(|s| m.seq <= *s) {
                     return None;
                 }
-                let counted = m.message.as_ref().is_some_and(|message| {
+                let counted = m.message.as_ref().filter(|message| {
                     message.sender != self.me && message.kind != MessageKind::System
                 });
-                if counted {
-                    self.unread.add_one(m.chat);
+                if let Some(message) = counted {
+                    self.unread.add_one(m.chat, mentions(message, self.me));
                 }
                 Some(ChatFeedItem::NewMessage {
                     chat: m.chat,
@@ -383,6 +412,16 @@ impl ChatFeed {
                     seq: m.seq,
                 })
             }
+            MessageEventKind::Edited if m.actor != self.me => {
+                // A mention added or removed moves the mention count.
+                let had = self.unread.forget_mentions(m.chat);
+                let names_me = m.message.as_ref().is_some_and(|msg| mentions(msg, self.me));
+                (had || names_me).then_some(ChatFeedItem::UnreadChanged {
+                    chat: m.chat,
+                    actor: m.actor,
+                    seq: m.seq,
+                })
+            }
             MessageEventKind::Deleted => {
                 self.unread.forget(m.chat);
                 Some(ChatFeedItem::UnreadChanged {
@@ -394,6 +433,11 @@ impl ChatFeed {
             _ => None,
         }
     }
+}
+
+/// Whether `message` mentions `me` (by name or everyone at once).
+fn mentions(message: &Message, me: UserId) -> bool {
+    message.mentions_all || message.mentions.contains(&me)
 }
 
 fn is_membership(kind: ChatEventKind) -> bool {

@@ -113,6 +113,7 @@ impl ChatService {
                     actor: me,
                     chat: Some(chat.id),
                     friend_request: None,
+                    message: None,
                 },
             )
             .await

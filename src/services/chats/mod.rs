@@ -123,6 +123,11 @@ impl ChatService {
         }
     }
 
+    /// Where this service's notifications go (shared with messages).
+    pub fn notifications(&self) -> &NotificationService {
+        &self.notifications
+    }
+
     /// Creates a chat. A direct chat that exists already is returned as it
     /// is (also when both people create it at the same moment).
     #[tracing::instrument(skip(self, new), fields(user_id = %me))]
@@ -223,6 +228,7 @@ impl ChatService {
                     actor,
                     chat: Some(chat.id),
                     friend_request: None,
+                    message: None,
                 },
             )
             .await

@@ -217,11 +217,12 @@ impl ChatService {
                 crate::domain::PermissionLevel::Admins => "ADMINS",
             };
             let value = format!(
-                "send={} editInfo={} addMembers={} pin={}",
+                "send={} editInfo={} addMembers={} pin={} mentionAll={}",
                 label(permissions.send),
                 label(permissions.edit_info),
                 label(permissions.add_members),
-                label(permissions.pin)
+                label(permissions.pin),
+                label(permissions.mention_all)
             );
             self.system(
                 chat,

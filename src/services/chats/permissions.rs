@@ -26,16 +26,19 @@ pub enum Action {
     ManageAdmins,
     /// Pin and unpin messages.
     Pin,
+    /// Mention every member at once (`mentionsAll`).
+    MentionAll,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::Send,
         Action::EditInfo,
         Action::AddMembers,
         Action::Moderate,
         Action::ManageAdmins,
         Action::Pin,
+        Action::MentionAll,
     ];
 }
 
@@ -52,6 +55,7 @@ pub fn allows(permissions: &ChatPermissions, role: Role, action: Action) -> bool
         Action::Moderate => role >= Role::Admin,
         Action::ManageAdmins => role == Role::Owner,
         Action::Pin => level(permissions.pin),
+        Action::MentionAll => level(permissions.mention_all),
     }
 }
 
@@ -113,6 +117,17 @@ pub fn ensure_can_pin(membership: &Membership, now: DateTime<Utc>) -> AppResult<
     Ok(())
 }
 
+/// `me` may mention every member at once in the chat of `membership`: in
+/// a group as its permissions say (admins by default); in a direct chat,
+/// where it means the other person, always.
+pub fn ensure_can_mention_all(membership: &Membership) -> AppResult<()> {
+    if membership.is_group && !allows(&membership.permissions, membership.role, Action::MentionAll)
+    {
+        return Err(refusal(Action::MentionAll));
+    }
+    Ok(())
+}
+
 /// `FORBIDDEN` (reason `MUTED`) while `mute` is in force: a muted member
 /// may read, but not send, react or type.
 pub fn ensure_unmuted(mute: Option<Mute>, now: DateTime<Utc>) -> AppResult<()> {
@@ -151,6 +166,7 @@ fn refusal(action: Action) -> AppError {
         Action::Moderate => ("ADMINS_ONLY", "only admins can do this"),
         Action::ManageAdmins => ("OWNER_ONLY", "only the owner can change admins"),
         Action::Pin => ("ADMINS_ONLY", "only admins can pin messages in this group"),
+        Action::MentionAll => ("ADMINS_ONLY", "only admins can mention everyone here"),
     };
     AppError::forbidden_because(reason, message)
 }
@@ -187,5 +203,12 @@ mod tests {
             ..defaults
         };
         assert!(allows(&pinning, Role::Member, Action::Pin));
+        assert!(!allows(&defaults, Role::Member, Action::MentionAll));
+        assert!(allows(&defaults, Role::Admin, Action::MentionAll));
+        let loud = ChatPermissions {
+            mention_all: PermissionLevel::Members,
+            ..defaults
+        };
+        assert!(allows(&loud, Role::Member, Action::MentionAll));
     }
 }
