@@ -24,6 +24,7 @@ pub mod server_api;
 pub mod sessions;
 pub mod shared_events;
 pub mod sync;
+pub mod threads;
 pub mod typing;
 pub mod users;
 
@@ -49,6 +50,7 @@ pub struct Query(
     chats::ReportQuery,
     messages::MessageQuery,
     search::SearchQuery,
+    threads::ThreadQuery,
     sync::SyncQuery,
 );
 
@@ -65,6 +67,7 @@ pub struct Mutation(
     chats::ReportMutation,
     messages::MessageMutation,
     pins::PinMutation,
+    threads::ThreadMutation,
     typing::TypingMutation,
     server_api::ServerMutation,
 );

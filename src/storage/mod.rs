@@ -23,6 +23,7 @@ pub mod receipts;
 pub mod reports;
 pub mod search;
 pub mod sessions;
+pub mod thread_follows;
 pub mod threads;
 pub mod users;
 
@@ -123,6 +124,7 @@ impl Database {
         self.reports().ensure_indexes().await?;
         self.pins().ensure_indexes().await?;
         self.threads().ensure_indexes().await?;
+        self.thread_follows().ensure_indexes().await?;
         self.search().ensure_indexes().await?;
         self.notifications()
             .ensure_indexes(self.notification_retention)
@@ -231,6 +233,10 @@ impl Database {
 
     pub fn threads(&self) -> threads::ThreadStore {
         threads::ThreadStore::new(&self.db)
+    }
+
+    pub fn thread_follows(&self) -> thread_follows::ThreadFollowStore {
+        thread_follows::ThreadFollowStore::new(&self.db)
     }
 }
 
