@@ -50,6 +50,7 @@ type Documents = {
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  messageId\n  actor {\n    ...UserFields\n  }\n}": typeof types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": typeof types.PageInfoFieldsFragmentDoc,
     "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}": typeof types.SessionFieldsFragmentDoc,
+    "fragment ThreadFields on Thread {\n  chatId\n  following\n  unreadCount\n  lastReplyAt\n  readUpTo\n  root {\n    id\n    cursor\n    text\n    createdAt\n    replyCount\n    lastReplyAt\n    sender {\n      id\n      handle\n    }\n    threadParticipants {\n      id\n      handle\n    }\n  }\n}": typeof types.ThreadFieldsFragmentDoc,
     "fragment UploadFields on Upload {\n  id\n  purpose\n  chatId\n  state\n  contentType\n  size\n  fileName\n  width\n  height\n  expiresAt\n}": typeof types.UploadFieldsFragmentDoc,
     "fragment UserFields on User {\n  id\n  handle\n  name\n  deleted\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": typeof types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": typeof types.BlockUserDocument,
@@ -114,6 +115,10 @@ type Documents = {
     "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}": typeof types.RevokeUserTokensDocument,
     "mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}": typeof types.UpsertUsersDocument,
     "query Sync($after: String, $first: Int) {\n  sync(after: $after, first: $first) {\n    cursor\n    hasMore\n    reset\n    removedChatIds\n    chats {\n      ...ChatFields\n    }\n    notifications {\n      ...NotificationFields\n    }\n    friendEvents {\n      kind\n      user {\n        ...UserFields\n      }\n      request {\n        ...FriendRequestFields\n      }\n    }\n  }\n}": typeof types.SyncDocument,
+    "mutation FollowThread($input: ThreadInput!) {\n  followThread(input: $input) {\n    ...ThreadFields\n  }\n}": typeof types.FollowThreadDocument,
+    "mutation MarkThreadRead($input: MarkThreadReadInput!) {\n  markThreadRead(input: $input) {\n    ...ThreadFields\n  }\n}": typeof types.MarkThreadReadDocument,
+    "query Threads($chatId: ID, $first: Int, $after: String) {\n  threads(chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ThreadFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": typeof types.ThreadsDocument,
+    "mutation UnfollowThread($input: ThreadInput!) {\n  unfollowThread(input: $input) {\n    ...ThreadFields\n  }\n}": typeof types.UnfollowThreadDocument,
     "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StartTypingDocument,
     "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": typeof types.StopTypingDocument,
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": typeof types.TypingEventsDocument,
@@ -157,6 +162,7 @@ const documents: Documents = {
     "fragment NotificationFields on Notification {\n  id\n  kind\n  read\n  createdAt\n  chatId\n  friendRequestId\n  messageId\n  actor {\n    ...UserFields\n  }\n}": types.NotificationFieldsFragmentDoc,
     "fragment PageInfoFields on PageInfo {\n  hasNextPage\n  endCursor\n  hasPreviousPage\n  startCursor\n}": types.PageInfoFieldsFragmentDoc,
     "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}": types.SessionFieldsFragmentDoc,
+    "fragment ThreadFields on Thread {\n  chatId\n  following\n  unreadCount\n  lastReplyAt\n  readUpTo\n  root {\n    id\n    cursor\n    text\n    createdAt\n    replyCount\n    lastReplyAt\n    sender {\n      id\n      handle\n    }\n    threadParticipants {\n      id\n      handle\n    }\n  }\n}": types.ThreadFieldsFragmentDoc,
     "fragment UploadFields on Upload {\n  id\n  purpose\n  chatId\n  state\n  contentType\n  size\n  fileName\n  width\n  height\n  expiresAt\n}": types.UploadFieldsFragmentDoc,
     "fragment UserFields on User {\n  id\n  handle\n  name\n  deleted\n  image\n  bio\n  createdAt\n  status\n  lastSeen\n}": types.UserFieldsFragmentDoc,
     "mutation BlockUser($input: UserIdInput!) {\n  blockUser(input: $input) {\n    ...UserFields\n  }\n}": types.BlockUserDocument,
@@ -221,6 +227,10 @@ const documents: Documents = {
     "mutation RevokeUserTokens($input: RevokeUserTokensInput!) {\n  revokeUserTokens(input: $input) {\n    userId\n    issuedBefore\n    sessionsEnded\n  }\n}": types.RevokeUserTokensDocument,
     "mutation UpsertUsers($input: UpsertUsersInput!) {\n  upsertUsers(input: $input) {\n    ...UserFields\n    email\n  }\n}": types.UpsertUsersDocument,
     "query Sync($after: String, $first: Int) {\n  sync(after: $after, first: $first) {\n    cursor\n    hasMore\n    reset\n    removedChatIds\n    chats {\n      ...ChatFields\n    }\n    notifications {\n      ...NotificationFields\n    }\n    friendEvents {\n      kind\n      user {\n        ...UserFields\n      }\n      request {\n        ...FriendRequestFields\n      }\n    }\n  }\n}": types.SyncDocument,
+    "mutation FollowThread($input: ThreadInput!) {\n  followThread(input: $input) {\n    ...ThreadFields\n  }\n}": types.FollowThreadDocument,
+    "mutation MarkThreadRead($input: MarkThreadReadInput!) {\n  markThreadRead(input: $input) {\n    ...ThreadFields\n  }\n}": types.MarkThreadReadDocument,
+    "query Threads($chatId: ID, $first: Int, $after: String) {\n  threads(chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ThreadFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}": types.ThreadsDocument,
+    "mutation UnfollowThread($input: ThreadInput!) {\n  unfollowThread(input: $input) {\n    ...ThreadFields\n  }\n}": types.UnfollowThreadDocument,
     "mutation StartTyping($input: TypingInput!) {\n  startTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StartTypingDocument,
     "mutation StopTyping($input: TypingInput!) {\n  stopTyping(input: $input) {\n    chatId\n    isTyping\n  }\n}": types.StopTypingDocument,
     "subscription TypingEvents($chatId: ID!) {\n  typingEvents(chatId: $chatId) {\n    chatId\n    isTyping\n    user {\n      id\n      handle\n      name\n    }\n  }\n}": types.TypingEventsDocument,
@@ -386,6 +396,10 @@ export function graphql(source: "fragment PageInfoFields on PageInfo {\n  hasNex
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}"): (typeof documents)["fragment SessionFields on Session {\n  id\n  deviceName\n  userAgent\n  createdAt\n  lastUsedAt\n  expiresAt\n  current\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment ThreadFields on Thread {\n  chatId\n  following\n  unreadCount\n  lastReplyAt\n  readUpTo\n  root {\n    id\n    cursor\n    text\n    createdAt\n    replyCount\n    lastReplyAt\n    sender {\n      id\n      handle\n    }\n    threadParticipants {\n      id\n      handle\n    }\n  }\n}"): (typeof documents)["fragment ThreadFields on Thread {\n  chatId\n  following\n  unreadCount\n  lastReplyAt\n  readUpTo\n  root {\n    id\n    cursor\n    text\n    createdAt\n    replyCount\n    lastReplyAt\n    sender {\n      id\n      handle\n    }\n    threadParticipants {\n      id\n      handle\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -642,6 +656,22 @@ export function graphql(source: "mutation UpsertUsers($input: UpsertUsersInput!)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Sync($after: String, $first: Int) {\n  sync(after: $after, first: $first) {\n    cursor\n    hasMore\n    reset\n    removedChatIds\n    chats {\n      ...ChatFields\n    }\n    notifications {\n      ...NotificationFields\n    }\n    friendEvents {\n      kind\n      user {\n        ...UserFields\n      }\n      request {\n        ...FriendRequestFields\n      }\n    }\n  }\n}"): (typeof documents)["query Sync($after: String, $first: Int) {\n  sync(after: $after, first: $first) {\n    cursor\n    hasMore\n    reset\n    removedChatIds\n    chats {\n      ...ChatFields\n    }\n    notifications {\n      ...NotificationFields\n    }\n    friendEvents {\n      kind\n      user {\n        ...UserFields\n      }\n      request {\n        ...FriendRequestFields\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation FollowThread($input: ThreadInput!) {\n  followThread(input: $input) {\n    ...ThreadFields\n  }\n}"): (typeof documents)["mutation FollowThread($input: ThreadInput!) {\n  followThread(input: $input) {\n    ...ThreadFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation MarkThreadRead($input: MarkThreadReadInput!) {\n  markThreadRead(input: $input) {\n    ...ThreadFields\n  }\n}"): (typeof documents)["mutation MarkThreadRead($input: MarkThreadReadInput!) {\n  markThreadRead(input: $input) {\n    ...ThreadFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Threads($chatId: ID, $first: Int, $after: String) {\n  threads(chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ThreadFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"): (typeof documents)["query Threads($chatId: ID, $first: Int, $after: String) {\n  threads(chatId: $chatId, first: $first, after: $after) {\n    edges {\n      cursor\n      node {\n        ...ThreadFields\n      }\n    }\n    pageInfo {\n      ...PageInfoFields\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UnfollowThread($input: ThreadInput!) {\n  unfollowThread(input: $input) {\n    ...ThreadFields\n  }\n}"): (typeof documents)["mutation UnfollowThread($input: ThreadInput!) {\n  unfollowThread(input: $input) {\n    ...ThreadFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -26,6 +26,7 @@ pub mod server_api;
 pub mod sessions;
 pub mod shared_events;
 pub mod sync;
+pub mod threads;
 pub mod typing;
 pub mod uploads;
 pub mod users;
@@ -54,6 +55,7 @@ pub struct Query(
     push::PushQuery,
     messages::MessageQuery,
     search::SearchQuery,
+    threads::ThreadQuery,
     sync::SyncQuery,
 );
 
@@ -72,6 +74,7 @@ pub struct Mutation(
     push::PushMutation,
     messages::MessageMutation,
     pins::PinMutation,
+    threads::ThreadMutation,
     typing::TypingMutation,
     server_api::ServerMutation,
     uploads::UploadMutation,

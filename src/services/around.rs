@@ -101,6 +101,8 @@ mod tests {
             media: Vec::new(),
             reply_to: None,
             thread_root: None,
+            mentions: Vec::new(),
+            mentions_all: false,
             reactions: Vec::new(),
             deleted_for: Vec::new(),
             is_deleted: false,

@@ -24,6 +24,19 @@ use super::chats::ChatService;
 
 pub use crate::storage::threads::MAX_THREAD_PARTICIPANTS;
 
+/// A user's state in a thread.
+#[derive(Clone, Debug)]
+pub struct ThreadState {
+    pub root: Message,
+    pub following: bool,
+    /// Others' replies after `read_seq`, not deleted.
+    pub unread_count: u64,
+    /// The last reply's time (the root's own without replies).
+    pub last_reply_at: chrono::DateTime<chrono::Utc>,
+    /// The chat cursor up to which the user has read the thread.
+    pub read_seq: i64,
+}
+
 #[derive(Clone)]
 pub struct ThreadService {
     db: Database,
@@ -55,6 +68,154 @@ impl ThreadService {
             }
         }
         self.db.messages().history_in(chat, me, page, scope).await
+    }
+
+    /// Follows (or unfollows) the thread of `root`, a root message of a
+    /// chat `me` is a member of. A new follower starts with everything
+    /// read.
+    pub async fn set_following(
+        &self,
+        me: UserId,
+        root: MessageId,
+        following: bool,
+    ) -> AppResult<ThreadState> {
+        let root = self.root_of_mine(me, root).await?;
+        let summary = self.summary(root.id).await?;
+        let last = summary.last_reply_at.unwrap_or(root.created_at);
+        self.db
+            .thread_follows()
+            .set_following(
+                me,
+                root.chat,
+                root.id,
+                following,
+                true,
+                summary.last_reply_seq,
+                last,
+            )
+            .await?;
+        self.state(me, root).await
+    }
+
+    /// Records that `me` has read `root`'s thread up to the chat cursor
+    /// `up_to` (default: its last reply). Never moves backwards.
+    pub async fn mark_read(
+        &self,
+        me: UserId,
+        root: MessageId,
+        up_to: Option<i64>,
+    ) -> AppResult<ThreadState> {
+        let root = self.root_of_mine(me, root).await?;
+        let summary = self.summary(root.id).await?;
+        let head = self.db.chat_heads().find(root.chat).await?;
+        let seq = match up_to {
+            None => summary.last_reply_seq,
+            Some(n) if (0..=head.seq).contains(&n) => n,
+            Some(_) => return Err(AppError::bad_input("upTo", "is not a cursor of this chat")),
+        };
+        let last = summary.last_reply_at.unwrap_or(root.created_at);
+        self.db
+            .thread_follows()
+            .mark_read(me, root.chat, root.id, seq, last)
+            .await?;
+        self.state(me, root).await
+    }
+
+    /// A page of the threads `me` follows, newest reply first: in `chat`
+    /// (a member's), or in every chat `me` is a member of now.
+    pub async fn followed(
+        &self,
+        me: UserId,
+        chat: Option<ChatId>,
+        after: Option<(chrono::DateTime<chrono::Utc>, MessageId)>,
+        limit: usize,
+    ) -> AppResult<(Vec<ThreadState>, bool)> {
+        let chats = match chat {
+            Some(chat) => {
+                self.chats.membership(me, chat).await?;
+                vec![chat]
+            }
+            None => self.db.chats().ids_for_member(me).await?,
+        };
+        let (page, more) = self
+            .db
+            .thread_follows()
+            .page(me, &chats, after, limit)
+            .await?;
+        let ids: Vec<MessageId> = page.iter().map(|f| f.root).collect();
+        let roots: HashMap<MessageId, Message> = self
+            .db
+            .messages()
+            .find_many(&ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        // One counted index range per thread of the page, concurrently.
+        let store = self.db.threads();
+        let counts = futures_util::future::try_join_all(
+            page.iter()
+                .map(|f| store.unread(f.chat, f.root, me, f.read_seq)),
+        )
+        .await?;
+        let states = page
+            .into_iter()
+            .zip(counts)
+            .filter_map(|(f, unread)| {
+                Some(ThreadState {
+                    root: roots.get(&f.root)?.clone(),
+                    following: true,
+                    unread_count: unread,
+                    last_reply_at: f.last_reply_at,
+                    read_seq: f.read_seq,
+                })
+            })
+            .collect();
+        Ok((states, more))
+    }
+
+    /// `me`'s state in `root`'s thread.
+    async fn state(&self, me: UserId, root: Message) -> AppResult<ThreadState> {
+        let found = self.db.thread_follows().find(me, root.id).await?;
+        let (following, followed) = match found {
+            Some((following, f)) => (following, Some(f)),
+            None => (false, None),
+        };
+        let read_seq = followed.as_ref().map_or(0, |f| f.read_seq);
+        let unread_count = self
+            .db
+            .threads()
+            .unread(root.chat, root.id, me, read_seq)
+            .await?;
+        Ok(ThreadState {
+            last_reply_at: followed.map_or(root.created_at, |f| f.last_reply_at),
+            following,
+            unread_count,
+            read_seq,
+            root,
+        })
+    }
+
+    async fn summary(&self, root: MessageId) -> AppResult<ThreadSummary> {
+        let mut found = self.db.threads().find_many(&[root]).await?;
+        Ok(found.remove(&root).unwrap_or_default())
+    }
+
+    /// `id` as a thread root of a chat `me` is a member of.
+    async fn root_of_mine(&self, me: UserId, id: MessageId) -> AppResult<Message> {
+        let not_found = || AppError::NotFound("message not found".into());
+        let message = self.db.messages().find(id).await?.ok_or_else(not_found)?;
+        self.chats
+            .membership(me, message.chat)
+            .await
+            .map_err(|_| not_found())?;
+        if message.deleted_for.contains(&me) {
+            return Err(not_found());
+        }
+        if message.thread_root.is_some() || message.kind == MessageKind::System {
+            return Err(AppError::bad_input("rootId", "is not a thread root"));
+        }
+        Ok(message)
     }
 
     /// Thread summaries of `roots` (those without replies are left out),
@@ -94,17 +255,36 @@ pub async fn root_for_reply(db: &Database, chat: ChatId, named: MessageId) -> Ap
     Ok(root.id)
 }
 
-/// Counts `reply` (just posted) in its thread's summary. Best effort after
-/// the reply is stored: a failure is logged (the reply itself stands).
+/// Counts `reply` (just posted) in its thread's summary, makes its sender
+/// (always) and the root's author (unless they chose before) follow the
+/// thread, and moves the followers' copy of the last reply time. Best
+/// effort after the reply is stored: a failure is logged (the reply
+/// itself stands).
 pub async fn count_reply(db: &Database, reply: &Message) {
     let Some(root) = reply.thread_root else {
         return;
     };
-    let counted = db
-        .threads()
-        .add_reply(reply.chat, root, reply.sender, reply.seq, reply.created_at)
-        .await;
-    if let Err(error) = counted {
+    if let Err(error) = record_reply(db, root, reply).await {
         tracing::warn!(?error, %root, "could not count a thread reply");
     }
+}
+
+async fn record_reply(db: &Database, root: MessageId, reply: &Message) -> AppResult<()> {
+    let at = reply.created_at;
+    db.threads()
+        .add_reply(reply.chat, root, reply.sender, reply.seq, at)
+        .await?;
+    let follows = db.thread_follows();
+    follows
+        .set_following(reply.sender, reply.chat, root, true, true, reply.seq, at)
+        .await?;
+    if let Some(author) = db.messages().find(root).await?.map(|m| m.sender)
+        && author != reply.sender
+    {
+        // From the root on, every reply is news to its author.
+        follows
+            .set_following(author, reply.chat, root, true, false, 0, at)
+            .await?;
+    }
+    follows.reply_at(root, at).await
 }

@@ -25,6 +25,7 @@ pub mod receipts;
 pub mod reports;
 pub mod search;
 pub mod sessions;
+pub mod thread_follows;
 pub mod threads;
 pub mod uploads;
 pub mod users;
@@ -129,6 +130,7 @@ impl Database {
         self.uploads().ensure_indexes().await?;
         self.pins().ensure_indexes().await?;
         self.threads().ensure_indexes().await?;
+        self.thread_follows().ensure_indexes().await?;
         self.search().ensure_indexes().await?;
         self.webhook_outbox().ensure_indexes().await?;
         self.push_subscriptions().ensure_indexes().await?;
@@ -255,6 +257,10 @@ impl Database {
 
     pub fn threads(&self) -> threads::ThreadStore {
         threads::ThreadStore::new(&self.db)
+    }
+
+    pub fn thread_follows(&self) -> thread_follows::ThreadFollowStore {
+        thread_follows::ThreadFollowStore::new(&self.db)
     }
 }
 

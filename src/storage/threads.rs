@@ -65,13 +65,38 @@ pub struct ThreadSummary {
 #[derive(Clone)]
 pub struct ThreadStore {
     threads: Collection<Document>,
+    messages: Collection<Document>,
 }
 
 impl ThreadStore {
     pub(super) fn new(db: &mongodb::Database) -> Self {
         Self {
             threads: db.collection("threads"),
+            messages: db.collection("messages"),
         }
+    }
+
+    /// `viewer`'s unread replies in `root`'s thread: others' replies after
+    /// the sequence number `read_seq`, not deleted (for everyone or for
+    /// the viewer). Counted on the (`chatId`, `threadRootId`, `seq`) index.
+    pub async fn unread(
+        &self,
+        chat: ChatId,
+        root: MessageId,
+        viewer: UserId,
+        read_seq: i64,
+    ) -> AppResult<u64> {
+        Ok(self
+            .messages
+            .count_documents(doc! {
+                "chatId": chat.oid(),
+                "threadRootId": root.oid(),
+                "seq": { "$gt": read_seq },
+                "senderId": { "$ne": viewer.oid() },
+                "isDeleted": false,
+                "deletedFor": { "$ne": viewer.oid() },
+            })
+            .await?)
     }
 
     pub(super) async fn ensure_indexes(&self) -> AppResult<()> {

@@ -43,6 +43,7 @@ mod shared_events;
 mod shutdown;
 mod social;
 mod sse;
+mod thread_state;
 mod threads;
 mod transport_limits;
 mod uploads;

@@ -62,6 +62,10 @@ import {
   MainMessagesDocument,
   ThreadMessagesDocument,
   SendThreadReplyDocument,
+  ThreadsDocument,
+  FollowThreadDocument,
+  UnfollowThreadDocument,
+  MarkThreadReadDocument,
   PinMessageDocument,
   PinnedMessagesDocument,
   UnpinMessageDocument,
@@ -1182,6 +1186,23 @@ export function chatScenario(library: Library): void {
       resumed.unsubscribe();
       assert.deepEqual(replayed.map((e) => [e.kind, e.cursor]), replies.map((r) => ['CREATED', r.cursor]));
       await rejectsWithCode(bob.mutate(SendThreadReplyDocument, { input: { chatId: chat.id, text: 'x', threadRootId: 'nope' } }), 'BAD_USER_INPUT');
+    });
+    it('thread state: alice follows her root automatically, reads it, unfollows and follows again', async () => {
+      const root = (await alice.mutate(SendMessageDocument, { input: { chatId: chat.id, text: 'followed root' } })).sendMessage;
+      const first = (await bob.mutate(SendThreadReplyDocument, { input: { chatId: chat.id, text: 'f1', threadRootId: root.id } })).sendMessage;
+      await bob.mutate(SendThreadReplyDocument, { input: { chatId: chat.id, text: 'f2', threadRootId: root.id } });
+      const listed = (await alice.query(ThreadsDocument, { chatId: chat.id, first: 10 })).threads;
+      const mine = listed.edges[0]!.node;
+      assert.deepEqual([mine.root.id, mine.following, mine.unreadCount, mine.root.replyCount], [root.id, true, 2, 2]);
+      const read = (await alice.mutate(MarkThreadReadDocument, { input: { rootId: root.id, upTo: first.cursor } })).markThreadRead;
+      assert.equal(read.unreadCount, 1);
+      assert.equal((await alice.mutate(MarkThreadReadDocument, { input: { rootId: root.id } })).markThreadRead.unreadCount, 0);
+      const off = (await alice.mutate(UnfollowThreadDocument, { input: { rootId: root.id } })).unfollowThread;
+      assert.equal(off.following, false);
+      const after = (await alice.query(ThreadsDocument, { chatId: chat.id, first: 10 })).threads;
+      assert.ok(!after.edges.some((e) => e.node.root.id === root.id));
+      const on = (await alice.mutate(FollowThreadDocument, { input: { rootId: root.id } })).followThread;
+      assert.deepEqual([on.following, on.unreadCount], [true, 0]);
     });
   });
 }

@@ -129,6 +129,7 @@ impl ChatService {
             self.db.messages().delete_chat(id).await?;
             self.db.pins().delete_chat(id).await?;
             self.db.threads().delete_chat(id).await?;
+            self.db.thread_follows().delete_chat(id).await?;
             self.publish_chat(ChatEventKind::Deleted, &updated, me, vec![me]);
             let event = chat_event(ChatEventKind::Deleted, &updated, me, vec![me]);
             self.tell_own(&[me], &event).await?;
