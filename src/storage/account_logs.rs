@@ -78,7 +78,7 @@ impl AccountLogStore {
             "$inc": { "seq": 1_i64 },
             "$push": { "entries": { "$each": [entry], "$slice": -KEPT_ENTRIES } },
         };
-        let head = super::upsert_racing(|| {
+        let head = super::upsert_returning(|| {
             self.logs
                 .find_one_and_update(doc! { "_id": user.oid() }, update.clone())
                 .upsert(true)
@@ -86,8 +86,7 @@ impl AccountLogStore {
                 .return_document(mongodb::options::ReturnDocument::After)
                 .into_future()
         })
-        .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("an upsert returned nothing")))?;
+        .await?;
         head.get_i64("seq").map_err(AppError::internal)
     }
 

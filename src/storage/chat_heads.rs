@@ -42,7 +42,7 @@ impl ChatHeadStore {
             set.insert("lastMessageId", message.oid());
         }
         let update = doc! { "$inc": { "seq": 1_i64 }, "$set": set };
-        let head = super::upsert_racing(|| {
+        let head = super::upsert_returning(|| {
             self.heads
                 .find_one_and_update(doc! { "_id": id.oid() }, update.clone())
                 .upsert(true)
@@ -50,8 +50,7 @@ impl ChatHeadStore {
                 .return_document(ReturnDocument::After)
                 .into_future()
         })
-        .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("an upsert returned nothing")))?;
+        .await?;
         head.get_i64("seq").map_err(AppError::internal)
     }
 

@@ -124,13 +124,16 @@ impl ChatPreferenceStore {
                 on_insert.insert(field, Bson::Null);
             }
         }
-        self.preferences
-            .update_one(
-                doc! { "_id": key(user, chat) },
-                doc! { "$set": set, "$setOnInsert": on_insert },
-            )
-            .with_options(UpdateOptions::builder().upsert(true).build())
-            .await?;
+        super::upsert_racing(|| {
+            self.preferences
+                .update_one(
+                    doc! { "_id": key(user, chat) },
+                    doc! { "$set": set.clone(), "$setOnInsert": on_insert.clone() },
+                )
+                .with_options(UpdateOptions::builder().upsert(true).build())
+                .into_future()
+        })
+        .await?;
         Ok(())
     }
 

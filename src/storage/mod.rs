@@ -292,6 +292,27 @@ where
     }
 }
 
+/// [`upsert_racing`] for an upsert returning the document after it:
+/// besides a duplicate key, the local MongoDB-compatible server answers a
+/// lost race with no document at all, which is retried the same way.
+pub(crate) async fn upsert_returning<T, F, Fut>(mut upsert: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = mongodb::error::Result<Option<T>>>,
+{
+    for _ in 0..3 {
+        match upsert().await {
+            Ok(Some(found)) => return Ok(found),
+            Ok(None) => continue,
+            Err(error) if duplicate_key_message(&error).is_some() => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(AppError::internal(anyhow::anyhow!(
+        "an upsert kept returning nothing"
+    )))
+}
+
 /// Converts between the driver's and chrono's timestamps.
 pub(crate) fn to_chrono(time: bson::DateTime) -> chrono::DateTime<chrono::Utc> {
     time.to_chrono()

@@ -53,10 +53,13 @@ impl PushSubscriptionStore {
 
     /// Stores `subscription`, replacing any registration of its endpoint.
     pub async fn put(&self, subscription: &PushSubscription) -> AppResult<()> {
-        self.subscriptions
-            .replace_one(doc! { "_id": &subscription.endpoint }, subscription)
-            .with_options(ReplaceOptions::builder().upsert(true).build())
-            .await?;
+        super::upsert_racing(|| {
+            self.subscriptions
+                .replace_one(doc! { "_id": &subscription.endpoint }, subscription)
+                .with_options(ReplaceOptions::builder().upsert(true).build())
+                .into_future()
+        })
+        .await?;
         Ok(())
     }
 

@@ -120,17 +120,20 @@ impl ThreadStore {
         seq: i64,
         at: chrono::DateTime<chrono::Utc>,
     ) -> AppResult<()> {
-        self.threads
-            .update_one(
-                doc! { "_id": root.oid() },
-                doc! {
-                    "$inc": { "replyCount": 1_i64 },
-                    "$max": { "lastReplyAt": bson::DateTime::from_chrono(at), "lastReplySeq": seq },
-                    "$setOnInsert": { "chatId": chat.oid() },
-                },
-            )
-            .upsert(true)
-            .await?;
+        super::upsert_racing(|| {
+            self.threads
+                .update_one(
+                    doc! { "_id": root.oid() },
+                    doc! {
+                        "$inc": { "replyCount": 1_i64 },
+                        "$max": { "lastReplyAt": bson::DateTime::from_chrono(at), "lastReplySeq": seq },
+                        "$setOnInsert": { "chatId": chat.oid() },
+                    },
+                )
+                .upsert(true)
+                .into_future()
+        })
+        .await?;
         self.threads
             .update_one(
                 doc! { "_id": root.oid(), "participants": { "$ne": sender.oid() } },
