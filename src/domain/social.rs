@@ -42,6 +42,8 @@ pub enum NotificationKind {
     MessageReported,
     /// `actor` mentioned the user in `message` of `chat`.
     Mentioned,
+    /// `actor` replied (`message`) in a thread of `chat` the user follows.
+    ThreadReply,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -36,6 +36,10 @@ pub enum NotificationKind {
     MessageReported,
     /// `actor` mentioned you in `messageId` of `chatId`.
     Mentioned,
+    /// `actor` replied (`messageId`) in a thread of `chatId` you follow
+    /// (see `followThread`); not raised where the chat's level is MENTIONS
+    /// or NONE, nor when the reply mentions you (that is MENTIONED).
+    ThreadReply,
 }
 
 /// Something that happened to the signed-in user. Kept 30 days by default.

@@ -162,6 +162,7 @@ impl MessageService {
         match self.timeline.post(chat.id, &sender, draft).await? {
             Posted::New(message) => {
                 super::threads::count_reply(&self.db, &message).await;
+                super::threads::notify_followers(&self.db, self.chats.notifications(), &message);
                 self.mentions.notify_added(&message, &Mentioned::default());
                 if let Some(offline) = &self.offline {
                     offline.message_stored(&message);

@@ -14,13 +14,20 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{ChatId, Message, MessageId, MessageKind, UserId};
+use crate::domain::preferences::{NotificationLevel, effective_level};
+use crate::domain::{ChatId, Message, MessageId, MessageKind, NotificationKind, UserId};
 use crate::error::{AppError, AppResult};
 use crate::storage::Database;
 use crate::storage::messages::HistoryPage;
 use crate::storage::threads::{Scope, ThreadSummary};
 
 use super::chats::ChatService;
+use super::notifications::{NotificationDraft, NotificationService};
+
+/// The most followers one reply notifies: followers are members, and a
+/// group holds at most `MAX_GROUP_MEMBERS` (1,000 by default); this bounds
+/// the read should that setting be raised far.
+const FOLLOWERS_NOTIFIED: i64 = 10_000;
 
 pub use crate::storage::threads::MAX_THREAD_PARTICIPANTS;
 
@@ -253,6 +260,66 @@ pub async fn root_for_reply(db: &Database, chat: ChatId, named: MessageId) -> Ap
         return refuse("the message was deleted");
     }
     Ok(root.id)
+}
+
+/// Notifies, in a task of its own, the followers of `reply`'s thread other
+/// than its sender (`THREAD_REPLY`): only members of the chat now, at the
+/// chat's level ALL (see `domain::preferences`), and not those the reply
+/// mentions (they have `MENTIONED`). A failure is logged; the reply stands.
+pub fn notify_followers(db: &Database, notifications: &NotificationService, reply: &Message) {
+    let Some(root) = reply.thread_root else {
+        return;
+    };
+    if reply.mentions_all {
+        return;
+    }
+    let (db, notifications, reply) = (db.clone(), notifications.clone(), reply.clone());
+    tokio::spawn(async move {
+        if let Err(error) = notify(&db, &notifications, root, &reply).await {
+            tracing::warn!(?error, %root, "could not notify a thread's followers");
+        }
+    });
+}
+
+async fn notify(
+    db: &Database,
+    notifications: &NotificationService,
+    root: MessageId,
+    reply: &Message,
+) -> AppResult<()> {
+    let followers: Vec<UserId> = db
+        .thread_follows()
+        .followers(root, FOLLOWERS_NOTIFIED)
+        .await?
+        .into_iter()
+        .filter(|user| *user != reply.sender && !reply.mentions.contains(user))
+        .collect();
+    if followers.is_empty() {
+        return Ok(());
+    }
+    let members = db.chats().members_among(reply.chat, &followers).await?;
+    let preferences = db.chat_preferences().of_chat(reply.chat, &members).await?;
+    let now = chrono::Utc::now();
+    let recipients: Vec<UserId> = members
+        .into_iter()
+        .filter(|user| {
+            let prefs = preferences.get(user);
+            let level = effective_level(
+                prefs.and_then(|p| p.default),
+                prefs.and_then(|p| p.chats.get(&reply.chat)),
+                now,
+            );
+            level == NotificationLevel::All
+        })
+        .collect();
+    let draft = NotificationDraft {
+        kind: NotificationKind::ThreadReply,
+        actor: reply.sender,
+        chat: Some(reply.chat),
+        friend_request: None,
+        message: Some(reply.id),
+    };
+    notifications.notify(&recipients, draft).await
 }
 
 /// Counts `reply` (just posted) in its thread's summary, makes its sender

@@ -15,7 +15,7 @@ use mongodb::{Collection, IndexModel};
 
 use super::to_chrono;
 use crate::domain::{ChatId, MessageId, UserId};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// A followed thread as its follower sees it.
 #[derive(Clone, Debug)]
@@ -102,23 +102,31 @@ impl ThreadFollowStore {
 
     async fn upsert(&self, user: UserId, root: MessageId, update: Document) -> AppResult<()> {
         let filter = doc! { "userId": user.oid(), "rootId": root.oid() };
-        // Two first writes racing on the unique key: the loser retries as
-        // an update of the winner's document.
-        for _ in 0..2 {
-            match self
-                .follows
+        super::upsert_racing(|| {
+            self.follows
                 .update_one(filter.clone(), update.clone())
                 .upsert(true)
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(e) if super::duplicate_key_message(&e).is_some() => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Conflict(
-            "the thread changed meanwhile; try again".into(),
-        ))
+                .into_future()
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Up to `limit` users following `root`.
+    pub async fn followers(&self, root: MessageId, limit: i64) -> AppResult<Vec<UserId>> {
+        let docs: Vec<Document> = self
+            .follows
+            .clone_with_type::<Document>()
+            .find(doc! { "rootId": root.oid(), "following": true })
+            .projection(doc! { "_id": 0, "userId": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_object_id("userId").ok().map(UserId))
+            .collect())
     }
 
     /// Copies a new reply's time to every follow document of `root`.

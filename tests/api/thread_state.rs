@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser};
+use crate::helpers::{TestApp, TestUser, eventually};
 
 const SEND: &str =
     "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id cursor } }";
@@ -264,4 +264,76 @@ async fn threads__only_in_chats_you_are_a_member_of_now() {
     )
     .await;
     assert!(followed(&app, &bob.token, None).await.is_empty());
+}
+
+/// `token`'s notifications of `kind`: the message ids they name.
+async fn notified(app: &TestApp, token: &str, kind: &str) -> Vec<String> {
+    let data = app
+        .gql_ok(
+            Some(token),
+            "query { notifications(first: 100) { edges { node { kind messageId } } } }",
+            json!({}),
+        )
+        .await;
+    data["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["kind"] == kind)
+        .map(|e| e["node"]["messageId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn set_level(app: &TestApp, user: &TestUser, chat: &str, level: Option<&str>) {
+    app.gql_ok(
+        Some(&user.token),
+        "mutation($input: SetChatNotificationsInput!) { setChatNotifications(input: $input) { defaultLevel } }",
+        json!({ "input": { "chatId": chat, "level": level } }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn thread_replies__notify_followers_at_level_all_but_not_the_mentioned_or_the_sender() {
+    let app = TestApp::spawn().await;
+    let (ada, bob) = (app.sign_up("ada").await, app.sign_up("bob").await);
+    let (cat, dan) = (app.sign_up("cat").await, app.sign_up("dan").await);
+    let chat = app.group(&ada, &[&bob, &cat, &dan], "Club").await;
+    let root = app.say(&ada, &chat, "root").await;
+    // ada follows as the root's author from the first reply on.
+    let r1 = reply(&app, &bob, &chat, &root, "r1").await;
+    follow(&app, &cat, &root, true).await;
+    set_level(&app, &cat, &chat, Some("MENTIONS")).await;
+    let r2 = reply(&app, &bob, &chat, &root, "r2").await;
+    set_level(&app, &cat, &chat, None).await;
+    let r3 = app
+        .gql_ok(
+            Some(&bob.token),
+            SEND,
+            json!({ "input": { "chatId": chat, "text": "r3 @ada", "threadRootId": root["id"], "mentions": [ada.id] } }),
+        )
+        .await["sendMessage"]
+        .clone();
+    let id = |m: &Value| m["id"].as_str().unwrap().to_owned();
+    eventually("ada hears of r1 and r2, and cat of r3", || async {
+        notified(&app, &ada.token, "THREAD_REPLY").await.len() >= 2
+            && !notified(&app, &cat.token, "THREAD_REPLY").await.is_empty()
+            && !notified(&app, &ada.token, "MENTIONED").await.is_empty()
+    })
+    .await;
+    let mut ada_heard = notified(&app, &ada.token, "THREAD_REPLY").await;
+    ada_heard.sort();
+    let mut expected = vec![id(&r1), id(&r2)];
+    expected.sort();
+    // r3 mentions ada: MENTIONED only.
+    assert_eq!(ada_heard, expected);
+    assert_eq!(notified(&app, &ada.token, "MENTIONED").await, vec![id(&r3)]);
+    // cat follows from before r2, but was at MENTIONS for it.
+    assert_eq!(
+        notified(&app, &cat.token, "THREAD_REPLY").await,
+        vec![id(&r3)]
+    );
+    // The sender, and a member who does not follow, hear nothing.
+    assert!(notified(&app, &bob.token, "THREAD_REPLY").await.is_empty());
+    assert!(notified(&app, &dan.token, "THREAD_REPLY").await.is_empty());
 }
