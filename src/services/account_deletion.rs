@@ -148,6 +148,7 @@ impl AccountService {
         self.db.notifications().delete_all_of(gone.id).await?;
         self.db.chat_preferences().delete_user(gone.id).await?;
         self.db.push_subscriptions().remove_user(gone.id).await?;
+        self.db.thread_follows().delete_user(gone.id).await?;
         self.db.moderation().delete_invites_of(gone.id).await?;
         leftovers.chats.forget(gone).await?;
         self.db.messages().tombstone_all_by(gone.id).await?;

@@ -196,6 +196,15 @@ impl ThreadFollowStore {
     }
 
     /// Removes the follow documents of a chat's threads (chat deleted).
+    /// Removes every thread `user` follows or has read (their account is
+    /// being deleted).
+    pub async fn delete_user(&self, user: UserId) -> AppResult<()> {
+        self.follows
+            .delete_many(doc! { "userId": user.oid() })
+            .await?;
+        Ok(())
+    }
+
     pub async fn delete_chat(&self, chat: ChatId) -> AppResult<()> {
         self.follows
             .delete_many(doc! { "chatId": chat.oid() })

@@ -103,6 +103,14 @@ async fn delete_account__erases_the_profile_and_leaves_tombstones() {
     app.say(&gone, &group, "a message from Quixote_Xq").await;
     app.say(&gone, &direct, "private words").await;
     app.say(&bob, &direct, "an answer").await;
+    // A thread reply: the account follows the thread.
+    let root = app.say(&bob, &group, "a thread").await;
+    app.gql_ok(
+        Some(&gone.token),
+        "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }",
+        json!({ "input": { "chatId": group, "text": "in the thread", "threadRootId": root["id"] } }),
+    )
+    .await;
 
     let mut gone_socket = app.ws(&gone.token).await;
     let mut bob_socket = app.ws(&bob.token).await;
@@ -157,9 +165,17 @@ async fn delete_account__erases_the_profile_and_leaves_tombstones() {
     let pending = app.gql_ok(Some(&erin.token), invites, json!({})).await;
     assert_eq!(pending["groupInvites"]["edges"], json!([]));
 
-    // No document anywhere holds the email, the name or the handle.
+    // No document anywhere holds the email, the name or the handle, and
+    // no per-user state (thread follows) names the account.
     let needles = [gone.email.as_str(), "Quixote_Xq", "quixote_xq"];
-    for document in every_document(&app).await {
+    let documents = every_document(&app).await;
+    assert!(
+        !documents
+            .iter()
+            .any(|d| d.starts_with("thread_follows:") && d.contains(&gone.id)),
+        "a thread follow of the deleted account is left"
+    );
+    for document in documents {
         for needle in needles {
             assert!(
                 !document.contains(needle),
