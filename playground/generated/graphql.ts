@@ -390,7 +390,13 @@ export type NotificationKind =
    * `actor` reported a message of `chatId`, which you administer: see
    * `reports(chatId)`.
    */
-  | 'MESSAGE_REPORTED';
+  | 'MESSAGE_REPORTED'
+  /**
+   * `actor` replied (`messageId`) in a thread of `chatId` you follow
+   * (see `followThread`); not raised where the chat's level is MENTIONS
+   * or NONE, nor when the reply mentions you (that is MENTIONED).
+   */
+  | 'THREAD_REPLY';
 
 export type PermissionLevel =
   /** Admins and the owner only. */
