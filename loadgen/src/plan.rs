@@ -251,9 +251,10 @@ impl Plan {
         self.scenarios.contains(&scenario)
     }
 
-    /// The largest chat any scenario needs (members of one group).
+    /// The largest chat any scenario needs (members of one group). The
+    /// fixture always makes the history group, whichever scenarios run.
     pub fn largest_chat(&self) -> usize {
-        let mut sizes = vec![1];
+        let mut sizes = vec![HISTORY_MEMBERS];
         if self.runs(Scenario::Latency) {
             sizes.extend(&self.latency_subscribers);
         }
