@@ -437,20 +437,26 @@ impl MessageService {
         self.db.messages().unread_counts(me, &positions).await
     }
 
-    /// `me`'s unread count of `chat` as of its sequence number `until`
-    /// (all of it with `None`).
-    pub async fn unread_count_until(
+    /// `me`'s unread count of `chat` (all of it, or the messages that
+    /// mention them) as of its sequence number `until` (all of it with
+    /// `None`).
+    pub async fn unread_until(
         &self,
         me: UserId,
         chat: ChatId,
         until: Option<i64>,
+        which: Unread,
     ) -> AppResult<u64> {
         let positions = self.db.receipts().read_positions(me, &[chat]).await?;
-        let counts = self
-            .db
-            .messages()
-            .unread_counts_until(me, &positions, until)
-            .await?;
+        let messages = self.db.messages();
+        let counts = match which {
+            Unread::All => messages.unread_counts_until(me, &positions, until).await?,
+            Unread::Mentions => {
+                messages
+                    .unread_mention_counts_until(me, &positions, until)
+                    .await?
+            }
+        };
         Ok(counts.get(&chat).copied().unwrap_or(0))
     }
 
@@ -466,22 +472,6 @@ impl MessageService {
             .messages()
             .unread_mention_counts_until(me, &positions, None)
             .await
-    }
-
-    /// `me`'s unread mentions in `chat` as of its sequence number `until`.
-    pub async fn unread_mention_count_until(
-        &self,
-        me: UserId,
-        chat: ChatId,
-        until: Option<i64>,
-    ) -> AppResult<u64> {
-        let positions = self.db.receipts().read_positions(me, &[chat]).await?;
-        let counts = self
-            .db
-            .messages()
-            .unread_mention_counts_until(me, &positions, until)
-            .await?;
-        Ok(counts.get(&chat).copied().unwrap_or(0))
     }
 
     /// Every member's receipt pointers in a chat.
@@ -590,6 +580,14 @@ impl MessageService {
     pub async fn by_ids(&self, ids: &[MessageId]) -> AppResult<Vec<Message>> {
         self.db.messages().find_many(ids).await
     }
+}
+
+/// Which unread messages [`MessageService::unread_until`] counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unread {
+    All,
+    /// Those that mention the reader (by name or everyone at once).
+    Mentions,
 }
 
 fn message_not_found() -> AppError {

@@ -16,6 +16,7 @@ use crate::graphql::users::{UserObject, load_user};
 use crate::services::account_log::AccountCursor;
 use crate::services::chats::ChatFeedItem;
 use crate::services::chats::UnreadCounts;
+use crate::services::messages::Unread;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ChatEventKind {
@@ -74,6 +75,19 @@ pub struct ChatEventObject {
     seq: Option<i64>,
 }
 
+impl ChatEventObject {
+    /// Whose counts of which chat this event carries: none for RESYNC, nor
+    /// for a chat the viewer has just left or lost.
+    fn counted(&self) -> Option<(UserId, ChatId, &UnreadCounts)> {
+        let (chat, (me, counts)) = (self.chat_id?, self.unread.as_ref()?);
+        let gone = matches!(
+            self.kind,
+            ChatEventKind::MemberRemoved | ChatEventKind::Deleted
+        ) && self.users.contains(me);
+        (!gone).then_some((*me, chat, counts))
+    }
+}
+
 #[Object(name = "ChatEvent")]
 impl ChatEventObject {
     async fn kind(&self) -> ChatEventKind {
@@ -126,21 +140,16 @@ impl ChatEventObject {
     /// for a chat you are no longer in): set a badge from it, never count
     /// yourself. Costs nothing on NEW_MESSAGE once known.
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {
-        let (Some(chat), Some((me, counts))) = (self.chat_id, &self.unread) else {
+        let Some((me, chat, counts)) = self.counted() else {
             return Ok(None);
         };
-        if matches!(
-            self.kind,
-            ChatEventKind::MemberRemoved | ChatEventKind::Deleted
-        ) && self.users.contains(me)
-        {
-            return Ok(None);
-        }
         if let Some(count) = counts.get(chat) {
             return Ok(Some(count));
         }
         let messages = &ctx.services()?.messages;
-        let count = messages.unread_count_until(*me, chat, self.seq).await?;
+        let count = messages
+            .unread_until(me, chat, self.seq, Unread::All)
+            .await?;
         // Only a count as of a known position can be moved by later events.
         if self.seq.is_some() {
             counts.set(chat, count);
@@ -151,22 +160,15 @@ impl ChatEventObject {
     /// Of `unreadCount`, the messages that mention you, after this event
     /// (null when `unreadCount` is). Costs nothing on NEW_MESSAGE once known.
     async fn unread_mention_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {
-        let (Some(chat), Some((me, counts))) = (self.chat_id, &self.unread) else {
+        let Some((me, chat, counts)) = self.counted() else {
             return Ok(None);
         };
-        if matches!(
-            self.kind,
-            ChatEventKind::MemberRemoved | ChatEventKind::Deleted
-        ) && self.users.contains(me)
-        {
-            return Ok(None);
-        }
         if let Some(count) = counts.get_mentions(chat) {
             return Ok(Some(count));
         }
         let messages = &ctx.services()?.messages;
         let count = messages
-            .unread_mention_count_until(*me, chat, self.seq)
+            .unread_until(me, chat, self.seq, Unread::Mentions)
             .await?;
         if self.seq.is_some() {
             counts.set_mentions(chat, count);
