@@ -349,3 +349,38 @@ async fn mute_and_ban__stop_a_typing_indicator_at_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn removal_and_leaving__stop_a_typing_indicator_at_once() {
+    let app = TestApp::spawn_with(|s| s.messaging.typing_timeout_ms = 60_000).await;
+    let (chat, [ada, bob, cat, dan]) = club(&app).await;
+    let mut watcher = app.ws(&ada.token).await;
+    watcher
+        .subscribe(
+            "t",
+            "subscription($chat: ID!) { typingEvents(chatId: $chat) { user { id } isTyping } }",
+            json!({ "chat": chat }),
+        )
+        .await;
+    watcher.expect_quiet().await;
+    let typing = json!({ "input": { "chatId": chat } });
+    let remove = "mutation($input: ChatMemberInput!) { removeChatMember(input: $input) { id } }";
+    let leave = "mutation($input: ChatIdInput!) { leaveChat(input: $input) { id } }";
+    for (target, actor, action, input) in [
+        (&bob, &cat, remove, member(&chat, &bob)),
+        (&dan, &dan, leave, json!({ "input": { "chatId": chat } })),
+    ] {
+        app.gql_ok(Some(&target.token), TYPE, typing.clone()).await;
+        let started = watcher.next_data("t").await["data"]["typingEvents"].clone();
+        assert_eq!(
+            started,
+            json!({ "user": { "id": target.id }, "isTyping": true })
+        );
+        app.gql_ok(Some(&actor.token), action, input).await;
+        let stopped = watcher.next_data("t").await["data"]["typingEvents"].clone();
+        assert_eq!(
+            stopped,
+            json!({ "user": { "id": target.id }, "isTyping": false })
+        );
+    }
+}

@@ -553,9 +553,11 @@ impl ChatMutation {
         let me = ctx.current_user()?;
         let id = ChatId::parse("chatId", &input.chat_id)?;
         let user = UserId::parse("userId", &input.user_id)?;
-        Ok(ChatObject(
-            ctx.services()?.chats.remove_member(me.id, id, user).await?,
-        ))
+        let services = ctx.services()?;
+        let chat = services.chats.remove_member(me.id, id, user).await?;
+        // Like a mute or a ban: an indicator showing stops at once.
+        services.typing.silence(user, id);
+        Ok(ChatObject(chat))
     }
 
     /// Leaves a group. When the owner leaves, ownership passes to the
@@ -569,7 +571,10 @@ impl ChatMutation {
     ) -> async_graphql::Result<ChatObject> {
         let me = ctx.current_user()?;
         let id = ChatId::parse("chatId", &input.chat_id)?;
-        Ok(ChatObject(ctx.services()?.chats.leave(me.id, id).await?))
+        let services = ctx.services()?;
+        let chat = services.chats.leave(me.id, id).await?;
+        services.typing.silence(me.id, id);
+        Ok(ChatObject(chat))
     }
 
     /// Makes a member an admin (the creator only).
